@@ -1,0 +1,13 @@
+/** Jest runs TypeScript through @swc/jest (fast, no type-check: `npm run typecheck` does that). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  // ESM-only dependencies are transformed to CommonJS for jest.
+  transformIgnorePatterns: ['/node_modules/(?!(hyparquet-writer|hyparquet|aws-local-stepfunctions)/)'],
+  setupFiles: ['<rootDir>/local/polyfills.ts'],
+  testTimeout: 120000,
+};

@@ -1,0 +1,168 @@
+/**
+ * The datasets of the YouTube-trending pipeline: how landed objects map to datasets, the raw columns,
+ * the typed schema, the row rules (in the order they are checked), the dedupe order and the layout.
+ * This is the transform spec: DuckDB executes it locally, the Glue script executes it on AWS.
+ */
+import type { SqlType } from './types';
+
+export type DatasetName = 'statistics' | 'categories';
+
+export interface DatasetRoute {
+  readonly dataset: DatasetName;
+  /** Matched against the object's file name (the key's last segment); group 1 is the region code. */
+  readonly fileName: RegExp;
+  /** Landing prefix that `lakestep run --data` lands files under: `<prefix>/region=<cc>/<file>`. */
+  readonly landingPrefix: string;
+}
+
+export const DATASET_ROUTES: readonly DatasetRoute[] = [
+  { dataset: 'statistics', fileName: /^([A-Z]{2})videos[^/]*\.csv$/, landingPrefix: 'raw_statistics' },
+  {
+    dataset: 'categories',
+    fileName: /^([A-Z]{2})_category_id[^/]*\.json$/,
+    landingPrefix: 'raw_statistics_reference_data',
+  },
+];
+
+/** Where objects whose name maps to no dataset are landed (and then rejected). */
+export const UNKNOWN_PREFIX = 'unknown';
+
+export interface Column {
+  readonly name: string;
+  readonly type: SqlType;
+}
+
+/**
+ * A row rule. Kinds are a closed set so that every engine (DuckDB SQL, the Glue script's Python)
+ * implements each kind once; the spec only parameterises them.
+ */
+export type RowRule =
+  | { readonly name: string; readonly kind: 'fieldCount'; readonly expected: number }
+  | { readonly name: string; readonly kind: 'pattern'; readonly column: string; readonly pattern: string }
+  /** `YY.DD.MM`, ASCII digits, a real calendar date in 20YY. */
+  | { readonly name: string; readonly kind: 'yyddmmDate'; readonly column: string }
+  /** `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, a real instant. */
+  | { readonly name: string; readonly kind: 'isoInstant'; readonly column: string }
+  /** `^[0-9]+$` and within BIGINT. */
+  | { readonly name: string; readonly kind: 'unsignedInteger'; readonly columns: readonly string[] };
+
+export interface StatisticsSpec {
+  readonly name: 'statistics';
+  readonly rawColumns: readonly string[];
+  readonly rules: readonly RowRule[];
+  /** Typed columns of cleansed.statistics, in table order. */
+  readonly schema: readonly Column[];
+  /** Key of the dedupe, and the order whose greatest row is kept. */
+  readonly dedupeKey: readonly string[];
+  readonly dedupeOrder: readonly string[];
+  readonly booleanColumns: readonly string[];
+  readonly partitionBy: readonly string[];
+}
+
+export const STATISTICS: StatisticsSpec = {
+  name: 'statistics',
+  rawColumns: [
+    'video_id',
+    'trending_date',
+    'title',
+    'channel_title',
+    'category_id',
+    'publish_time',
+    'tags',
+    'views',
+    'likes',
+    'dislikes',
+    'comment_count',
+    'thumbnail_link',
+    'comments_disabled',
+    'ratings_disabled',
+    'video_error_or_removed',
+    'description',
+  ],
+  rules: [
+    { name: 'field_count', kind: 'fieldCount', expected: 16 },
+    { name: 'video_id', kind: 'pattern', column: 'video_id', pattern: '^[A-Za-z0-9_-]{11}$' },
+    { name: 'trending_date', kind: 'yyddmmDate', column: 'trending_date' },
+    { name: 'publish_time', kind: 'isoInstant', column: 'publish_time' },
+    {
+      name: 'counts',
+      kind: 'unsignedInteger',
+      columns: ['category_id', 'views', 'likes', 'dislikes', 'comment_count'],
+    },
+  ],
+  schema: [
+    { name: 'region', type: 'VARCHAR' },
+    { name: 'video_id', type: 'VARCHAR' },
+    { name: 'trending_date', type: 'DATE' },
+    { name: 'title', type: 'VARCHAR' },
+    { name: 'channel_title', type: 'VARCHAR' },
+    { name: 'category_id', type: 'BIGINT' },
+    { name: 'publish_time', type: 'TIMESTAMP' },
+    { name: 'tags', type: 'VARCHAR' },
+    { name: 'views', type: 'BIGINT' },
+    { name: 'likes', type: 'BIGINT' },
+    { name: 'dislikes', type: 'BIGINT' },
+    { name: 'comment_count', type: 'BIGINT' },
+    { name: 'comments_disabled', type: 'BOOLEAN' },
+    { name: 'ratings_disabled', type: 'BOOLEAN' },
+    { name: 'video_error_or_removed', type: 'BOOLEAN' },
+    { name: 'description', type: 'VARCHAR' },
+    { name: 'source_object', type: 'VARCHAR' },
+    { name: 'ingested_at', type: 'TIMESTAMP' },
+  ],
+  dedupeKey: ['region', 'video_id', 'trending_date'],
+  dedupeOrder: ['views', 'likes', 'dislikes', 'comment_count', 'category_id'],
+  booleanColumns: ['comments_disabled', 'ratings_disabled', 'video_error_or_removed'],
+  partitionBy: ['region', 'source_file'],
+};
+
+export interface CategoriesSpec {
+  readonly name: 'categories';
+  readonly schema: readonly Column[];
+  readonly partitionBy: readonly string[];
+}
+
+export const CATEGORIES: CategoriesSpec = {
+  name: 'categories',
+  schema: [
+    { name: 'region', type: 'VARCHAR' },
+    { name: 'category_id', type: 'BIGINT' },
+    { name: 'category_title', type: 'VARCHAR' },
+    { name: 'assignable', type: 'BOOLEAN' },
+    { name: 'source_object', type: 'VARCHAR' },
+  ],
+  partitionBy: ['region', 'source_file'],
+};
+
+/** Object-level reasons for rejecting a landed object (the reference's reason codes). */
+export const REJECTION_REASONS = [
+  'unknown_dataset',
+  'empty_object',
+  'encoding',
+  'header_mismatch',
+  'reference_shape',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/** Batch data-quality rules, evaluated against the batch summary the transform writes. */
+export interface BatchDqRule {
+  readonly name: 'zero_rows' | 'quarantined_share';
+  readonly severity: 'error' | 'warn';
+  readonly description: string;
+  /** quarantined_share: the largest allowed share of quarantined rows among rows read. */
+  readonly threshold?: number;
+}
+
+export const BATCH_DQ_RULES: readonly BatchDqRule[] = [
+  { name: 'zero_rows', severity: 'error', description: 'no row survives the row rules' },
+  {
+    name: 'quarantined_share',
+    severity: 'error',
+    threshold: 0.05,
+    description: 'more than 5% of the rows read were quarantined',
+  },
+];
+
+/** The lake's stages: S3 buckets on AWS, directories under the lake root locally. */
+export const STAGES = ['landing', 'bronze', 'cleansed', 'analytics', 'quarantine'] as const;
+export type Stage = (typeof STAGES)[number];

@@ -1,0 +1,151 @@
+/**
+ * The vocabulary of a lakestep workflow: plain, typed data. Renderers (ASL, IAM, alarms) read it;
+ * nothing here does I/O or imports aws-cdk-lib.
+ */
+
+/** A Retry rule, as data. Rendered 1:1 into an ASL Retrier. */
+export interface RetryPolicy {
+  readonly errors: readonly string[];
+  readonly intervalSeconds: number;
+  readonly maxAttempts: number;
+  readonly backoffRate: number;
+  readonly maxDelaySeconds?: number;
+  readonly jitter?: 'FULL' | 'NONE';
+  /** Why this rule exists: which failure mode of the service it absorbs. */
+  readonly why: string;
+}
+
+/** A Catch rule: only for outcomes the workflow handles on purpose (never a catch-all). */
+export interface CatchRule {
+  readonly errors: readonly string[];
+  readonly next: string;
+  readonly resultPath: string;
+  readonly why: string;
+}
+
+/** A Lambda function behind a task: its handler file and its sizing. */
+export interface LambdaFunctionSpec {
+  /** PascalCase id: placeholder `${<id>FunctionArn}`, construct ids and alarm names derive from it. */
+  readonly id: string;
+  /** File under handlers/ (kebab-case) that exports `handler`. */
+  readonly handlerFile: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly description: string;
+}
+
+interface StepBase {
+  /** camelCase id used by `next` references. */
+  readonly id: string;
+  /** What a person reads in the console graph: a short sentence. */
+  readonly stateName: string;
+  readonly comment?: string;
+}
+
+interface TaskBase extends StepBase {
+  readonly next?: string;
+  readonly end?: boolean;
+  readonly retry: readonly RetryPolicy[];
+  readonly catch?: readonly CatchRule[];
+  /** Task timeout (also enforced locally). */
+  readonly timeoutSeconds: number;
+  /** Where the result lands in the state's data; null discards it. */
+  readonly resultPath: string | null;
+}
+
+export interface LambdaStep extends TaskBase {
+  readonly kind: 'lambda';
+  readonly function: LambdaFunctionSpec;
+  /** Payload template (ASL JSONPath Parameters syntax). */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** Fields the handler's result always carries; rendered as the ResultSelector over `$.Payload`. */
+  readonly resultFields: readonly string[];
+}
+
+export interface GlueJobStep extends TaskBase {
+  readonly kind: 'glueJob';
+  /** PascalCase id: placeholder `${<id>JobName}`. */
+  readonly jobId: string;
+  readonly arguments: Readonly<Record<string, unknown>>;
+  readonly resultSelector: Readonly<Record<string, string>>;
+}
+
+export interface CrawlerStep extends TaskBase {
+  readonly kind: 'crawlerStart' | 'crawlerStatus';
+  /** PascalCase id: placeholder `${<id>CrawlerName}`. */
+  readonly crawlerId: string;
+  readonly resultSelector?: Readonly<Record<string, string>>;
+}
+
+export interface AthenaStep extends TaskBase {
+  readonly kind: 'athenaQuery';
+  /** Which materialization and which of its statements this task runs. */
+  readonly materialization: string;
+  readonly statement: 'clear' | 'insert';
+  readonly resultSelector: Readonly<Record<string, string>>;
+}
+
+export type Condition =
+  | { readonly variable: string; readonly stringEquals: string }
+  | { readonly variable: string; readonly booleanEquals: boolean };
+
+export interface ChoiceStep extends StepBase {
+  readonly kind: 'choice';
+  /** Each rule carries a label: what the edge says in a graph. */
+  readonly rules: readonly { readonly when: Condition; readonly next: string; readonly label: string }[];
+  readonly default?: string;
+}
+
+export interface WaitStep extends StepBase {
+  readonly kind: 'wait';
+  readonly seconds: number;
+  readonly next: string;
+}
+
+export interface FailStep extends StepBase {
+  readonly kind: 'fail';
+  readonly error: string;
+  /** JSONPath to a cause that names the object and the problem. */
+  readonly causePath: string;
+}
+
+export interface SucceedStep extends StepBase {
+  readonly kind: 'succeed';
+}
+
+export type TaskStep = LambdaStep | GlueJobStep | CrawlerStep | AthenaStep;
+export type Step = TaskStep | ChoiceStep | WaitStep | FailStep | SucceedStep;
+
+export function isTask(step: Step): step is TaskStep {
+  return (
+    step.kind === 'lambda' ||
+    step.kind === 'glueJob' ||
+    step.kind === 'crawlerStart' ||
+    step.kind === 'crawlerStatus' ||
+    step.kind === 'athenaQuery'
+  );
+}
+
+/** One analytics table, materialized by one SELECT that both DuckDB and Athena (Trino) run as written. */
+export interface Materialization {
+  readonly name: string;
+  /** Table in the `${analytics}` database. */
+  readonly table: string;
+  readonly columns: readonly { readonly name: string; readonly type: SqlType }[];
+  /** Removes the affected region's rows. `{}` is the region as a SQL literal (States.Format). */
+  readonly clearSql: string;
+  /** Inserts the affected region's rows; `?` is the region (an Athena execution parameter). */
+  readonly insertSql: string;
+  readonly description: string;
+}
+
+export type SqlType = 'VARCHAR' | 'BIGINT' | 'DATE' | 'TIMESTAMP' | 'BOOLEAN';
+
+export interface Workflow {
+  readonly name: string;
+  readonly comment: string;
+  readonly timeoutSeconds: number;
+  readonly startAt: string;
+  readonly steps: readonly Step[];
+  readonly materializations: readonly Materialization[];
+}
