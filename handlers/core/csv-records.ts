@@ -1,0 +1,194 @@
+/**
+ * A streaming CSV record reader that reads exactly as Python's `csv.reader` (excel dialect,
+ * strict=False) reads a text opened with newline='' — the lenient reading the data contract names.
+ * Characters after a closing quote stay in the field (`"a"|"b"` → `a|"b"`), quoted fields keep their
+ * CR/LF, a bare CR ends a record, blank lines yield no record, and an unterminated quote runs to EOF.
+ */
+
+const QUOTE = 34;
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+/** A virtual character: Python's reader feeds one after every physical line. */
+const EOL = -1;
+
+const enum S {
+  StartRecord = 0,
+  StartField = 1,
+  InField = 2,
+  InQuoted = 3,
+  QuoteInQuoted = 4,
+  EatCrnl = 5,
+}
+
+export type RecordSink = (fields: string[]) => void;
+
+export class CsvRecordReader {
+  private state: S = S.StartRecord;
+  private fields: string[] = [];
+  private field = '';
+  /** Start, in the current chunk, of characters being added to the field; -1 when none. */
+  private segStart = -1;
+  private chunk = '';
+  /** A CR at the end of a chunk waits for the next chunk to know whether CRLF follows. */
+  private pendingCr = false;
+  private sawAny = false;
+  private lastWasTerminator = false;
+
+  constructor(private readonly sink: RecordSink) {}
+
+  push(text: string): void {
+    if (text.length === 0) return;
+    let chunk = this.pendingCr ? `\r${text}` : text;
+    this.pendingCr = false;
+    if (chunk.charCodeAt(chunk.length - 1) === CR) {
+      this.pendingCr = true;
+      chunk = chunk.slice(0, -1);
+      if (chunk.length === 0) return;
+    }
+    this.process(chunk);
+  }
+
+  /** Flushes the last record, as Python does at end of input. */
+  end(): void {
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      this.process('\r');
+    }
+    if (this.sawAny && !this.lastWasTerminator) this.char(EOL, -1);
+    if (this.state === S.InQuoted) {
+      this.saveField();
+      this.emit();
+    }
+  }
+
+  private process(chunk: string): void {
+    this.chunk = chunk;
+    this.sawAny = true;
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
+      const c = chunk.charCodeAt(i);
+      // Fast path: ordinary characters inside a field are only appended.
+      if (this.state === S.InField && c !== COMMA && c !== CR && c !== LF) {
+        if (this.segStart < 0) this.segStart = i;
+        continue;
+      }
+      if (this.state === S.InQuoted && c !== QUOTE) {
+        // Line ends inside quotes are kept in the field; Python's end-of-line changes nothing here.
+        if (this.segStart < 0) this.segStart = i;
+        continue;
+      }
+      this.char(c, i);
+      if (c === LF || (c === CR && (i + 1 >= n || chunk.charCodeAt(i + 1) !== LF))) this.char(EOL, i + 1);
+    }
+    if (n > 0) {
+      const last = chunk.charCodeAt(n - 1);
+      this.lastWasTerminator = last === LF || last === CR;
+    }
+    this.flushSegment(n);
+    this.chunk = '';
+  }
+
+  private flushSegment(i: number): void {
+    if (this.segStart >= 0) {
+      this.field += this.chunk.slice(this.segStart, i);
+      this.segStart = -1;
+    }
+  }
+
+  private add(i: number): void {
+    if (this.segStart < 0) this.segStart = i;
+  }
+
+  private saveField(): void {
+    this.fields.push(this.field);
+    this.field = '';
+  }
+
+  private emit(): void {
+    const record = this.fields;
+    this.fields = [];
+    if (record.length > 0) this.sink(record);
+  }
+
+  private endOfLine(c: number): void {
+    this.saveField();
+    if (c === EOL) {
+      this.state = S.StartRecord;
+      this.emit();
+    } else {
+      this.state = S.EatCrnl;
+    }
+  }
+
+  private char(c: number, i: number): void {
+    switch (this.state) {
+      case S.StartRecord:
+        if (c === EOL) {
+          this.emit(); // a blank line: no fields, so nothing is emitted
+          return;
+        }
+        if (c === LF || c === CR) {
+          this.state = S.EatCrnl;
+          return;
+        }
+        this.state = S.StartField;
+        this.startField(c, i);
+        return;
+      case S.StartField:
+        this.startField(c, i);
+        return;
+      case S.InField:
+        this.flushSegment(i);
+        if (c === LF || c === CR || c === EOL) this.endOfLine(c);
+        else if (c === COMMA) {
+          this.saveField();
+          this.state = S.StartField;
+        }
+        return;
+      case S.InQuoted:
+        this.flushSegment(i);
+        if (c === QUOTE) this.state = S.QuoteInQuoted;
+        return;
+      case S.QuoteInQuoted:
+        if (c === QUOTE) {
+          this.add(i);
+          this.state = S.InQuoted;
+        } else if (c === COMMA) {
+          this.saveField();
+          this.state = S.StartField;
+        } else if (c === LF || c === CR || c === EOL) {
+          this.endOfLine(c);
+        } else {
+          this.add(i);
+          this.state = S.InField;
+        }
+        return;
+      case S.EatCrnl:
+        if (c === EOL) {
+          this.state = S.StartRecord;
+          this.emit();
+        }
+        return;
+    }
+  }
+
+  private startField(c: number, i: number): void {
+    if (c === LF || c === CR || c === EOL) this.endOfLine(c);
+    else if (c === QUOTE) this.state = S.InQuoted;
+    else if (c === COMMA) this.saveField();
+    else {
+      this.add(i);
+      this.state = S.InField;
+    }
+  }
+}
+
+/** Reads a whole text; for tests and small objects. */
+export function readCsvRecords(text: string): string[][] {
+  const out: string[][] = [];
+  const reader = new CsvRecordReader((r) => out.push(r));
+  reader.push(text);
+  reader.end();
+  return out;
+}
