@@ -1,0 +1,85 @@
+/**
+ * Check data quality: evaluates the batch DQ rules of workflows/ against the summary that the transform
+ * (or the categories ingest) wrote beside the staged batch. Needs no query engine, so it runs in Lambda.
+ */
+import { BATCH_DQ_RULES, type BatchDqRule } from '../../workflows/datasets';
+import type { Batch, BatchSummary, QualityResult } from './contracts';
+import { batchSummarySchema, STAGED } from './contracts';
+import { ContractError, ObjectNotFoundError } from './errors';
+import type { CorePorts } from './ports';
+
+export interface RuleOutcome {
+  readonly rule: BatchDqRule['name'];
+  readonly severity: BatchDqRule['severity'];
+  readonly passed: boolean;
+  readonly detail: string;
+}
+
+export function evaluateRules(summary: BatchSummary, rules: readonly BatchDqRule[] = BATCH_DQ_RULES): RuleOutcome[] {
+  return rules.map((rule) => {
+    switch (rule.name) {
+      case 'zero_rows':
+        return {
+          rule: rule.name,
+          severity: rule.severity,
+          passed: summary.cleansed > 0,
+          detail: `${summary.cleansed} of ${summary.read} rows survive the row rules`,
+        };
+      case 'quarantined_share': {
+        const limit = rule.threshold ?? 0;
+        const share = summary.read === 0 ? 0 : summary.quarantined / summary.read;
+        return {
+          rule: rule.name,
+          severity: rule.severity,
+          passed: summary.quarantined <= limit * summary.read,
+          detail: `${summary.quarantined} of ${summary.read} rows (${(share * 100).toFixed(1)}%) quarantined, ${(limit * 100).toFixed(0)}% allowed`,
+        };
+      }
+    }
+  });
+}
+
+export async function checkDataQuality(input: { batch: Batch; objectKey: string }, ports: CorePorts): Promise<QualityResult> {
+  const { batch } = input;
+  const summaryRef = { bucket: batch.staging.bucket, key: `${batch.staging.prefix}${STAGED.summary}` };
+  if (!(await ports.storage.head(summaryRef)))
+    throw new ObjectNotFoundError(summaryRef.bucket, summaryRef.key, `The batch summary of ${input.objectKey}`);
+  const parsed = batchSummarySchema.safeParse(
+    JSON.parse(new TextDecoder().decode(await ports.storage.readBytes(summaryRef))),
+  );
+  if (!parsed.success)
+    throw new ContractError(`The batch summary s3://${summaryRef.bucket}/${summaryRef.key} is malformed: ${parsed.error.message}`);
+  const summary = parsed.data;
+  if (summary.read !== summary.cleansed + summary.quarantined + summary.duplicates)
+    throw new ContractError(
+      `The batch summary of ${input.objectKey} does not reconcile: read ${summary.read} ≠ cleansed ${summary.cleansed} + quarantined ${summary.quarantined} + duplicates ${summary.duplicates}`,
+    );
+
+  const outcomes = evaluateRules(summary);
+  const failed = outcomes.filter((o) => !o.passed && o.severity === 'error');
+  const rows = { read: summary.read, cleansed: summary.cleansed, quarantined: summary.quarantined, duplicates: summary.duplicates };
+  const ruleCounts = Object.entries(summary.rules)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
+  const first = failed[0];
+  const result: QualityResult = {
+    passed: failed.length === 0,
+    reason: first ? first.rule : null,
+    cause: first
+      ? `Batch of object ${input.objectKey} failed data quality (${first.rule}): ${first.detail}${ruleCounts ? `; quarantined by rule: ${ruleCounts}` : ''}. Fix the data or the rules, then rerun the object.`
+      : null,
+    failedRules: failed.map((o) => o.rule),
+    rows,
+  };
+  await ports.storage.write(
+    { bucket: batch.staging.bucket, key: `${batch.staging.prefix}${STAGED.dqReport}` },
+    `${JSON.stringify({ batch: batch.id, object: input.objectKey, passed: result.passed, rows, rules: summary.rules, outcomes }, null, 2)}\n`,
+    'application/json',
+  );
+  const { metrics } = ports;
+  metrics.addDimensions({ dataset: batch.dataset });
+  for (const o of outcomes) metrics.addMetric(`DQ_${o.rule}_${o.passed ? 'passed' : 'failed'}`, 'Count', 1);
+  metrics.addMetric(result.passed ? 'BatchesPassed' : 'BatchesFailedDQ', 'Count', 1);
+  ports.log.info('data quality evaluated', { batch: batch.id, passed: result.passed, rows, failed: result.failedRules });
+  return result;
+}

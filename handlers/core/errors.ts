@@ -1,0 +1,43 @@
+/**
+ * Errors that cross the task boundary. Their `name` is what Step Functions matches in Retry/Catch and
+ * what alarms count, so names are stable API; messages say what was wrong, with which object, and what to do.
+ */
+export class LakeError extends Error {
+  constructor(name: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+  }
+}
+
+/** The object an event or a batch points at is not there (deleted, or never written). Not retried. */
+export class ObjectNotFoundError extends LakeError {
+  constructor(bucket: string, key: string, what: string) {
+    super(
+      'Lake.ObjectNotFound',
+      `${what} s3://${bucket}/${key} does not exist. If it was deleted after landing, land it again; if it is a batch file, rerun the object.`,
+    );
+  }
+}
+
+/** Storage throttled or unavailable: transient, retried by the workflow's Lake.Unavailable rule. */
+export class StorageUnavailableError extends LakeError {
+  constructor(operation: string, bucket: string, key: string, cause: unknown) {
+    super(
+      'Lake.Unavailable',
+      `${operation} s3://${bucket}/${key} failed transiently (${describe(cause)}); the step retries it.`,
+      { cause },
+    );
+  }
+}
+
+/** An input that breaks the contract between two steps: a bug or a hand-edited batch. Not retried. */
+export class ContractError extends LakeError {
+  constructor(message: string) {
+    super('Lake.ContractViolation', message);
+  }
+}
+
+export function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}

@@ -1,0 +1,136 @@
+/**
+ * Ingest object: the first step of every execution. Classifies the landed object, rejects a bad object
+ * whole (copied to quarantine with a reason file; the landed original is never touched), and stages a
+ * good one as a batch: statistics are copied to bronze for the transform; category references are
+ * parsed and staged as Parquet here (they are small and need no Glue job).
+ */
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import type { Batch, BatchSummary, IngestInput, IngestResult } from './contracts';
+import { partitionPath, STAGED } from './contracts';
+import { classify } from './classify';
+import { ObjectNotFoundError } from './errors';
+import type { CorePorts, ObjectRef } from './ports';
+import { type Category, decodeUtf8, EncodingProblem, parseCategories, type Problem, validateStatistics } from './validate-object';
+
+export async function ingestObject(input: IngestInput, ports: CorePorts): Promise<IngestResult> {
+  const { storage, buckets, log, metrics } = ports;
+  const landed: ObjectRef = { bucket: input.bucket, key: input.object.key };
+  const where = `s3://${landed.bucket}/${landed.key}`;
+  const c = classify(landed.key);
+  metrics.addDimensions({ dataset: c.dataset ?? 'unknown' });
+
+  const reject = async (reason: string, detail: string): Promise<IngestResult> => {
+    const cause = `Object ${where} was rejected (${reason}): ${detail}.`;
+    const prefix = `objects/${landed.key}/${input.executionName}/`;
+    await storage.copy(landed, { bucket: buckets.quarantine, key: `${prefix}${c.fileName}` });
+    await storage.write(
+      { bucket: buckets.quarantine, key: `${prefix}reason.json` },
+      `${JSON.stringify({ object: where, reason, cause, execution: input.executionName, at: ports.clock.now().toISOString() }, null, 2)}\n`,
+      'application/json',
+    );
+    log.warn('object rejected', { object: where, reason, cause });
+    metrics.addMetric('ObjectsRejected', 'Count', 1);
+    return {
+      status: 'rejected',
+      dataset: c.dataset,
+      region: c.region,
+      regionLiteral: c.region ? `'${c.region}'` : null,
+      objectKey: landed.key,
+      sourceFile: c.fileName,
+      reason,
+      cause,
+      batch: null,
+    };
+  };
+
+  const head = await storage.head(landed);
+  if (!head) throw new ObjectNotFoundError(landed.bucket, landed.key, 'The landed object');
+  if (!c.dataset || !c.region)
+    return reject(
+      'unknown_dataset',
+      `its name "${c.fileName}" matches no dataset (expected <CC>videos*.csv or <CC>_category_id*.json)`,
+    );
+  if (head.size === 0) return reject('empty_object', 'it has zero bytes');
+
+  const batch: Batch = {
+    id: input.executionName,
+    dataset: c.dataset,
+    region: c.region,
+    sourceObject: landed.key,
+    sourceFile: c.fileName,
+    bronze: { bucket: buckets.bronze, key: `${partitionPath(c.dataset, c.region, c.fileName)}${c.fileName}` },
+    staging: {
+      bucket: buckets.cleansed,
+      prefix: `_staging/${c.dataset}/region=${c.region}/${input.executionName}/`,
+    },
+    ingestedAt: ports.clock.now().toISOString(),
+  };
+
+  let problem: Problem | null;
+  if (c.dataset === 'statistics') {
+    problem = await validateStatistics(storage.read(landed));
+  } else {
+    problem = await stageCategories(landed, batch, ports);
+  }
+  if (problem) return reject(problem.reason, problem.detail);
+
+  await storage.copy(landed, batch.bronze);
+  log.info('object accepted', { object: where, dataset: c.dataset, region: c.region, batch: batch.id });
+  metrics.addMetric('ObjectsAccepted', 'Count', 1);
+  return {
+    status: 'accepted',
+    dataset: c.dataset,
+    region: c.region,
+    regionLiteral: `'${c.region}'`,
+    objectKey: landed.key,
+    sourceFile: c.fileName,
+    reason: null,
+    cause: null,
+    batch,
+  };
+}
+
+/** Categories: parse, keep the last item per id (as a dict would), stage Parquet and the batch summary. */
+async function stageCategories(landed: ObjectRef, batch: Batch, ports: CorePorts): Promise<Problem | null> {
+  let text = '';
+  try {
+    for await (const part of decodeUtf8(ports.storage.read(landed))) text += part;
+  } catch (e) {
+    if (e instanceof EncodingProblem)
+      return { reason: 'encoding', detail: `it is not UTF-8 (${e.message}); re-export it as UTF-8` };
+    throw e;
+  }
+  const parsed = parseCategories(text);
+  if ('reason' in parsed) return parsed;
+  const byId = new Map<bigint, Category>();
+  for (const cat of parsed.categories) {
+    byId.delete(cat.id); // a repeated id takes the later item's place, as the reference's dict does
+    byId.set(cat.id, cat);
+  }
+  const rows = [...byId.values()];
+  const data = parquetWriteBuffer({
+    columnData: [
+      { name: 'region', data: rows.map(() => batch.region), type: 'STRING', nullable: false },
+      { name: 'category_id', data: rows.map((r) => r.id), type: 'INT64', nullable: false },
+      { name: 'category_title', data: rows.map((r) => r.title), type: 'STRING', nullable: false },
+      { name: 'assignable', data: rows.map((r) => r.assignable), type: 'BOOLEAN', nullable: true },
+      { name: 'source_object', data: rows.map(() => batch.sourceObject), type: 'STRING', nullable: false },
+    ],
+  });
+  const staging = (name: string): ObjectRef => ({ bucket: batch.staging.bucket, key: `${batch.staging.prefix}${name}` });
+  await ports.storage.write(staging(STAGED.data), new Uint8Array(data), 'application/vnd.apache.parquet');
+  const summary: BatchSummary = {
+    batchId: batch.id,
+    dataset: 'categories',
+    region: batch.region,
+    sourceObject: batch.sourceObject,
+    read: parsed.categories.length,
+    cleansed: rows.length,
+    quarantined: 0,
+    duplicates: parsed.categories.length - rows.length,
+    rules: {},
+    files: { data: STAGED.data, rejected: null },
+  };
+  await ports.storage.write(staging(STAGED.summary), `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
+  return null;
+}

@@ -1,0 +1,57 @@
+/**
+ * The ports a handler core works through. Lambda passes AWS adapters (S3, Powertools); the local
+ * runtime passes filesystem adapters and captured logs/metrics. Cores never touch the world otherwise.
+ */
+import type { Stage } from '../../workflows/datasets';
+
+export interface ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export interface ObjectInfo extends ObjectRef {
+  readonly size: number;
+}
+
+export interface LakeStorage {
+  /** Size of an object, or null when it does not exist. */
+  head(ref: ObjectRef): Promise<ObjectInfo | null>;
+  /** Streams an object's bytes. Throws Lake.ObjectNotFound when it does not exist. */
+  read(ref: ObjectRef): AsyncIterable<Uint8Array>;
+  readBytes(ref: ObjectRef): Promise<Uint8Array>;
+  write(ref: ObjectRef, body: Uint8Array | string, contentType?: string): Promise<void>;
+  copy(from: ObjectRef, to: ObjectRef): Promise<void>;
+  /** Objects under a prefix, sorted by key. */
+  list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
+  delete(refs: readonly ObjectRef[]): Promise<void>;
+}
+
+/** Bucket name per lake stage (directory names locally). */
+export type LakeBuckets = Readonly<Record<Stage, string>>;
+
+export interface Log {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export type MetricUnit = 'Count' | 'Percent' | 'Bytes' | 'Milliseconds';
+
+/** A sink of metrics in the shape Powertools Metrics takes; EMF on both targets. */
+export interface MetricsSink {
+  addDimensions(dimensions: Record<string, string>): void;
+  addMetric(name: string, unit: MetricUnit, value: number): void;
+  publishStoredMetrics(): void;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface CorePorts {
+  readonly storage: LakeStorage;
+  readonly buckets: LakeBuckets;
+  readonly log: Log;
+  readonly metrics: MetricsSink;
+  readonly clock: Clock;
+}
