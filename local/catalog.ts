@@ -1,0 +1,118 @@
+/**
+ * The Data Catalog and Athena stand-ins: a DuckDB database (the warehouse) with schema `cleansed`
+ * (views over the cleansed Parquet, refreshed by the local crawler) and schema `analytics` (real tables
+ * that the materializations DELETE from and INSERT into, with the same SQL text as Athena).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { CATEGORIES, type Column, STATISTICS } from '../workflows/datasets';
+import { placeholders } from '../workflows/render-asl';
+import type { Materialization } from '../workflows/types';
+import type { FsStorage } from './fs-storage';
+import type { LakePaths } from './lake';
+import { sqlIdent, sqlString } from './sql';
+
+export const CLEANSED_TABLES: readonly { name: string; schema: readonly Column[] }[] = [
+  { name: STATISTICS.name, schema: STATISTICS.schema },
+  { name: CATEGORIES.name, schema: CATEGORIES.schema },
+];
+
+/** What the local run substitutes for the SQL database placeholders (the stage prefix on AWS). */
+export const LOCAL_DATABASES = {
+  [placeholders.cleansedDatabase]: 'cleansed',
+  [placeholders.analyticsDatabase]: 'analytics',
+} as const;
+
+export interface CrawledTable {
+  name: string;
+  location: string;
+  files: number;
+  partitions: string[];
+  columns: { name: string; type: string }[];
+}
+
+export class Warehouse {
+  private constructor(
+    readonly instance: DuckDBInstance,
+    readonly conn: DuckDBConnection,
+    private readonly paths: LakePaths,
+  ) {}
+
+  static async open(paths: LakePaths, opts: { readOnly?: boolean; memoryLimit?: string; threads?: number } = {}): Promise<Warehouse> {
+    await mkdir(dirname(paths.warehouse), { recursive: true });
+    await mkdir(paths.tmpDir, { recursive: true });
+    const config: Record<string, string> = {
+      memory_limit: opts.memoryLimit ?? '1GB',
+      threads: String(opts.threads ?? 2),
+      temp_directory: paths.tmpDir,
+      preserve_insertion_order: 'false',
+    };
+    if (opts.readOnly) config.access_mode = 'READ_ONLY';
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(paths.warehouse, config);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/lock/i.test(msg))
+        throw new Error(`The lake's warehouse ${paths.warehouse} is in use by another lakestep process; wait for it to finish (${msg})`);
+      throw e;
+    }
+    const conn = await instance.connect();
+    return new Warehouse(instance, conn, paths);
+  }
+
+  /** Creates the schemas, the analytics tables and (empty) cleansed views when they are missing. */
+  async ensure(materializations: readonly Materialization[]): Promise<void> {
+    await this.conn.run('CREATE SCHEMA IF NOT EXISTS cleansed; CREATE SCHEMA IF NOT EXISTS analytics');
+    for (const m of materializations) {
+      const cols = m.columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ');
+      await this.conn.run(`CREATE TABLE IF NOT EXISTS analytics.${sqlIdent(m.table)} (${cols})`);
+    }
+    for (const t of CLEANSED_TABLES) {
+      const exists = await this.conn.runAndReadAll(
+        `SELECT 1 FROM duckdb_views() WHERE schema_name = 'cleansed' AND view_name = ${sqlString(t.name)}`,
+      );
+      if (exists.currentRowCount === 0) await this.conn.run(emptyView(t.name, t.schema));
+    }
+  }
+
+  /** The crawl: infers each cleansed table's schema from the Parquet written and points the view at it. */
+  async crawl(storage: FsStorage, bucket: string): Promise<CrawledTable[]> {
+    const tables: CrawledTable[] = [];
+    for (const t of CLEANSED_TABLES) {
+      const files = (await storage.list(bucket, `${t.name}/`)).filter((f) => f.key.endsWith('.parquet'));
+      const location = join(this.paths.root, bucket, t.name);
+      if (files.length === 0) {
+        await this.conn.run(emptyView(t.name, t.schema));
+        tables.push({ name: t.name, location, files: 0, partitions: [], columns: t.schema.map((c) => ({ name: c.name, type: c.type })) });
+        continue;
+      }
+      const glob = sqlString(join(location, '*', '*', '*.parquet'));
+      const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${glob}, union_by_name = true)`);
+      const columns = (described.getRowObjectsJS() as { column_name: string; column_type: string }[]).map((r) => ({
+        name: r.column_name,
+        type: r.column_type,
+      }));
+      const select = t.schema.map((c) => sqlIdent(c.name)).join(', ');
+      await this.conn.run(
+        `CREATE OR REPLACE VIEW cleansed.${sqlIdent(t.name)} AS SELECT ${select} FROM read_parquet(${glob}, union_by_name = true)`,
+      );
+      const partitions = [...new Set(files.map((f) => f.key.split('/').slice(1, 3).join('/')))];
+      tables.push({ name: t.name, location, files: files.length, partitions, columns });
+    }
+    await mkdir(this.paths.catalogDir, { recursive: true });
+    await writeFile(join(this.paths.catalogDir, 'cleansed.json'), `${JSON.stringify({ database: 'cleansed', tables }, null, 2)}\n`);
+    return tables;
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function emptyView(name: string, schema: readonly Column[]): string {
+  const cols = schema.map((c) => `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`).join(', ');
+  return `CREATE OR REPLACE VIEW cleansed.${sqlIdent(name)} AS SELECT ${cols} WHERE false`;
+}

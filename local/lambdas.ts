@@ -1,0 +1,25 @@
+/**
+ * The Lambda functions the local runtime can invoke: each function id of workflows/ mapped to the same
+ * zod schema and core its Lambda adapter uses. A function in the ASL without an entry here is an error.
+ */
+import type { z } from 'zod';
+import { checkDataQuality } from '../handlers/core/check-data-quality';
+import { batchInputSchema, ingestInputSchema, quarantineInputSchema, summaryInputSchema } from '../handlers/core/contracts';
+import { ingestObject } from '../handlers/core/ingest-object';
+import type { CorePorts } from '../handlers/core/ports';
+import { promoteBatch } from '../handlers/core/promote-batch';
+import { publishRunSummary } from '../handlers/core/publish-run-summary';
+import { quarantineBatch } from '../handlers/core/quarantine-batch';
+
+export interface LocalFunction {
+  readonly schema: z.ZodTypeAny;
+  readonly core: (input: never, ports: CorePorts) => Promise<unknown>;
+}
+
+export const LOCAL_FUNCTIONS: Readonly<Record<string, LocalFunction>> = {
+  IngestObject: { schema: ingestInputSchema, core: ingestObject },
+  CheckDataQuality: { schema: batchInputSchema, core: checkDataQuality },
+  PromoteBatch: { schema: batchInputSchema, core: promoteBatch },
+  QuarantineBatch: { schema: quarantineInputSchema, core: quarantineBatch },
+  PublishRunSummary: { schema: summaryInputSchema, core: publishRunSummary },
+};

@@ -1,0 +1,122 @@
+/**
+ * The Glue stand-in: executes the statistics transform spec with DuckDB. Records are read from bronze
+ * with the contract's lenient CSV reading, appended to a DuckDB table, checked by the row rules, typed,
+ * deduped within the batch, and written as staged Parquet with the batch summary the DQ step reads.
+ */
+import { rename, rm } from 'node:fs/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { CsvRecordReader } from '../handlers/core/csv-records';
+import { type BatchSummary, STAGED } from '../handlers/core/contracts';
+import { decodeUtf8 } from '../handlers/core/validate-object';
+import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
+import type { FsStorage } from './fs-storage';
+import { sqlString } from './sql';
+import { transformStatements } from './transform-sql';
+
+export interface TransformArgs {
+  readonly batchId: string;
+  readonly region: string;
+  readonly sourceObject: string;
+  readonly bronze: { bucket: string; key: string };
+  readonly staging: { bucket: string; prefix: string };
+  readonly ingestedAt: string;
+}
+
+export async function transformStatistics(
+  conn: DuckDBConnection,
+  storage: FsStorage,
+  args: TransformArgs,
+  spec: StatisticsSpec = STATISTICS,
+): Promise<BatchSummary> {
+  const width = spec.rawColumns.length;
+  const cols = spec.rawColumns.map((_, i) => `c${i} VARCHAR`).join(', ');
+  await conn.run(`CREATE OR REPLACE TEMP TABLE raw (record_no BIGINT, field_count INTEGER, ${cols})`);
+  try {
+    await appendRecords(conn, storage, args, width);
+    const st = transformStatements(spec);
+    await conn.run(st.checked);
+    await conn.run(st.typed, {
+      region: args.region,
+      source_object: args.sourceObject,
+      ingested_at: args.ingestedAt.replace('T', ' ').replace('Z', ''),
+    });
+    await conn.run(st.kept);
+
+    const counts = (await conn.runAndReadAll(
+      `SELECT (SELECT count(*) FROM raw) AS read, (SELECT count(*) FROM checked WHERE rule IS NOT NULL) AS quarantined, (SELECT count(*) FROM typed) AS valid, (SELECT count(*) FROM kept) AS cleansed`,
+    )).getRowObjectsJS()[0] as Record<string, bigint>;
+    const rules = (await conn.runAndReadAll(`SELECT rule, count(*) AS n FROM checked WHERE rule IS NOT NULL GROUP BY rule ORDER BY rule`)).getRowObjectsJS() as { rule: string; n: bigint }[];
+
+    const stagePath = (name: string) => storage.pathOf({ bucket: args.staging.bucket, key: `${args.staging.prefix}${name}` });
+    await copyAtomically(conn, 'SELECT * FROM kept', stagePath(STAGED.data));
+    const quarantined = Number(counts.quarantined);
+    if (quarantined > 0) {
+      const raw = spec.rawColumns.map((name, i) => `c${i} AS "${name}"`).join(', ');
+      await copyAtomically(
+        conn,
+        `SELECT record_no, rule, field_count, ${sqlString(args.sourceObject)} AS source_object, ${raw} FROM checked WHERE rule IS NOT NULL ORDER BY record_no`,
+        stagePath(STAGED.rejected),
+      );
+    } else {
+      await rm(stagePath(STAGED.rejected), { force: true });
+    }
+    const read = Number(counts.read);
+    const cleansed = Number(counts.cleansed);
+    const summary: BatchSummary = {
+      batchId: args.batchId,
+      dataset: 'statistics',
+      region: args.region,
+      sourceObject: args.sourceObject,
+      read,
+      cleansed,
+      quarantined,
+      duplicates: Number(counts.valid) - cleansed,
+      rules: Object.fromEntries(rules.map((r) => [r.rule, Number(r.n)])),
+      files: { data: STAGED.data, rejected: quarantined > 0 ? STAGED.rejected : null },
+    };
+    await storage.write(
+      { bucket: args.staging.bucket, key: `${args.staging.prefix}${STAGED.summary}` },
+      `${JSON.stringify(summary, null, 2)}\n`,
+    );
+    return summary;
+  } finally {
+    await conn.run('DROP TABLE IF EXISTS raw; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS typed; DROP TABLE IF EXISTS kept');
+  }
+}
+
+/** Streams bronze through the CSV reader into the `raw` table; the first record is the header. */
+async function appendRecords(conn: DuckDBConnection, storage: FsStorage, args: TransformArgs, width: number): Promise<void> {
+  const appender = await conn.createAppender('raw', 'main', 'temp');
+  let recordNo = 0;
+  let sawHeader = false;
+  const reader = new CsvRecordReader((fields) => {
+    if (!sawHeader) {
+      sawHeader = true;
+      return;
+    }
+    recordNo++;
+    appender.appendBigInt(BigInt(recordNo));
+    appender.appendInteger(fields.length);
+    for (let i = 0; i < width; i++) {
+      const v = fields[i];
+      if (v === undefined) appender.appendNull();
+      else appender.appendVarchar(v);
+    }
+    appender.endRow();
+  });
+  try {
+    for await (const text of decodeUtf8(storage.read(args.bronze))) reader.push(text);
+    reader.end();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+async function copyAtomically(conn: DuckDBConnection, query: string, path: string): Promise<void> {
+  const { mkdir } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+  await rename(tmp, path);
+}
