@@ -134,6 +134,11 @@ export class LocalRuntime {
     this.warehouse.close();
   }
 
+  /** Names of the Task states of the committed ASL (what faults can be injected into). */
+  taskStates(): string[] {
+    return this.tasks.map((t) => t.stateName);
+  }
+
   /** Lands a file under the key ARCHITECTURE.md gives, as an S3 upload would. The source is only read. */
   async land(file: string): Promise<LandedObject> {
     const bytes = await readFile(file);
@@ -361,11 +366,18 @@ export function stateRuns(events: readonly StoredEvent[]): StateRun[] {
     }
     const cur = open.get(name);
     if (!cur) continue;
-    if (e.type === 'StateRetried') cur.run.attempts++;
-    else if (e.type === 'StateExited' || e.type === 'StateFailed' || e.type === 'StateCaught') {
-      cur.run.status = e.type === 'StateExited' ? 'SUCCEEDED' : e.type === 'StateFailed' ? 'FAILED' : 'CAUGHT';
-      cur.run.durationMs = e.timestamp - cur.t0;
-      if (e.type !== 'StateExited' || e.stateType !== 'Fail') open.delete(name);
+    cur.run.durationMs = e.timestamp - cur.t0;
+    // A StateFailed followed by StateRetried is an attempt, not the end of the state.
+    if (e.type === 'StateRetried') {
+      cur.run.attempts++;
+      cur.run.status = 'RUNNING';
+    } else if (e.type === 'StateFailed') cur.run.status = 'FAILED';
+    else if (e.type === 'StateCaught') {
+      cur.run.status = 'CAUGHT';
+      open.delete(name);
+    } else if (e.type === 'StateExited') {
+      cur.run.status = 'SUCCEEDED';
+      open.delete(name);
     }
   }
   for (const r of runs) if (r.status === 'RUNNING' && r.durationMs === null) r.status = 'FAILED';

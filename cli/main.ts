@@ -1,0 +1,46 @@
+/** The `lakestep` command: dispatches to a subcommand; exit 0 ok, 1 a failure, 2 a usage error. */
+import '../local/polyfills';
+import { UsageError } from './args';
+import { generateCommand } from './generate';
+import { queryCommand } from './query';
+import { runCommand } from './run';
+
+const USAGE = `lakestep — run the data-lake pipeline locally from the committed ASL
+
+usage: lakestep <command> [options]
+
+commands:
+  run       land files (or the built-in sample) and run one execution per object
+  query     SQL over the local catalog (cleansed.*, analytics.*)
+  generate  write the built-in sample data set (or a large statistics file) to a directory
+
+Run \`lakestep <command> --help\` for a command's options.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  query: queryCommand,
+  generate: generateCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const fn = COMMANDS[command];
+  if (!fn) {
+    console.error(`lakestep: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await fn(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(e.message);
+      return 2;
+    }
+    console.error(`lakestep ${command}: ${(e as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * `lakestep run`: lands files in the local lake (or the generated sample) and runs one execution of
+ * the committed ASL per landed object, as S3 uploads would trigger them on AWS.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Fault } from '../local/bindings';
+import { lakePaths } from '../local/lake';
+import { tableCounts } from '../local/query';
+import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { writeSample } from '../local/sample-data';
+import { parse, UsageError } from './args';
+import { bold, dim, failedState, outcomeLabel, rowsLine, stateLine } from './format';
+
+export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--lake DIR] [--json] [--inject-fault "STATE[:transient|:permanent]"]...
+
+  --data PATH      a file, or a directory read non-recursively (repeatable); without it the built-in
+                   sample is generated into <lake>/sample and run
+  --lake DIR       the local lake (default ./.lakestep)
+  --json           print exactly one JSON document on stdout
+  --inject-fault   make a state's task fail: transient fails once then succeeds, permanent (default) always`;
+
+export interface RunReport {
+  lake: string;
+  executions: Omit<ExecutionSummary, 'duplicateEvent'>[];
+  tables: { name: string; rows: number }[];
+}
+
+export function filesFrom(paths: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    if (!existsSync(abs)) throw new UsageError(`lakestep run: --data ${p} does not exist`);
+    if (statSync(abs).isDirectory()) {
+      const entries = readdirSync(abs)
+        .sort()
+        .map((f) => join(abs, f))
+        .filter((f) => statSync(f).isFile());
+      files.push(...entries);
+    } else files.push(abs);
+  }
+  return files;
+}
+
+export function parseFault(spec: string): Fault {
+  const m = /^(.+?)(?::(transient|permanent))?$/.exec(spec);
+  if (!m?.[1]) throw new UsageError(`lakestep run: --inject-fault "${spec}" is not STATE[:transient|:permanent]`);
+  return { state: m[1], mode: (m[2] as Fault['mode']) ?? 'permanent' };
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      data: { type: 'string', multiple: true },
+      lake: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'inject-fault': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'run',
+  );
+  if (values.help) {
+    console.log(RUN_USAGE);
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`lakestep run: unexpected argument "${positionals[0]}" (files go after --data)`);
+  const json = values.json === true;
+  const paths = lakePaths(values.lake);
+  const faults = (values['inject-fault'] ?? []).map(parseFault);
+  const progress = json ? (process.stderr.isTTY ? (s: string) => process.stderr.write(`${s}\n`) : () => {}) : (s: string) => console.log(s);
+
+  let files: string[];
+  if (values.data?.length) files = filesFrom(values.data);
+  else {
+    const dir = join(paths.root, 'sample');
+    files = (await writeSample(dir)).sort();
+    progress(dim(`Generated the built-in sample (YouTube trending, ${files.length} files) in ${dir}`));
+  }
+  if (files.length === 0) throw new UsageError('lakestep run: no files to land');
+
+  const runtime = await LocalRuntime.open({ lake: values.lake, faults });
+  const known = new Set(runtime.taskStates());
+  for (const f of faults)
+    if (!known.has(f.state)) {
+      runtime.close();
+      throw new UsageError(`lakestep run: --inject-fault names no task state "${f.state}" (tasks: ${[...known].join(', ')})`);
+    }
+  const executions: ExecutionSummary[] = [];
+  const t0 = Date.now();
+  try {
+    for (const [i, file] of files.entries()) {
+      const obj = await runtime.land(file);
+      progress(`${bold(`[${i + 1}/${files.length}]`)} ${obj.key}`);
+      const summary = await runtime.execute(obj);
+      executions.push(summary);
+      if (summary.duplicateEvent) progress(dim('    already processed (same object version): not run again'));
+      else for (const s of summary.states) progress(stateLine(s));
+      const rows = rowsLine(summary);
+      progress(`    → ${outcomeLabel(summary)}${rows ? dim(`  ${rows}`) : ''}`);
+      if (summary.outcome !== 'succeeded' && summary.cause) progress(dim(`      ${summary.cause}`));
+    }
+    const report: RunReport = {
+      lake: paths.root,
+      executions: executions.map(({ duplicateEvent: _d, ...e }) => e),
+      tables: await tableCounts(runtime.warehouse),
+    };
+    if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else printSummary(report, Date.now() - t0);
+  } finally {
+    runtime.close();
+  }
+  return executions.some((e) => e.outcome === 'failed') ? 1 : 0;
+}
+
+function printSummary(report: RunReport, elapsedMs: number): void {
+  const by = (o: string) => report.executions.filter((e) => e.outcome === o).length;
+  console.log('');
+  console.log(bold(`Ran ${report.executions.length} executions in ${(elapsedMs / 1000).toFixed(1)} s`));
+  console.log(`  succeeded ${by('succeeded')}   rejected ${by('rejected')}   dq_failed ${by('dq_failed')}   failed ${by('failed')}`);
+  for (const e of report.executions.filter((x) => x.outcome === 'failed'))
+    console.log(`  ✗ ${e.objectKey}: failed at "${failedState(e)}" (${e.error}) — execution ${e.name}`);
+  console.log(bold('Tables'));
+  for (const t of report.tables) console.log(`  ${t.name.padEnd(28)} ${String(t.rows).padStart(9)} rows`);
+  console.log(dim(`Lake: ${report.lake}  (executions in ${join(report.lake, 'executions')})`));
+  console.log(dim(`Next: npx lakestep query --lake ${report.lake} "SELECT * FROM analytics.category_daily LIMIT 10"`));
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findTasks } from '../local/bindings';
+import { localSubstitutions, substitute } from '../local/runtime';
+import { PORTABLE_SQL_FUNCTIONS, SQL_KEYWORDS_BEFORE_PAREN } from '../workflows/sql-dialect';
+import { aslFileName, placeholdersIn, renderAsl, renderAslText } from '../workflows/render-asl';
+import { WORKFLOWS, YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+
+// biome-ignore lint/suspicious/noExplicitAny: asl-validator ships no types
+const validator: (definition: unknown, opts?: unknown) => { isValid: boolean; errors: any[] } = require('asl-validator');
+
+const committed = (name: string) => readFileSync(join(__dirname, '..', 'asl', name), 'utf8');
+type State = Record<string, unknown>;
+const states = (): Record<string, State> => JSON.parse(committed(aslFileName(YOUTUBE_TRENDING))).States;
+
+describe('committed ASL', () => {
+  it.each(WORKFLOWS.map((w) => [w.name, w] as const))('%s is up to date with workflows/ (else run `npm run asl`)', (_n, w) => {
+    expect(committed(aslFileName(w))).toBe(renderAslText(w));
+  });
+
+  it('passes asl-validator, as committed and with local substitutions', () => {
+    const text = committed(aslFileName(YOUTUBE_TRENDING));
+    for (const def of [JSON.parse(text), JSON.parse(substitute(text, localSubstitutions(text)))]) {
+      const { isValid, errors } = validator(def);
+      expect(errors).toEqual([]);
+      expect(isValid).toBe(true);
+    }
+  });
+
+  it('uses JSONPath only, and nothing the local engine lacks', () => {
+    const text = committed(aslFileName(YOUTUBE_TRENDING));
+    expect(text).not.toMatch(/QueryLanguage|JSONata|"Assign"|ItemReader|waitForTaskToken|\$\$\.State/);
+  });
+
+  it('has a placeholder for every resource name and no literal ARNs of deployed resources', () => {
+    const text = committed(aslFileName(YOUTUBE_TRENDING));
+    expect(placeholdersIn(text)).toEqual(
+      ['AthenaWorkGroup', 'CheckDataQualityFunctionArn', 'CleansedCrawlerName', 'IngestObjectFunctionArn', 'PromoteBatchFunctionArn', 'PublishRunSummaryFunctionArn', 'QuarantineBatchFunctionArn', 'TransformBatchJobName', 'analytics', 'cleansed'].sort(),
+    );
+    expect(text).not.toMatch(/arn:aws:(lambda|glue|athena):/);
+  });
+
+  it('gives every Task a Retry policy and a timeout, and no catch-all Catch', () => {
+    const tasks = Object.entries(states()).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBe(findTasks({ States: states() }).length);
+    for (const [name, s] of tasks) {
+      const retry = s.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+      expect([name, retry.length > 0]).toEqual([name, true]);
+      expect([name, typeof s.TimeoutSeconds]).toEqual([name, 'number']);
+      for (const r of retry) expect(r.ErrorEquals).not.toContain('States.ALL');
+      for (const c of (s.Catch as { ErrorEquals: string[] }[] | undefined) ?? []) {
+        expect(c.ErrorEquals).not.toContain('States.ALL');
+        expect(c.ErrorEquals).not.toContain('States.TaskFailed');
+      }
+    }
+  });
+
+  it('retries Glue concurrent-run limits and Athena throttling with backoff', () => {
+    const s = states();
+    const errorsOf = (name: string) => (s[name]?.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+    expect(errorsOf('Transform batch')).toContain('Glue.ConcurrentRunsExceededException');
+    expect(errorsOf('Materialize category_daily')).toContain('Athena.TooManyRequestsException');
+    expect(errorsOf('Ingest object')).toContain('Lambda.TooManyRequestsException');
+  });
+
+  it('ends rejected objects and DQ failures in their named Fail states', () => {
+    const s = states();
+    expect(s['Object rejected']).toMatchObject({ Type: 'Fail', Error: 'ObjectRejected', CausePath: '$.ingest.cause' });
+    expect(s['Data quality failed']).toMatchObject({ Type: 'Fail', Error: 'DataQualityFailed' });
+    expect(s['Quarantine batch']?.Next).toBe('Data quality failed');
+    const fails = Object.values(s).filter((x) => x.Type === 'Fail');
+    expect(fails).toHaveLength(2);
+  });
+
+  it('reads as sentences in the console', () => {
+    for (const name of Object.keys(states())) expect(name).toMatch(/^[A-Z][a-z]/);
+  });
+
+  it('renders deterministically and rejects duplicate state names', () => {
+    expect(renderAsl(YOUTUBE_TRENDING)).toEqual(renderAsl(YOUTUBE_TRENDING));
+    const dup = { ...YOUTUBE_TRENDING, steps: [...YOUTUBE_TRENDING.steps, { id: 'x', kind: 'succeed' as const, stateName: 'Done' }] };
+    expect(() => renderAsl(dup)).toThrow(/duplicate state name 'Done'/);
+  });
+});
+
+describe('materialization SQL', () => {
+  it('calls only functions both DuckDB and Athena document', () => {
+    for (const m of YOUTUBE_TRENDING.materializations) {
+      for (const sql of [m.clearSql, m.insertSql]) {
+        const body = sql.replace(/^INSERT INTO \S+\s*\([^)]*\)/, '').replace(/'[^']*'/g, "''");
+        const calls = [...body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)].map((x) => (x[1] as string).toLowerCase());
+        const unknown = calls.filter((c) => !PORTABLE_SQL_FUNCTIONS.includes(c) && !SQL_KEYWORDS_BEFORE_PAREN.includes(c));
+        expect([m.name, unknown]).toEqual([m.name, []]);
+      }
+    }
+  });
+});
