@@ -103,15 +103,20 @@ function writeFuzzCases(dir: string, files: number): void {
   const regions = ['US', 'GB', 'CA', 'IN', 'DE'];
   for (let f = 0; f < files; f++) {
     const rows = Array.from({ length: 30 + Math.floor(r() * 40) }, (_, i) => goodRow(f * 1000 + i, 10 + Math.floor(r() * 5)));
-    for (const row of rows) {
+    const insert = (v: string) => {
+      const pos = Math.floor(r() * (v.length + 1));
+      return v.slice(0, pos) + pick(damage) + v.slice(pos + (r() < 0.5 ? 1 : 0));
+    };
+    const lines = rows.map((row) => {
+      // Value damage on a column some rule reads, then structural damage anywhere in the serialized line.
       if (r() < 0.04) {
-        const at = Math.floor(r() * row.length);
-        const v = row[at] as string;
-        const pos = Math.floor(r() * (v.length + 1));
-        row[at] = v.slice(0, pos) + pick(damage) + v.slice(pos + (r() < 0.5 ? 1 : 0));
+        const at = pick([0, 1, 4, 5, 7, 8, 9, 10]);
+        row[at] = insert(row[at] as string);
       }
-    }
-    const text = [HEADER, ...rows.map((row) => row.join(','))].join(r() < 0.5 ? '\n' : '\r\n');
+      const line = row.map(csvField).join(',');
+      return r() < 0.02 ? insert(line) : line;
+    });
+    const text = [HEADER, ...lines].join(r() < 0.5 ? '\n' : '\r\n');
     writeFileSync(join(dir, `${pick(regions)}videos_fuzz${f}.csv`), text);
   }
 }
@@ -215,5 +220,9 @@ describe('randomly damaged files agree with the reference', () => {
       expect(mine).toEqual(want);
     }
     expect(await query(join(dir, 'lake'), CATEGORY_DAILY_SQL)).toEqual(reference.rows);
+    // The damage must really exercise the rules, not only the happy path.
+    const rules = new Set(Object.values(reference.objects).flatMap((o) => Object.keys(o.rules ?? {})));
+    expect(rules.size).toBeGreaterThanOrEqual(3);
+    expect(new Set(runs.map((e) => e.outcome)).size).toBeGreaterThanOrEqual(2);
   });
 });
