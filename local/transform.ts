@@ -4,7 +4,7 @@
  * deduped within the batch, and written as staged Parquet with the batch summary the DQ step reads.
  */
 import { rename, rm } from 'node:fs/promises';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { BIGINT, type DuckDBConnection, DuckDBDataChunk, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { CsvRecordReader } from '../handlers/core/csv-records';
 import { type BatchSummary, STAGED } from '../handlers/core/contracts';
 import { decodeUtf8 } from '../handlers/core/validate-object';
@@ -84,29 +84,42 @@ export async function transformStatistics(
   }
 }
 
-/** Streams bronze through the CSV reader into the `raw` table; the first record is the header. */
+/** Rows per DataChunk: DuckDB's vector size, so each chunk is appended whole. */
+const CHUNK_ROWS = 2048;
+
+/**
+ * Streams bronze through the CSV reader into the `raw` table; the first record is the header.
+ * Records are appended column-wise, a DataChunk at a time (row-wise appends cost ~4x more).
+ */
 async function appendRecords(conn: DuckDBConnection, storage: FsStorage, args: TransformArgs, width: number): Promise<void> {
   const appender = await conn.createAppender('raw', 'main', 'temp');
+  const types = [BIGINT, INTEGER, ...Array.from({ length: width }, () => VARCHAR)];
+  const chunk = DuckDBDataChunk.create(types);
+  let columns: (bigint | number | string | null)[][] = types.map(() => []);
   let recordNo = 0;
   let sawHeader = false;
+  const flush = () => {
+    if (columns[0]?.length === 0) return;
+    chunk.reset();
+    chunk.setColumns(columns);
+    appender.appendDataChunk(chunk);
+    columns = types.map(() => []);
+  };
   const reader = new CsvRecordReader((fields) => {
     if (!sawHeader) {
       sawHeader = true;
       return;
     }
     recordNo++;
-    appender.appendBigInt(BigInt(recordNo));
-    appender.appendInteger(fields.length);
-    for (let i = 0; i < width; i++) {
-      const v = fields[i];
-      if (v === undefined) appender.appendNull();
-      else appender.appendVarchar(v);
-    }
-    appender.endRow();
+    (columns[0] as bigint[]).push(BigInt(recordNo));
+    (columns[1] as number[]).push(fields.length);
+    for (let i = 0; i < width; i++) (columns[i + 2] as (string | null)[]).push(fields[i] ?? null);
+    if (recordNo % CHUNK_ROWS === 0) flush();
   });
   try {
     for await (const text of decodeUtf8(storage.read(args.bronze))) reader.push(text);
     reader.end();
+    flush();
   } finally {
     appender.closeSync();
   }
