@@ -1,7 +1,8 @@
 /** Human output: state paths, durations, counts and tables, readable in a terminal and in CI logs. */
 import type { ExecutionSummary, StateRun } from '../local/runtime';
 
-const color = (code: number) => (s: string) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[${code}m${s}\x1b[0m` : s);
+const color = (code: number) => (s: string) =>
+  process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[${code}m${s}\x1b[0m` : s;
 export const green = color(32);
 export const red = color(31);
 export const yellow = color(33);
@@ -43,9 +44,19 @@ export function rowsLine(e: ExecutionSummary): string {
 }
 
 export function table(columns: string[], rows: Record<string, unknown>[]): string {
-  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? 'NULL' : String(r[c]))));
-  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((row) => (row[i] ?? '').length))));
-  const fit = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
-  const line = (vals: string[]) => vals.map((v, i) => fit(v, widths[i] ?? 0)).join('  ').trimEnd();
-  return [bold(line(columns)), dim(widths.map((w) => '─'.repeat(w)).join('  ')), ...cells.map(line)].join('\n');
+  const cells = rows.map((r) =>
+    columns.map((c) => (r[c] === null || r[c] === undefined ? 'NULL' : String(r[c]))),
+  );
+  const widths = columns.map((c, i) =>
+    Math.min(60, Math.max(c.length, ...cells.map((row) => (row[i] ?? '').length))),
+  );
+  const fitCell = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => fitCell(v, widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [bold(line(columns)), dim(widths.map((w) => '─'.repeat(w)).join('  ')), ...cells.map(line)].join(
+    '\n',
+  );
 }

@@ -30,7 +30,8 @@ export async function generateCommand(argv: string[]): Promise<number> {
   const out = resolve(values.out);
   if (values.rows !== undefined) {
     const rows = Number(values.rows);
-    if (!Number.isInteger(rows) || rows < 0) throw new UsageError('lakestep generate: --rows must be a whole number');
+    if (!Number.isInteger(rows) || rows < 0)
+      throw new UsageError('lakestep generate: --rows must be a whole number');
     const region = String(values.region).toUpperCase();
     if (!/^[A-Z]{2}$/.test(region)) throw new UsageError('lakestep generate: --region must be two letters');
     const file = join(out, `${region}videos.csv`);

@@ -10,14 +10,19 @@ export const QUERY_USAGE = `usage: lakestep query [--lake DIR] [--json] "SQL"
 export async function queryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { lake: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    {
+      lake: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
     'query',
   );
   if (values.help) {
     console.log(QUERY_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`lakestep query: expected one SQL argument\n${QUERY_USAGE}`);
+  if (positionals.length !== 1)
+    throw new UsageError(`lakestep query: expected one SQL argument\n${QUERY_USAGE}`);
   const warehouse = await openForQuery(values.lake);
   try {
     const result = await runQuery(warehouse, positionals[0] as string);

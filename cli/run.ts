@@ -44,7 +44,8 @@ export function filesFrom(paths: readonly string[]): string[] {
 
 export function parseFault(spec: string): Fault {
   const m = /^(.+?)(?::(transient|permanent))?$/.exec(spec);
-  if (!m?.[1]) throw new UsageError(`lakestep run: --inject-fault "${spec}" is not STATE[:transient|:permanent]`);
+  if (!m?.[1])
+    throw new UsageError(`lakestep run: --inject-fault "${spec}" is not STATE[:transient|:permanent]`);
   return { state: m[1], mode: (m[2] as Fault['mode']) ?? 'permanent' };
 }
 
@@ -64,11 +65,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(RUN_USAGE);
     return 0;
   }
-  if (positionals.length) throw new UsageError(`lakestep run: unexpected argument "${positionals[0]}" (files go after --data)`);
+  if (positionals.length)
+    throw new UsageError(`lakestep run: unexpected argument "${positionals[0]}" (files go after --data)`);
   const json = values.json === true;
   const paths = lakePaths(values.lake);
   const faults = (values['inject-fault'] ?? []).map(parseFault);
-  const progress = json ? (process.stderr.isTTY ? (s: string) => process.stderr.write(`${s}\n`) : () => {}) : (s: string) => console.log(s);
+  const progress = json
+    ? process.stderr.isTTY
+      ? (s: string) => process.stderr.write(`${s}\n`)
+      : () => {}
+    : (s: string) => console.log(s);
 
   let files: string[];
   if (values.data?.length) files = filesFrom(values.data);
@@ -84,7 +90,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   for (const f of faults)
     if (!known.has(f.state)) {
       runtime.close();
-      throw new UsageError(`lakestep run: --inject-fault names no task state "${f.state}" (tasks: ${[...known].join(', ')})`);
+      throw new UsageError(
+        `lakestep run: --inject-fault names no task state "${f.state}" (tasks: ${[...known].join(', ')})`,
+      );
     }
   const executions: ExecutionSummary[] = [];
   const t0 = Date.now();
@@ -117,11 +125,15 @@ function printSummary(report: RunReport, elapsedMs: number): void {
   const by = (o: string) => report.executions.filter((e) => e.outcome === o).length;
   console.log('');
   console.log(bold(`Ran ${report.executions.length} executions in ${(elapsedMs / 1000).toFixed(1)} s`));
-  console.log(`  succeeded ${by('succeeded')}   rejected ${by('rejected')}   dq_failed ${by('dq_failed')}   failed ${by('failed')}`);
+  console.log(
+    `  succeeded ${by('succeeded')}   rejected ${by('rejected')}   dq_failed ${by('dq_failed')}   failed ${by('failed')}`,
+  );
   for (const e of report.executions.filter((x) => x.outcome === 'failed'))
     console.log(`  ✗ ${e.objectKey}: failed at "${failedState(e)}" (${e.error}) — execution ${e.name}`);
   console.log(bold('Tables'));
   for (const t of report.tables) console.log(`  ${t.name.padEnd(28)} ${String(t.rows).padStart(9)} rows`);
   console.log(dim(`Lake: ${report.lake}  (executions in ${join(report.lake, 'executions')})`));
-  console.log(dim(`Next: npx lakestep query --lake ${report.lake} "SELECT * FROM analytics.category_daily LIMIT 10"`));
+  console.log(
+    dim(`Next: npx lakestep query --lake ${report.lake} "SELECT * FROM analytics.category_daily LIMIT 10"`),
+  );
 }

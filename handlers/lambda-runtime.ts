@@ -20,7 +20,8 @@ let storage: S3Storage | undefined;
 export function bucketsFromEnv(env: NodeJS.ProcessEnv): LakeBuckets {
   const entries = STAGES.map((stage: Stage) => {
     const name = env[`LAKE_BUCKET_${stage.toUpperCase()}`];
-    if (!name) throw new ContractError(`LAKE_BUCKET_${stage.toUpperCase()} is not set: the function is misconfigured`);
+    if (!name)
+      throw new ContractError(`LAKE_BUCKET_${stage.toUpperCase()} is not set: the function is misconfigured`);
     return [stage, name] as const;
   });
   return Object.fromEntries(entries) as LakeBuckets;
@@ -52,7 +53,8 @@ export function lambdaHandler<S extends z.ZodTypeAny, R>(
   return async (event, context) => {
     logger.addContext(context);
     const parsed = schema.safeParse(event);
-    if (!parsed.success) throw new ContractError(`The task input is not what this step expects: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new ContractError(`The task input is not what this step expects: ${parsed.error.message}`);
     try {
       return await core(parsed.data, ports());
     } catch (e) {

@@ -71,7 +71,8 @@ export function findTasks(definition: { States: AslStates }, parent = ''): Bound
   }
   const seen = new Set<string>();
   for (const t of out) {
-    if (seen.has(t.stateName)) throw new Error(`State name "${t.stateName}" is used twice; local bindings need unique task names`);
+    if (seen.has(t.stateName))
+      throw new Error(`State name "${t.stateName}" is used twice; local bindings need unique task names`);
     seen.add(t.stateName);
   }
   return out;
@@ -109,7 +110,13 @@ export class LocalCrawler {
       if (this.pollsLeft > 0) this.pollsLeft--;
       else this.state = 'READY';
     }
-    return { Crawler: { Name: this.name, State: this.state, ...(this.lastCrawl ? { LastCrawl: this.lastCrawl } : {}) } };
+    return {
+      Crawler: {
+        Name: this.name,
+        State: this.state,
+        ...(this.lastCrawl ? { LastCrawl: this.lastCrawl } : {}),
+      },
+    };
   }
 }
 
@@ -120,7 +127,13 @@ export interface BindingContext {
   readonly portsFor: (task: BoundTask) => CorePorts;
   readonly faults: readonly Fault[];
   /** Called after every task invocation, for the execution store. */
-  readonly record: (task: BoundTask, attempt: number, input: unknown, outcome: { result?: unknown; error?: Error }, startedAt: Date) => void;
+  readonly record: (
+    task: BoundTask,
+    attempt: number,
+    input: unknown,
+    outcome: { result?: unknown; error?: Error },
+    startedAt: Date,
+  ) => void;
 }
 
 export function named(name: string, message: string): Error {
@@ -163,12 +176,18 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
     case 'lambda': {
       const id = task.placeholder?.replace(/FunctionArn$/, '') ?? '';
       const fn = LOCAL_FUNCTIONS[id];
-      if (!fn) throw new Error(`State "${task.statePath}": no local function for FunctionName \${${task.placeholder}}`);
+      if (!fn)
+        throw new Error(
+          `State "${task.statePath}": no local function for FunctionName \${${task.placeholder}}`,
+        );
       return async (params) => {
         const { Payload } = params as { Payload: unknown };
         const parsed = fn.schema.safeParse(Payload);
         if (!parsed.success)
-          throw named('Lake.ContractViolation', `The task input is not what "${task.stateName}" expects: ${parsed.error.message}`);
+          throw named(
+            'Lake.ContractViolation',
+            `The task input is not what "${task.stateName}" expects: ${parsed.error.message}`,
+          );
         const ports = ctx.portsFor(task);
         try {
           const payload = await fn.core(parsed.data as never, ports);
@@ -184,14 +203,21 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
         const startedOn = new Date();
         const id = `jr_${createHash('sha256').update(JSON.stringify(Arguments)).update(startedOn.toISOString()).digest('hex').slice(0, 32)}`;
         if (Arguments['--dataset'] !== 'statistics')
-          throw glueFailure(JobName, id, `The transform job has no transform for dataset ${Arguments['--dataset']}`);
+          throw glueFailure(
+            JobName,
+            id,
+            `The transform job has no transform for dataset ${Arguments['--dataset']}`,
+          );
         try {
           await transformStatistics(ctx.warehouse.conn, ctx.storage, {
             batchId: arg(Arguments, '--batch_id'),
             region: arg(Arguments, '--region'),
             sourceObject: arg(Arguments, '--source_object'),
             bronze: { bucket: arg(Arguments, '--bronze_bucket'), key: arg(Arguments, '--bronze_key') },
-            staging: { bucket: arg(Arguments, '--staging_bucket'), prefix: arg(Arguments, '--staging_prefix') },
+            staging: {
+              bucket: arg(Arguments, '--staging_bucket'),
+              prefix: arg(Arguments, '--staging_prefix'),
+            },
             ingestedAt: arg(Arguments, '--ingested_at'),
           });
         } catch (e) {
@@ -213,7 +239,8 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
       return async (params) => {
         const { Name } = params as { Name: string };
         const crawler = ctx.crawlers.get(Name);
-        if (!crawler) throw named('Glue.EntityNotFoundException', `Crawler entry with name ${Name} does not exist`);
+        if (!crawler)
+          throw named('Glue.EntityNotFoundException', `Crawler entry with name ${Name} does not exist`);
         if (task.kind === 'crawlerStart') {
           await crawler.start();
           return {};
@@ -228,25 +255,40 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           WorkGroup?: string;
         };
         const submitted = new Date();
-        const id = createHash('sha256').update(QueryString).update(submitted.toISOString()).digest('hex').slice(0, 32);
+        const id = createHash('sha256')
+          .update(QueryString)
+          .update(submitted.toISOString())
+          .digest('hex')
+          .slice(0, 32);
         const values = (ExecutionParameters ?? []).map(parseSqlLiteral);
         try {
           await ctx.warehouse.conn.run(QueryString, values);
         } catch (e) {
           throw named(
             'States.TaskFailed',
-            JSON.stringify({ QueryExecution: { QueryExecutionId: id, Status: { State: 'FAILED', StateChangeReason: (e as Error).message } } }),
+            JSON.stringify({
+              QueryExecution: {
+                QueryExecutionId: id,
+                Status: { State: 'FAILED', StateChangeReason: (e as Error).message },
+              },
+            }),
           );
         }
         const completed = new Date();
-        const scanned = (await ctx.storage.list('cleansed', '')).filter((f) => !f.key.startsWith('_staging/')).reduce((n, f) => n + f.size, 0);
+        const scanned = (await ctx.storage.list('cleansed', ''))
+          .filter((f) => !f.key.startsWith('_staging/'))
+          .reduce((n, f) => n + f.size, 0);
         return {
           QueryExecution: {
             QueryExecutionId: id,
             Query: QueryString,
             StatementType: 'DML',
             WorkGroup,
-            Status: { State: 'SUCCEEDED', SubmissionDateTime: submitted.toISOString(), CompletionDateTime: completed.toISOString() },
+            Status: {
+              State: 'SUCCEEDED',
+              SubmissionDateTime: submitted.toISOString(),
+              CompletionDateTime: completed.toISOString(),
+            },
             Statistics: {
               // Locally no partition pruning: every cleansed file is counted as scanned (an upper bound).
               DataScannedInBytes: scanned,
@@ -265,5 +307,8 @@ function arg(args: Record<string, string>, name: string): string {
 }
 
 function glueFailure(jobName: string, id: string, message: string): Error {
-  return named('States.TaskFailed', JSON.stringify({ JobName: jobName, Id: id, JobRunState: 'FAILED', ErrorMessage: message }));
+  return named(
+    'States.TaskFailed',
+    JSON.stringify({ JobName: jobName, Id: id, JobRunState: 'FAILED', ErrorMessage: message }),
+  );
 }

@@ -15,7 +15,11 @@ export function capturedLog(service: string, sink: LineSink, now: () => Date = (
 }
 
 /** Collects metrics and publishes them as one EMF document, as Powertools Metrics does. */
-export function capturedMetrics(service: string, sink: LineSink, now: () => Date = () => new Date()): MetricsSink {
+export function capturedMetrics(
+  service: string,
+  sink: LineSink,
+  now: () => Date = () => new Date(),
+): MetricsSink {
   let dimensions: Record<string, string> = {};
   let metrics: { name: string; unit: MetricUnit; value: number }[] = [];
   return {

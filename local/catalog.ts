@@ -39,7 +39,10 @@ export class Warehouse {
     private readonly paths: LakePaths,
   ) {}
 
-  static async open(paths: LakePaths, opts: { readOnly?: boolean; memoryLimit?: string; threads?: number } = {}): Promise<Warehouse> {
+  static async open(
+    paths: LakePaths,
+    opts: { readOnly?: boolean; memoryLimit?: string; threads?: number } = {},
+  ): Promise<Warehouse> {
     await mkdir(dirname(paths.warehouse), { recursive: true });
     await mkdir(paths.tmpDir, { recursive: true });
     const config: Record<string, string> = {
@@ -55,7 +58,9 @@ export class Warehouse {
     } catch (e) {
       const msg = (e as Error).message;
       if (/lock/i.test(msg))
-        throw new Error(`The lake's warehouse ${paths.warehouse} is in use by another lakestep process; wait for it to finish (${msg})`);
+        throw new Error(
+          `The lake's warehouse ${paths.warehouse} is in use by another lakestep process; wait for it to finish (${msg})`,
+        );
       throw e;
     }
     const conn = await instance.connect();
@@ -85,15 +90,25 @@ export class Warehouse {
       const location = join(this.paths.root, bucket, t.name);
       if (files.length === 0) {
         await this.conn.run(emptyView(t.name, t.schema));
-        tables.push({ name: t.name, location, files: 0, partitions: [], columns: t.schema.map((c) => ({ name: c.name, type: c.type })) });
+        tables.push({
+          name: t.name,
+          location,
+          files: 0,
+          partitions: [],
+          columns: t.schema.map((c) => ({ name: c.name, type: c.type })),
+        });
         continue;
       }
       const glob = sqlString(join(location, '*', '*', '*.parquet'));
-      const described = await this.conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${glob}, union_by_name = true)`);
-      const columns = (described.getRowObjectsJS() as { column_name: string; column_type: string }[]).map((r) => ({
-        name: r.column_name,
-        type: r.column_type,
-      }));
+      const described = await this.conn.runAndReadAll(
+        `DESCRIBE SELECT * FROM read_parquet(${glob}, union_by_name = true)`,
+      );
+      const columns = (described.getRowObjectsJS() as { column_name: string; column_type: string }[]).map(
+        (r) => ({
+          name: r.column_name,
+          type: r.column_type,
+        }),
+      );
       const select = t.schema.map((c) => sqlIdent(c.name)).join(', ');
       await this.conn.run(
         `CREATE OR REPLACE VIEW cleansed.${sqlIdent(t.name)} AS SELECT ${select} FROM read_parquet(${glob}, union_by_name = true)`,
@@ -102,7 +117,10 @@ export class Warehouse {
       tables.push({ name: t.name, location, files: files.length, partitions, columns });
     }
     await mkdir(this.paths.catalogDir, { recursive: true });
-    await writeFile(join(this.paths.catalogDir, 'cleansed.json'), `${JSON.stringify({ database: 'cleansed', tables }, null, 2)}\n`);
+    await writeFile(
+      join(this.paths.catalogDir, 'cleansed.json'),
+      `${JSON.stringify({ database: 'cleansed', tables }, null, 2)}\n`,
+    );
     return tables;
   }
 

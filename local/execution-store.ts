@@ -67,7 +67,9 @@ export class ExecutionStore {
       return JSON.parse(await readFile(this.path(name, 'execution.json'), 'utf8')) as ExecutionRecord;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new Error(`Execution ${name}: its record ${this.path(name, 'execution.json')} is unreadable (${(e as Error).message})`);
+      throw new Error(
+        `Execution ${name}: its record ${this.path(name, 'execution.json')} is unreadable (${(e as Error).message})`,
+      );
     }
   }
 
@@ -79,7 +81,9 @@ export class ExecutionStore {
       return [];
     }
     const records = await Promise.all(names.map((n) => this.get(n)));
-    return records.filter((r): r is ExecutionRecord => r !== null).sort((a, b) => a.startDate.localeCompare(b.startDate));
+    return records
+      .filter((r): r is ExecutionRecord => r !== null)
+      .sort((a, b) => a.startDate.localeCompare(b.startDate));
   }
 
   appendEvent(name: string, event: StoredEvent): Promise<void> {

@@ -39,7 +39,8 @@ export class FsStorage implements LakeStorage {
 
   async *read(ref: ObjectRef): AsyncIterable<Uint8Array> {
     try {
-      for await (const chunk of createReadStream(this.pathOf(ref), { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+      for await (const chunk of createReadStream(this.pathOf(ref), { highWaterMark: 1 << 20 }))
+        yield chunk as Buffer;
     } catch (e) {
       this.fail('GET', ref, e);
     }

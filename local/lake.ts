@@ -1,7 +1,7 @@
 /** The local lake: one directory per stage under a root (default ./.lakestep), plus the runtime's own state. */
 import { resolve } from 'node:path';
-import { STAGES } from '../workflows/datasets';
 import type { LakeBuckets } from '../handlers/core/ports';
+import { STAGES } from '../workflows/datasets';
 
 export const DEFAULT_LAKE = '.lakestep';
 

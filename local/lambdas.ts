@@ -4,7 +4,12 @@
  */
 import type { z } from 'zod';
 import { checkDataQuality } from '../handlers/core/check-data-quality';
-import { batchInputSchema, ingestInputSchema, quarantineInputSchema, summaryInputSchema } from '../handlers/core/contracts';
+import {
+  batchInputSchema,
+  ingestInputSchema,
+  quarantineInputSchema,
+  summaryInputSchema,
+} from '../handlers/core/contracts';
 import { ingestObject } from '../handlers/core/ingest-object';
 import type { CorePorts } from '../handlers/core/ports';
 import { promoteBatch } from '../handlers/core/promote-batch';

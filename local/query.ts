@@ -29,7 +29,9 @@ const INTEGER_TYPES = new Set<number>([
 
 export function jsonInteger(v: bigint | number): number | string {
   const b = typeof v === 'bigint' ? v : BigInt(v);
-  return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : b.toString();
+  return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER)
+    ? Number(b)
+    : b.toString();
 }
 
 export async function runQuery(warehouse: Warehouse, sql: string): Promise<QueryResult> {
@@ -46,7 +48,8 @@ export async function runQuery(warehouse: Warehouse, sql: string): Promise<Query
       if (v === null || v === undefined) out[col] = null;
       else if (INTEGER_TYPES.has(t)) out[col] = jsonInteger(v as bigint | number);
       else if (t === DuckDBTypeId.DATE) out[col] = (json[r]?.[col] as string) ?? null;
-      else if ((t === DuckDBTypeId.TIMESTAMP || t === DuckDBTypeId.TIMESTAMP_TZ) && v instanceof Date) out[col] = v.toISOString();
+      else if ((t === DuckDBTypeId.TIMESTAMP || t === DuckDBTypeId.TIMESTAMP_TZ) && v instanceof Date)
+        out[col] = v.toISOString();
       else out[col] = (json[r]?.[col] as JsonValue) ?? null;
     });
     return out;
@@ -58,7 +61,9 @@ export async function runQuery(warehouse: Warehouse, sql: string): Promise<Query
 export async function openForQuery(lake: string | undefined): Promise<Warehouse> {
   const paths = lakePaths(lake);
   if (!existsSync(paths.warehouse))
-    throw new Error(`No lake at ${paths.root} (no ${paths.warehouse}); run \`lakestep run\` first or pass --lake DIR`);
+    throw new Error(
+      `No lake at ${paths.root} (no ${paths.warehouse}); run \`lakestep run\` first or pass --lake DIR`,
+    );
   return Warehouse.open(paths, { readOnly: true });
 }
 

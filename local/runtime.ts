@@ -8,16 +8,27 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+} from 'aws-local-stepfunctions';
 import { landingKeyFor } from '../handlers/core/classify';
 import type { CorePorts } from '../handlers/core/ports';
 import { placeholders, placeholdersIn } from '../workflows/render-asl';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import type { Workflow } from '../workflows/types';
-import { bindTasks, type BoundTask, type Fault, findTasks, LocalCrawler } from './bindings';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { type BoundTask, bindTasks, type Fault, findTasks, LocalCrawler } from './bindings';
 import { capturedLog, capturedMetrics } from './capture';
 import { LOCAL_DATABASES, Warehouse } from './catalog';
-import { type ExecutionRecord, type ExecutionStatus, ExecutionStore, type StoredEvent, type TaskRecord } from './execution-store';
+import {
+  type ExecutionRecord,
+  type ExecutionStatus,
+  ExecutionStore,
+  type StoredEvent,
+  type TaskRecord,
+} from './execution-store';
 import { FsStorage } from './fs-storage';
 import { type LakePaths, lakePaths } from './lake';
 
@@ -70,9 +81,13 @@ export interface LandedObject {
 export function localSubstitutions(text: string): Record<string, string> {
   const subs: Record<string, string> = {};
   for (const name of placeholdersIn(text)) {
-    const kebab = name.replace(/(FunctionArn|JobName|CrawlerName)$/, '').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+    const kebab = name
+      .replace(/(FunctionArn|JobName|CrawlerName)$/, '')
+      .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+      .toLowerCase();
     if (name in LOCAL_DATABASES) subs[name] = LOCAL_DATABASES[name as keyof typeof LOCAL_DATABASES];
-    else if (name.endsWith('FunctionArn')) subs[name] = `arn:aws:lambda:local:000000000000:function:lakestep-local-${kebab}`;
+    else if (name.endsWith('FunctionArn'))
+      subs[name] = `arn:aws:lambda:local:000000000000:function:lakestep-local-${kebab}`;
     else if (name.endsWith('JobName') || name.endsWith('CrawlerName')) subs[name] = `lakestep-local-${kebab}`;
     else if (name === placeholders.athenaWorkGroup) subs[name] = 'lakestep-local';
     else throw new Error(`No local value for placeholder \${${name}}`);
@@ -166,7 +181,12 @@ export class LocalRuntime {
       detail: {
         version: '0',
         bucket: { name: this.paths.buckets.landing },
-        object: { key: obj.key, size: obj.size, etag: obj.md5, sequencer: obj.sha256.slice(0, 16).toUpperCase() },
+        object: {
+          key: obj.key,
+          size: obj.size,
+          etag: obj.md5,
+          sequencer: obj.sha256.slice(0, 16).toUpperCase(),
+        },
         reason: 'PutObject',
       },
     };
@@ -225,7 +245,9 @@ export class LocalRuntime {
           attempt,
           resource: task.resource,
           input,
-          ...(outcome.error ? { error: { name: outcome.error.name, message: outcome.error.message } } : { result: outcome.result }),
+          ...(outcome.error
+            ? { error: { name: outcome.error.name, message: outcome.error.message } }
+            : { result: outcome.result }),
           startedAt: startedAt.toISOString(),
           durationMs: Date.now() - startedAt.getTime(),
         };
@@ -245,7 +267,12 @@ export class LocalRuntime {
         retryIntervalOverrides: Object.fromEntries(this.tasks.map((t) => [t.stateName, delay])),
       },
       context: {
-        Execution: { Id: `arn:aws:states:local:000000000000:execution:${this.workflow.name}:${record.name}`, Name: record.name, StartTime: record.startDate, Input: record.input as never },
+        Execution: {
+          Id: `arn:aws:states:local:000000000000:execution:${this.workflow.name}:${record.name}`,
+          Name: record.name,
+          StartTime: record.startDate,
+          Input: record.input as never,
+        },
       },
     });
     const events: StoredEvent[] = [];
@@ -262,8 +289,20 @@ export class LocalRuntime {
     try {
       output = await execution.result;
     } catch (e) {
-      status = e instanceof ExecutionTimeoutError ? 'TIMED_OUT' : e instanceof ExecutionAbortedError ? 'ABORTED' : 'FAILED';
-      if (!(e instanceof ExecutionError || e instanceof ExecutionTimeoutError || e instanceof ExecutionAbortedError)) throw e;
+      status =
+        e instanceof ExecutionTimeoutError
+          ? 'TIMED_OUT'
+          : e instanceof ExecutionAbortedError
+            ? 'ABORTED'
+            : 'FAILED';
+      if (
+        !(
+          e instanceof ExecutionError ||
+          e instanceof ExecutionTimeoutError ||
+          e instanceof ExecutionAbortedError
+        )
+      )
+        throw e;
     }
     await consume;
     await Promise.all(writes);
@@ -272,7 +311,10 @@ export class LocalRuntime {
       ...record,
       status,
       output,
-      error: status === 'TIMED_OUT' ? 'States.Timeout' : ((failed?.error as string | undefined) ?? (status === 'FAILED' ? 'States.Runtime' : null)),
+      error:
+        status === 'TIMED_OUT'
+          ? 'States.Timeout'
+          : ((failed?.error as string | undefined) ?? (status === 'FAILED' ? 'States.Runtime' : null)),
       cause: failed ? causeText(failed.cause) : null,
       stopDate: new Date().toISOString(),
     };
@@ -281,18 +323,31 @@ export class LocalRuntime {
   }
 
   private portsFor(execution: string, task: BoundTask, persist: (p: Promise<void>) => void): CorePorts {
-    const service = `lakestep-${task.placeholder?.replace(/FunctionArn$/, '').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase() ?? 'task'}`;
+    const service = `lakestep-${
+      task.placeholder
+        ?.replace(/FunctionArn$/, '')
+        .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+        .toLowerCase() ?? 'task'
+    }`;
     return {
       storage: this.storage,
       buckets: this.paths.buckets,
-      log: capturedLog(service, (line) => persist(this.store.appendLine(execution, 'logs.jsonl', { state: task.stateName, ...line }))),
-      metrics: capturedMetrics(service, (line) => persist(this.store.appendLine(execution, 'metrics.jsonl', line))),
+      log: capturedLog(service, (line) =>
+        persist(this.store.appendLine(execution, 'logs.jsonl', { state: task.stateName, ...line })),
+      ),
+      metrics: capturedMetrics(service, (line) =>
+        persist(this.store.appendLine(execution, 'metrics.jsonl', line)),
+      ),
       clock: { now: () => new Date() },
     };
   }
 
   /** The run report of one execution, from its record, events and task results. */
-  async summarize(record: ExecutionRecord, events?: StoredEvent[], tasks?: TaskRecord[]): Promise<ExecutionSummary> {
+  async summarize(
+    record: ExecutionRecord,
+    events?: StoredEvent[],
+    tasks?: TaskRecord[],
+  ): Promise<ExecutionSummary> {
     const evs = events ?? (await this.store.events(record.name));
     const tks = tasks ?? (await this.store.tasks(record.name));
     const lastResult = (state: string) => {
@@ -303,8 +358,19 @@ export class LocalRuntime {
     const quality = lastResult(this.stateName('checkDataQuality'));
     const status = record.status === 'RUNNING' ? 'FAILED' : record.status;
     const outcome: Outcome =
-      status === 'SUCCEEDED' ? 'succeeded' : record.error === 'ObjectRejected' ? 'rejected' : record.error === 'DataQualityFailed' ? 'dq_failed' : 'failed';
-    const reason = outcome === 'rejected' ? ((ingest?.reason as string) ?? null) : outcome === 'dq_failed' ? ((quality?.reason as string) ?? null) : null;
+      status === 'SUCCEEDED'
+        ? 'succeeded'
+        : record.error === 'ObjectRejected'
+          ? 'rejected'
+          : record.error === 'DataQualityFailed'
+            ? 'dq_failed'
+            : 'failed';
+    const reason =
+      outcome === 'rejected'
+        ? ((ingest?.reason as string) ?? null)
+        : outcome === 'dq_failed'
+          ? ((quality?.reason as string) ?? null)
+          : null;
     return {
       name: record.name,
       objectKey: record.objectKey,
@@ -359,7 +425,13 @@ export function stateRuns(events: readonly StoredEvent[]): StateRun[] {
     const name = e.stateName as string | undefined;
     if (!name) continue;
     if (e.type === 'StateEntered') {
-      const run: StateRun = { name, status: 'RUNNING', attempts: 1, startedAt: new Date(e.timestamp).toISOString(), durationMs: null };
+      const run: StateRun = {
+        name,
+        status: 'RUNNING',
+        attempts: 1,
+        startedAt: new Date(e.timestamp).toISOString(),
+        durationMs: null,
+      };
       runs.push(run);
       open.set(name, { run, t0: e.timestamp });
       continue;

@@ -5,8 +5,8 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import { BIGINT, type DuckDBConnection, DuckDBDataChunk, INTEGER, VARCHAR } from '@duckdb/node-api';
-import { CsvRecordReader } from '../handlers/core/csv-records';
 import { type BatchSummary, STAGED } from '../handlers/core/contracts';
+import { CsvRecordReader } from '../handlers/core/csv-records';
 import { decodeUtf8 } from '../handlers/core/validate-object';
 import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
 import type { FsStorage } from './fs-storage';
@@ -42,12 +42,19 @@ export async function transformStatistics(
     });
     await conn.run(st.kept);
 
-    const counts = (await conn.runAndReadAll(
-      `SELECT (SELECT count(*) FROM raw) AS read, (SELECT count(*) FROM checked WHERE rule IS NOT NULL) AS quarantined, (SELECT count(*) FROM typed) AS valid, (SELECT count(*) FROM kept) AS cleansed`,
-    )).getRowObjectsJS()[0] as Record<string, bigint>;
-    const rules = (await conn.runAndReadAll(`SELECT rule, count(*) AS n FROM checked WHERE rule IS NOT NULL GROUP BY rule ORDER BY rule`)).getRowObjectsJS() as { rule: string; n: bigint }[];
+    const counts = (
+      await conn.runAndReadAll(
+        `SELECT (SELECT count(*) FROM raw) AS read, (SELECT count(*) FROM checked WHERE rule IS NOT NULL) AS quarantined, (SELECT count(*) FROM typed) AS valid, (SELECT count(*) FROM kept) AS cleansed`,
+      )
+    ).getRowObjectsJS()[0] as Record<string, bigint>;
+    const rules = (
+      await conn.runAndReadAll(
+        `SELECT rule, count(*) AS n FROM checked WHERE rule IS NOT NULL GROUP BY rule ORDER BY rule`,
+      )
+    ).getRowObjectsJS() as { rule: string; n: bigint }[];
 
-    const stagePath = (name: string) => storage.pathOf({ bucket: args.staging.bucket, key: `${args.staging.prefix}${name}` });
+    const stagePath = (name: string) =>
+      storage.pathOf({ bucket: args.staging.bucket, key: `${args.staging.prefix}${name}` });
     await copyAtomically(conn, 'SELECT * FROM kept', stagePath(STAGED.data));
     const quarantined = Number(counts.quarantined);
     if (quarantined > 0) {
@@ -80,7 +87,9 @@ export async function transformStatistics(
     );
     return summary;
   } finally {
-    await conn.run('DROP TABLE IF EXISTS raw; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS typed; DROP TABLE IF EXISTS kept');
+    await conn.run(
+      'DROP TABLE IF EXISTS raw; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS typed; DROP TABLE IF EXISTS kept',
+    );
   }
 }
 
@@ -91,7 +100,12 @@ const CHUNK_ROWS = 2048;
  * Streams bronze through the CSV reader into the `raw` table; the first record is the header.
  * Records are appended column-wise, a DataChunk at a time (row-wise appends cost ~4x more).
  */
-async function appendRecords(conn: DuckDBConnection, storage: FsStorage, args: TransformArgs, width: number): Promise<void> {
+async function appendRecords(
+  conn: DuckDBConnection,
+  storage: FsStorage,
+  args: TransformArgs,
+  width: number,
+): Promise<void> {
   const appender = await conn.createAppender('raw', 'main', 'temp');
   const types = [BIGINT, INTEGER, ...Array.from({ length: width }, () => VARCHAR)];
   const chunk = DuckDBDataChunk.create(types);

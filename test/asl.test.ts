@@ -2,21 +2,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTasks } from '../local/bindings';
 import { localSubstitutions, substitute } from '../local/runtime';
-import { PORTABLE_SQL_FUNCTIONS, SQL_KEYWORDS_BEFORE_PAREN } from '../workflows/sql-dialect';
 import { aslFileName, placeholdersIn, renderAsl, renderAslText } from '../workflows/render-asl';
+import { PORTABLE_SQL_FUNCTIONS, SQL_KEYWORDS_BEFORE_PAREN } from '../workflows/sql-dialect';
 import { WORKFLOWS, YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 
-// biome-ignore lint/suspicious/noExplicitAny: asl-validator ships no types
-const validator: (definition: unknown, opts?: unknown) => { isValid: boolean; errors: any[] } = require('asl-validator');
+// asl-validator ships no types.
+const validator: (
+  definition: unknown,
+  opts?: unknown,
+) => { isValid: boolean; errors: unknown[] } = require('asl-validator');
 
 const committed = (name: string) => readFileSync(join(__dirname, '..', 'asl', name), 'utf8');
 type State = Record<string, unknown>;
 const states = (): Record<string, State> => JSON.parse(committed(aslFileName(YOUTUBE_TRENDING))).States;
 
 describe('committed ASL', () => {
-  it.each(WORKFLOWS.map((w) => [w.name, w] as const))('%s is up to date with workflows/ (else run `npm run asl`)', (_n, w) => {
-    expect(committed(aslFileName(w))).toBe(renderAslText(w));
-  });
+  it.each(WORKFLOWS.map((w) => [w.name, w] as const))(
+    '%s is up to date with workflows/ (else run `npm run asl`)',
+    (_n, w) => {
+      expect(committed(aslFileName(w))).toBe(renderAslText(w));
+    },
+  );
 
   it('passes asl-validator, as committed and with local substitutions', () => {
     const text = committed(aslFileName(YOUTUBE_TRENDING));
@@ -35,7 +41,18 @@ describe('committed ASL', () => {
   it('has a placeholder for every resource name and no literal ARNs of deployed resources', () => {
     const text = committed(aslFileName(YOUTUBE_TRENDING));
     expect(placeholdersIn(text)).toEqual(
-      ['AthenaWorkGroup', 'CheckDataQualityFunctionArn', 'CleansedCrawlerName', 'IngestObjectFunctionArn', 'PromoteBatchFunctionArn', 'PublishRunSummaryFunctionArn', 'QuarantineBatchFunctionArn', 'TransformBatchJobName', 'analytics', 'cleansed'].sort(),
+      [
+        'AthenaWorkGroup',
+        'CheckDataQualityFunctionArn',
+        'CleansedCrawlerName',
+        'IngestObjectFunctionArn',
+        'PromoteBatchFunctionArn',
+        'PublishRunSummaryFunctionArn',
+        'QuarantineBatchFunctionArn',
+        'TransformBatchJobName',
+        'analytics',
+        'cleansed',
+      ].sort(),
     );
     expect(text).not.toMatch(/arn:aws:(lambda|glue|athena):/);
   });
@@ -57,7 +74,8 @@ describe('committed ASL', () => {
 
   it('retries Glue concurrent-run limits and Athena throttling with backoff', () => {
     const s = states();
-    const errorsOf = (name: string) => (s[name]?.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+    const errorsOf = (name: string) =>
+      ((s[name]?.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
     expect(errorsOf('Transform batch')).toContain('Glue.ConcurrentRunsExceededException');
     expect(errorsOf('Materialize category_daily')).toContain('Athena.TooManyRequestsException');
     expect(errorsOf('Ingest object')).toContain('Lambda.TooManyRequestsException');
@@ -65,7 +83,11 @@ describe('committed ASL', () => {
 
   it('ends rejected objects and DQ failures in their named Fail states', () => {
     const s = states();
-    expect(s['Object rejected']).toMatchObject({ Type: 'Fail', Error: 'ObjectRejected', CausePath: '$.ingest.cause' });
+    expect(s['Object rejected']).toMatchObject({
+      Type: 'Fail',
+      Error: 'ObjectRejected',
+      CausePath: '$.ingest.cause',
+    });
     expect(s['Data quality failed']).toMatchObject({ Type: 'Fail', Error: 'DataQualityFailed' });
     expect(s['Quarantine batch']?.Next).toBe('Data quality failed');
     const fails = Object.values(s).filter((x) => x.Type === 'Fail');
@@ -78,7 +100,10 @@ describe('committed ASL', () => {
 
   it('renders deterministically and rejects duplicate state names', () => {
     expect(renderAsl(YOUTUBE_TRENDING)).toEqual(renderAsl(YOUTUBE_TRENDING));
-    const dup = { ...YOUTUBE_TRENDING, steps: [...YOUTUBE_TRENDING.steps, { id: 'x', kind: 'succeed' as const, stateName: 'Done' }] };
+    const dup = {
+      ...YOUTUBE_TRENDING,
+      steps: [...YOUTUBE_TRENDING.steps, { id: 'x', kind: 'succeed' as const, stateName: 'Done' }],
+    };
     expect(() => renderAsl(dup)).toThrow(/duplicate state name 'Done'/);
   });
 });
@@ -88,8 +113,12 @@ describe('materialization SQL', () => {
     for (const m of YOUTUBE_TRENDING.materializations) {
       for (const sql of [m.clearSql, m.insertSql]) {
         const body = sql.replace(/^INSERT INTO \S+\s*\([^)]*\)/, '').replace(/'[^']*'/g, "''");
-        const calls = [...body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)].map((x) => (x[1] as string).toLowerCase());
-        const unknown = calls.filter((c) => !PORTABLE_SQL_FUNCTIONS.includes(c) && !SQL_KEYWORDS_BEFORE_PAREN.includes(c));
+        const calls = [...body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)].map((x) =>
+          (x[1] as string).toLowerCase(),
+        );
+        const unknown = calls.filter(
+          (c) => !PORTABLE_SQL_FUNCTIONS.includes(c) && !SQL_KEYWORDS_BEFORE_PAREN.includes(c),
+        );
         expect([m.name, unknown]).toEqual([m.name, []]);
       }
     }

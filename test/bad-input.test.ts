@@ -48,10 +48,16 @@ function goodRow(i: number, day = 14 + (i % 3)): string[] {
   ];
 }
 
-const csvField = (f: string) => (/[",\r\n]/.test(f) && !/^"[^"]*"\|/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
-const csv = (rows: string[][], eol = '\n') => [HEADER, ...rows.map((r) => r.map(csvField).join(','))].join(eol) + eol;
+const csvField = (f: string) =>
+  /[",\r\n]/.test(f) && !/^"[^"]*"\|/.test(f) ? `"${f.replace(/"/g, '""')}"` : f;
+const csv = (rows: string[][], eol = '\n') =>
+  [HEADER, ...rows.map((r) => r.map(csvField).join(','))].join(eol) + eol;
 const catJson = (items: unknown) => JSON.stringify({ kind: 'youtube#videoCategoryListResponse', items });
-const cat = (id: unknown, title: unknown) => ({ kind: 'youtube#videoCategory', id, snippet: { title, assignable: true } });
+const cat = (id: unknown, title: unknown) => ({
+  kind: 'youtube#videoCategory',
+  id,
+  snippet: { title, assignable: true },
+});
 
 function writeCases(dir: string): void {
   mkdirSync(dir, { recursive: true });
@@ -61,10 +67,20 @@ function writeCases(dir: string): void {
   w('empty.txt', '');
   w('readme.md', '# not data\n');
   w('usvideos_lowercase.csv', csv(good(3)));
-  w('GBvideos_latin1.csv', Buffer.concat([Buffer.from(`${HEADER}\n`), Buffer.from('abcdefghijk,17.14.11,Caf\xe9,c', 'latin1'), Buffer.from(',1,2017-11-13T17:13:01.000Z,t,1,1,1,1,l,False,False,False,d\n')]));
+  w(
+    'GBvideos_latin1.csv',
+    Buffer.concat([
+      Buffer.from(`${HEADER}\n`),
+      Buffer.from('abcdefghijk,17.14.11,Caf\xe9,c', 'latin1'),
+      Buffer.from(',1,2017-11-13T17:13:01.000Z,t,1,1,1,1,l,False,False,False,d\n'),
+    ]),
+  );
   w('CAvideos_bom_crlf.csv', `\ufeff${csv(good(30), '\r\n')}`);
   w('DEvideos_reordered.csv', csv(good(3)).replace('video_id,trending_date', 'trending_date,video_id'));
-  w('DEvideos_v1_schema.csv', 'video_id,title,channel_title,category_id,tags,views,likes,dislikes,comment_total,thumbnail_link,date\nabc,t,c,1,x,1,1,1,1,l,13.09\n');
+  w(
+    'DEvideos_v1_schema.csv',
+    'video_id,title,channel_title,category_id,tags,views,likes,dislikes,comment_total,thumbnail_link,date\nabc,t,c,1,x,1,1,1,1,l,13.09\n',
+  );
   w('FRvideos_header_only.csv', `${HEADER}\n`);
   w('FRvideos_blank_lines.csv', `\n${HEADER}\n\n\r\n${goodRow(1).map(csvField).join(',')}\n\n`);
   const everyRule = [
@@ -82,16 +98,25 @@ function writeCases(dir: string): void {
   ];
   w('KRvideos_every_rule.csv', csv([...good(300, 1000), ...everyRule]));
   w('RUvideos_too_many_bad.csv', csv([...good(20, 300), ...everyRule]));
-  w('MXvideos_duplicates.csv', csv([...good(40, 500), goodRow(500), [...goodRow(501).slice(0, 7), '999999', ...goodRow(501).slice(8)]]));
+  w(
+    'MXvideos_duplicates.csv',
+    csv([...good(40, 500), goodRow(500), [...goodRow(501).slice(0, 7), '999999', ...goodRow(501).slice(8)]]),
+  );
   w('JP_category_id.json', '{"items": [');
   w('KR_category_id.json', JSON.stringify({ items: { a: 1 } }));
   w('RU_category_id.json', catJson([cat('1', 'Film'), cat('x2', 'Bad id')]));
   w('FR_category_id.json', catJson([cat('1', 'Film'), cat('2', 42)]));
   w('DE_category_id.json', catJson([cat('1', 'Film'), { id: '2' }]));
   w('MX_category_id.json', catJson([]));
-  w('CA_category_id.json', catJson([cat(22, 'People'), cat('29', 'Nonprofits'), cat('22', 'People & Blogs (last wins)')]));
+  w(
+    'CA_category_id.json',
+    catJson([cat(22, 'People'), cat('29', 'Nonprofits'), cat('22', 'People & Blogs (last wins)')]),
+  );
   w('IN_category_id.json', Buffer.from(`\ufeff${catJson([cat('1', 'Film')])}`, 'utf16le'));
-  w('GB_category_id.json', `\ufeff${catJson([cat('1', 'Film & Animation'), cat('10', 'Music'), cat('24', 'Entertainment')])}`);
+  w(
+    'GB_category_id.json',
+    `\ufeff${catJson([cat('1', 'Film & Animation'), cat('10', 'Music'), cat('24', 'Entertainment')])}`,
+  );
 }
 
 /** Random damage to good rows: the reference decides what each becomes, we must agree. */
@@ -99,10 +124,30 @@ function writeFuzzCases(dir: string, files: number): void {
   mkdirSync(dir, { recursive: true });
   const r = rand(2026);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-  const damage = ['', '"', ',', '\r', '\n', '\r\n', 'x', '٣', '\u00a0', '"|"', '-', '.', 'T', 'Z', '00', '99', '\ufeff'];
+  const damage = [
+    '',
+    '"',
+    ',',
+    '\r',
+    '\n',
+    '\r\n',
+    'x',
+    '٣',
+    '\u00a0',
+    '"|"',
+    '-',
+    '.',
+    'T',
+    'Z',
+    '00',
+    '99',
+    '\ufeff',
+  ];
   const regions = ['US', 'GB', 'CA', 'IN', 'DE'];
   for (let f = 0; f < files; f++) {
-    const rows = Array.from({ length: 30 + Math.floor(r() * 40) }, (_, i) => goodRow(f * 1000 + i, 10 + Math.floor(r() * 5)));
+    const rows = Array.from({ length: 30 + Math.floor(r() * 40) }, (_, i) =>
+      goodRow(f * 1000 + i, 10 + Math.floor(r() * 5)),
+    );
     const insert = (v: string) => {
       const pos = Math.floor(r() * (v.length + 1));
       return v.slice(0, pos) + pick(damage) + v.slice(pos + (r() < 0.5 ? 1 : 0));
@@ -128,7 +173,9 @@ describe('bad input, class by class, agrees with the reference and loses nothing
   const cases = join(dir, 'cases');
   const lake = join(dir, 'lake');
   writeCases(cases);
-  const files = readdirSync(cases).sort().map((f) => join(cases, f));
+  const files = readdirSync(cases)
+    .sort()
+    .map((f) => join(cases, f));
   const reference = runReference([cases]);
   let runs: Awaited<ReturnType<typeof runFiles>>;
 
@@ -138,19 +185,39 @@ describe('bad input, class by class, agrees with the reference and loses nothing
   afterAll(cleanup);
 
   it('ends every object in the outcome and reason the reference gives, with its counts', () => {
-    const mine = Object.fromEntries(runs.map((e) => [basename(e.objectKey), { outcome: e.outcome, reason: e.reason ?? undefined }]));
-    const theirs = Object.fromEntries(Object.entries(reference.objects).map(([k, o]) => [k, { outcome: o.outcome, reason: o.reason }]));
+    const mine = Object.fromEntries(
+      runs.map((e) => [basename(e.objectKey), { outcome: e.outcome, reason: e.reason ?? undefined }]),
+    );
+    const theirs = Object.fromEntries(
+      Object.entries(reference.objects).map(([k, o]) => [k, { outcome: o.outcome, reason: o.reason }]),
+    );
     expect(mine).toEqual(theirs);
     for (const e of runs) {
       const ref = reference.objects[basename(e.objectKey)];
       if (ref?.cleansed !== undefined)
-        expect([basename(e.objectKey), e.rows]).toEqual([basename(e.objectKey), { read: ref.read, cleansed: ref.cleansed, quarantined: ref.quarantined, duplicates: ref.duplicates }]);
+        expect([basename(e.objectKey), e.rows]).toEqual([
+          basename(e.objectKey),
+          {
+            read: ref.read,
+            cleansed: ref.cleansed,
+            quarantined: ref.quarantined,
+            duplicates: ref.duplicates,
+          },
+        ]);
     }
   });
 
   it('covers every outcome and every rejection reason', () => {
     const reasons = new Set(runs.map((e) => e.reason));
-    for (const r of ['unknown_dataset', 'empty_object', 'encoding', 'header_mismatch', 'reference_shape', 'zero_rows', 'quarantined_share'])
+    for (const r of [
+      'unknown_dataset',
+      'empty_object',
+      'encoding',
+      'header_mismatch',
+      'reference_shape',
+      'zero_rows',
+      'quarantined_share',
+    ])
       expect(reasons).toContain(r);
     expect(runs.map((e) => e.outcome)).not.toContain('failed');
   });
@@ -177,11 +244,20 @@ describe('bad input, class by class, agrees with the reference and loses nothing
     const e = runs.find((x) => x.objectKey.endsWith('KRvideos_every_rule.csv'));
     const ref = reference.objects['KRvideos_every_rule.csv'];
     expect(e?.outcome).toBe('succeeded');
-    const dirRows = join(lake, 'quarantine', 'rows', 'statistics', 'region=kr', 'source_file=KRvideos_every_rule.csv');
+    const dirRows = join(
+      lake,
+      'quarantine',
+      'rows',
+      'statistics',
+      'region=kr',
+      'source_file=KRvideos_every_rule.csv',
+    );
     const [file] = readdirSync(dirRows);
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
-    const r = await conn.runAndReadAll(`SELECT rule, count(*)::INTEGER AS n FROM read_parquet('${join(dirRows, file as string)}') GROUP BY rule ORDER BY rule`);
+    const r = await conn.runAndReadAll(
+      `SELECT rule, count(*)::INTEGER AS n FROM read_parquet('${join(dirRows, file as string)}') GROUP BY rule ORDER BY rule`,
+    );
     expect(Object.fromEntries(r.getRowObjectsJS().map((x) => [x.rule, x.n]))).toEqual(ref?.rules);
     conn.closeSync();
     db.closeSync();
@@ -189,11 +265,29 @@ describe('bad input, class by class, agrees with the reference and loses nothing
 
   it('quarantines a DQ-failed batch whole with its report, and promotes nothing of it', () => {
     const e = runs.find((x) => x.objectKey.endsWith('RUvideos_too_many_bad.csv'));
-    expect(e).toMatchObject({ outcome: 'dq_failed', reason: 'quarantined_share', error: 'DataQualityFailed' });
+    expect(e).toMatchObject({
+      outcome: 'dq_failed',
+      reason: 'quarantined_share',
+      error: 'DataQualityFailed',
+    });
     expect(e?.states.at(-1)?.name).toBe('Data quality failed');
     expect(e?.cause).toContain('RUvideos_too_many_bad.csv');
-    const qdir = join(lake, 'quarantine', 'batches', 'statistics', 'region=ru', 'source_file=RUvideos_too_many_bad.csv', e?.name as string);
-    expect(readdirSync(qdir).sort()).toEqual(['data.parquet', 'dq-report.json', 'reason.json', 'rejected.parquet', 'summary.json']);
+    const qdir = join(
+      lake,
+      'quarantine',
+      'batches',
+      'statistics',
+      'region=ru',
+      'source_file=RUvideos_too_many_bad.csv',
+      e?.name as string,
+    );
+    expect(readdirSync(qdir).sort()).toEqual([
+      'data.parquet',
+      'dq-report.json',
+      'reason.json',
+      'rejected.parquet',
+      'summary.json',
+    ]);
     expect(readdirSync(join(lake, 'cleansed', 'statistics'))).not.toContain('region=ru');
   });
 });
@@ -205,17 +299,32 @@ describe('randomly damaged files agree with the reference', () => {
   it('per object and in category_daily', async () => {
     const cases = join(dir, 'cases');
     writeFuzzCases(cases, 24);
-    const files = readdirSync(cases).sort().map((f) => join(cases, f));
+    const files = readdirSync(cases)
+      .sort()
+      .map((f) => join(cases, f));
     const reference = runReference([cases]);
     const runs = await runFiles(join(dir, 'lake'), files);
     for (const e of runs) {
       const ref = reference.objects[basename(e.objectKey)];
-      const mine = { file: basename(e.objectKey), outcome: e.outcome, reason: e.reason ?? undefined, rows: e.rows ?? undefined };
+      const mine = {
+        file: basename(e.objectKey),
+        outcome: e.outcome,
+        reason: e.reason ?? undefined,
+        rows: e.rows ?? undefined,
+      };
       const want = {
         file: basename(e.objectKey),
         outcome: ref?.outcome,
         reason: ref?.reason,
-        rows: ref?.cleansed === undefined ? undefined : { read: ref.read, cleansed: ref.cleansed, quarantined: ref.quarantined, duplicates: ref.duplicates },
+        rows:
+          ref?.cleansed === undefined
+            ? undefined
+            : {
+                read: ref.read,
+                cleansed: ref.cleansed,
+                quarantined: ref.quarantined,
+                duplicates: ref.duplicates,
+              },
       };
       expect(mine).toEqual(want);
     }

@@ -10,19 +10,56 @@ describe('lakestep CLI', () => {
   const lake = join(dir, 'lake');
 
   it('run --json prints exactly one document with the documented fields', async () => {
-    const out = await cli(['run', '--lake', lake, '--json', '--data', join(REAL_DATA, 'json', 'IN_category_id.json'), '--data', join(REAL_DATA, 'csv', 'INvideos.csv')]);
+    const out = await cli([
+      'run',
+      '--lake',
+      lake,
+      '--json',
+      '--data',
+      join(REAL_DATA, 'json', 'IN_category_id.json'),
+      '--data',
+      join(REAL_DATA, 'csv', 'INvideos.csv'),
+    ]);
     expect(out.code).toBe(0);
     const doc = JSON.parse(out.stdout);
     expect(Object.keys(doc).sort()).toEqual(['executions', 'lake', 'tables']);
     expect(doc.executions).toHaveLength(2);
     for (const e of doc.executions) {
-      expect(Object.keys(e).sort()).toEqual(['cause', 'dataset', 'error', 'name', 'objectKey', 'outcome', 'reason', 'region', 'rows', 'states', 'status'].sort());
-      for (const s of e.states) expect(Object.keys(s).sort()).toEqual(['attempts', 'durationMs', 'name', 'startedAt', 'status']);
+      expect(Object.keys(e).sort()).toEqual(
+        [
+          'cause',
+          'dataset',
+          'error',
+          'name',
+          'objectKey',
+          'outcome',
+          'reason',
+          'region',
+          'rows',
+          'states',
+          'status',
+        ].sort(),
+      );
+      for (const s of e.states)
+        expect(Object.keys(s).sort()).toEqual(['attempts', 'durationMs', 'name', 'startedAt', 'status']);
     }
     const stats = doc.executions[1];
-    expect(stats).toMatchObject({ objectKey: 'raw_statistics/region=in/INvideos.csv', dataset: 'statistics', region: 'in', status: 'SUCCEEDED', outcome: 'succeeded', error: null, cause: null, reason: null });
+    expect(stats).toMatchObject({
+      objectKey: 'raw_statistics/region=in/INvideos.csv',
+      dataset: 'statistics',
+      region: 'in',
+      status: 'SUCCEEDED',
+      outcome: 'succeeded',
+      error: null,
+      cause: null,
+      reason: null,
+    });
     expect(stats.rows.quarantined).toBe(13); // the #NAME? ids
-    expect(doc.tables.map((t: { name: string }) => t.name)).toEqual(['cleansed.statistics', 'cleansed.categories', 'analytics.category_daily']);
+    expect(doc.tables.map((t: { name: string }) => t.name)).toEqual([
+      'cleansed.statistics',
+      'cleansed.categories',
+      'analytics.category_daily',
+    ]);
   });
 
   it('query --json converts integers, dates and timestamps', async () => {
@@ -31,7 +68,7 @@ describe('lakestep CLI', () => {
       '--lake',
       lake,
       '--json',
-      "SELECT trending_date, publish_time, \"views\", 9007199254740993::BIGINT AS big, category_id FROM cleansed.statistics ORDER BY trending_date, video_id LIMIT 1",
+      'SELECT trending_date, publish_time, "views", 9007199254740993::BIGINT AS big, category_id FROM cleansed.statistics ORDER BY trending_date, video_id LIMIT 1',
     ]);
     expect(out.code).toBe(0);
     const [row] = JSON.parse(out.stdout);
@@ -42,7 +79,16 @@ describe('lakestep CLI', () => {
   });
 
   it('exits 1 when an execution fails with a system fault, naming the state', async () => {
-    const out = await cli(['run', '--lake', join(dir, 'faulty'), '--json', '--data', join(REAL_DATA, 'csv', 'GBvideos.csv'), '--inject-fault', 'Promote batch']);
+    const out = await cli([
+      'run',
+      '--lake',
+      join(dir, 'faulty'),
+      '--json',
+      '--data',
+      join(REAL_DATA, 'csv', 'GBvideos.csv'),
+      '--inject-fault',
+      'Promote batch',
+    ]);
     expect(out.code).toBe(1);
     const [e] = JSON.parse(out.stdout).executions;
     expect(e).toMatchObject({ status: 'FAILED', outcome: 'failed', error: 'Lambda.ServiceException' });

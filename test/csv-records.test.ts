@@ -41,7 +41,10 @@ describe('CsvRecordReader reads as Python csv does', () => {
       return seed / 2147483648;
     };
     const texts = Array.from({ length: 300 }, () =>
-      Array.from({ length: Math.floor(rand() * 30) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''),
+      Array.from(
+        { length: Math.floor(rand() * 30) },
+        () => alphabet[Math.floor(rand() * alphabet.length)],
+      ).join(''),
     );
     const expected = JSON.parse(
       require('node:child_process').execFileSync(
@@ -59,12 +62,16 @@ describe('CsvRecordReader reads as Python csv does', () => {
     });
   });
 
-  it.each(['csv/USvideos.csv', 'csv/CAvideos.csv', 'csv/GBvideos.csv', 'csv/INvideos.csv', 'extra/USvideos__frogfreg_LF_normalized.csv', 'extra/USvideos__v1_schema_2017-09_valkoz.csv'])(
-    'reads the real %s record for record',
-    (file) => {
-      const text = new TextDecoder().decode(readFileSync(join(REAL_DATA, file)));
-      const expected = pythonCsvRecords(text);
-      expect(readInChunks(text, 65536)).toEqual(expected);
-    },
-  );
+  it.each([
+    'csv/USvideos.csv',
+    'csv/CAvideos.csv',
+    'csv/GBvideos.csv',
+    'csv/INvideos.csv',
+    'extra/USvideos__frogfreg_LF_normalized.csv',
+    'extra/USvideos__v1_schema_2017-09_valkoz.csv',
+  ])('reads the real %s record for record', (file) => {
+    const text = new TextDecoder().decode(readFileSync(join(REAL_DATA, file)));
+    const expected = pythonCsvRecords(text);
+    expect(readInChunks(text, 65536)).toEqual(expected);
+  });
 });

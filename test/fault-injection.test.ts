@@ -29,31 +29,48 @@ describe('fault injection in the task bindings', () => {
     clean = await query(lake, CATEGORY_DAILY_SQL);
   });
 
-  it.each(Object.entries(TASKS_BY_KIND))('%s: a transient fault at "%s" is retried to success', async (_kind, state) => {
-    const lake = join(dir, `transient-${state.replace(/\W+/g, '-')}`);
-    const [run] = await runFiles(lake, [CA], [{ state, mode: 'transient' }]);
-    expect(run?.outcome).toBe('succeeded');
-    const entry = run?.states.find((s) => s.name === state);
-    expect(entry).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
-    expect(await query(lake, CATEGORY_DAILY_SQL)).toEqual(clean);
-  });
+  it.each(Object.entries(TASKS_BY_KIND))(
+    '%s: a transient fault at "%s" is retried to success',
+    async (_kind, state) => {
+      const lake = join(dir, `transient-${state.replace(/\W+/g, '-')}`);
+      const [run] = await runFiles(lake, [CA], [{ state, mode: 'transient' }]);
+      expect(run?.outcome).toBe('succeeded');
+      const entry = run?.states.find((s) => s.name === state);
+      expect(entry).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+      expect(await query(lake, CATEGORY_DAILY_SQL)).toEqual(clean);
+    },
+  );
 
-  it.each(Object.entries(TASKS_BY_KIND))('%s: a permanent fault at "%s" fails the execution there, named', async (kind, state) => {
-    const lake = join(dir, `permanent-${state.replace(/\W+/g, '-')}`);
-    const [run] = await runFiles(lake, [CA], [{ state, mode: 'permanent' }]);
-    expect(run).toMatchObject({ status: 'FAILED', outcome: 'failed', error: TRANSIENT_FAULT_ERROR[kind as keyof typeof TRANSIENT_FAULT_ERROR] });
-    expect(run?.cause).toContain(state);
-    const last = run?.states.at(-1);
-    expect(last).toMatchObject({ name: state, status: 'FAILED' });
-    expect(last?.attempts).toBeGreaterThan(1); // the Retry policy ran out first
-  });
+  it.each(Object.entries(TASKS_BY_KIND))(
+    '%s: a permanent fault at "%s" fails the execution there, named',
+    async (kind, state) => {
+      const lake = join(dir, `permanent-${state.replace(/\W+/g, '-')}`);
+      const [run] = await runFiles(lake, [CA], [{ state, mode: 'permanent' }]);
+      expect(run).toMatchObject({
+        status: 'FAILED',
+        outcome: 'failed',
+        error: TRANSIENT_FAULT_ERROR[kind as keyof typeof TRANSIENT_FAULT_ERROR],
+      });
+      expect(run?.cause).toContain(state);
+      const last = run?.states.at(-1);
+      expect(last).toMatchObject({ name: state, status: 'FAILED' });
+      expect(last?.attempts).toBeGreaterThan(1); // the Retry policy ran out first
+    },
+  );
 
   it('a permanent fault in the DQ-failure path fails at "Quarantine batch", not at a catch-all', async () => {
     const bad = join(dir, 'USvideos_bad.csv');
     const header =
       'video_id,trending_date,title,channel_title,category_id,publish_time,tags,views,likes,dislikes,comment_count,thumbnail_link,comments_disabled,ratings_disabled,video_error_or_removed,description';
-    writeFileSync(bad, `${header}\nabcdefghijk,17.14.11,t,c,22,2017-11-13T17:13:01.000Z,x,1,2,3,4,l,False,False,False,d\nbad,17.14.11,t,c,22,2017-11-13T17:13:01.000Z,x,1,2,3,4,l,False,False,False,d\n`);
-    const [run] = await runFiles(join(dir, 'quarantine-fault'), [bad], [{ state: 'Quarantine batch', mode: 'permanent' }]);
+    writeFileSync(
+      bad,
+      `${header}\nabcdefghijk,17.14.11,t,c,22,2017-11-13T17:13:01.000Z,x,1,2,3,4,l,False,False,False,d\nbad,17.14.11,t,c,22,2017-11-13T17:13:01.000Z,x,1,2,3,4,l,False,False,False,d\n`,
+    );
+    const [run] = await runFiles(
+      join(dir, 'quarantine-fault'),
+      [bad],
+      [{ state: 'Quarantine batch', mode: 'permanent' }],
+    );
     expect(run).toMatchObject({ outcome: 'failed', error: 'Lambda.ServiceException' });
     expect(run?.states.at(-1)?.name).toBe('Quarantine batch');
   });
@@ -61,10 +78,17 @@ describe('fault injection in the task bindings', () => {
   it("surfaces the handler's own error: an object gone before ingest fails with Lake.ObjectNotFound", async () => {
     const rt = await LocalRuntime.open({ lake: join(dir, 'gone') });
     try {
-      const run = await rt.execute({ key: 'raw_statistics/region=ca/CAvideos.csv', size: 10, sha256: 'f'.repeat(64), md5: 'e'.repeat(32) });
+      const run = await rt.execute({
+        key: 'raw_statistics/region=ca/CAvideos.csv',
+        size: 10,
+        sha256: 'f'.repeat(64),
+        md5: 'e'.repeat(32),
+      });
       expect(run).toMatchObject({ status: 'FAILED', outcome: 'failed', error: 'Lake.ObjectNotFound' });
       expect(run.cause).toContain('raw_statistics/region=ca/CAvideos.csv');
-      expect(run.states).toEqual([expect.objectContaining({ name: 'Ingest object', status: 'FAILED', attempts: 1 })]);
+      expect(run.states).toEqual([
+        expect.objectContaining({ name: 'Ingest object', status: 'FAILED', attempts: 1 }),
+      ]);
     } finally {
       rt.close();
     }

@@ -7,8 +7,14 @@ import { join } from 'node:path';
 import { CATEGORY_DAILY_SQL, query, runFiles, tempDir } from './helpers/lake';
 import { REAL_DATA, runReference } from './helpers/python';
 
-const FILES = [join(REAL_DATA, 'json', 'CA_category_id.json'), join(REAL_DATA, 'csv', 'CAvideos.csv'), join(REAL_DATA, 'json', 'GB_category_id.json'), join(REAL_DATA, 'csv', 'GBvideos.csv')];
-const COUNTS_SQL = 'SELECT (SELECT count(*) FROM cleansed.statistics) AS s, (SELECT count(*) FROM cleansed.categories) AS c, (SELECT count(*) FROM analytics.category_daily) AS d';
+const FILES = [
+  join(REAL_DATA, 'json', 'CA_category_id.json'),
+  join(REAL_DATA, 'csv', 'CAvideos.csv'),
+  join(REAL_DATA, 'json', 'GB_category_id.json'),
+  join(REAL_DATA, 'csv', 'GBvideos.csv'),
+];
+const COUNTS_SQL =
+  'SELECT (SELECT count(*) FROM cleansed.statistics) AS s, (SELECT count(*) FROM cleansed.categories) AS c, (SELECT count(*) FROM analytics.category_daily) AS d';
 
 describe('idempotent writes', () => {
   const { dir, cleanup } = tempDir('idem');
@@ -56,8 +62,14 @@ describe('idempotent writes', () => {
     copyFileSync(join(v2, 'CAvideos.csv'), join(current, 'CAvideos.csv'));
     copyFileSync(join(v1, 'GBvideos.csv'), join(current, 'GBvideos.csv'));
     expect(await query(lake, CATEGORY_DAILY_SQL)).toEqual(runReference([current]).rows);
-    const perObject = await query(lake, "SELECT source_object, count(*) AS n FROM cleansed.statistics GROUP BY ALL ORDER BY 1");
-    expect(perObject.map((r) => r.source_object)).toEqual(['raw_statistics/region=ca/CAvideos.csv', 'raw_statistics/region=gb/GBvideos.csv']);
+    const perObject = await query(
+      lake,
+      'SELECT source_object, count(*) AS n FROM cleansed.statistics GROUP BY ALL ORDER BY 1',
+    );
+    expect(perObject.map((r) => r.source_object)).toEqual([
+      'raw_statistics/region=ca/CAvideos.csv',
+      'raw_statistics/region=gb/GBvideos.csv',
+    ]);
   });
 
   it('landing v1 again after v2 is a new event and restores v1', async () => {

@@ -9,7 +9,12 @@ import { CATEGORY_DAILY_SQL, cli, query, runFiles, tempDir } from './helpers/lak
 import { REAL_DATA, runReference } from './helpers/python';
 
 const DIRS = ['csv', 'json', 'extra'].map((d) => join(REAL_DATA, d));
-const allFiles = () => DIRS.flatMap((d) => readdirSync(d).sort().map((f) => join(d, f)));
+const allFiles = () =>
+  DIRS.flatMap((d) =>
+    readdirSync(d)
+      .sort()
+      .map((f) => join(d, f)),
+  );
 
 describe('lakestep run on the real data matches the reference', () => {
   const { dir, cleanup } = tempDir('real');
@@ -48,7 +53,9 @@ describe('lakestep run on the real data matches the reference', () => {
   });
 
   it('runs one execution per landed object, with deterministic names', () => {
-    expect(report.executions.map((e) => basename(e.objectKey)).sort()).toEqual(Object.keys(reference.objects).sort());
+    expect(report.executions.map((e) => basename(e.objectKey)).sort()).toEqual(
+      Object.keys(reference.objects).sort(),
+    );
     for (const e of report.executions) expect(e.name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
   });
 
@@ -60,7 +67,12 @@ describe('lakestep run on the real data matches the reference', () => {
       expect(mine).toEqual({ file: basename(e.objectKey), outcome: ref?.outcome, reason: ref?.reason });
       if (ref?.read !== undefined) expect(e.rows?.read).toBe(ref.read);
       if (ref?.cleansed !== undefined)
-        expect(e.rows).toEqual({ read: ref.read, cleansed: ref.cleansed, quarantined: ref.quarantined, duplicates: ref.duplicates });
+        expect(e.rows).toEqual({
+          read: ref.read,
+          cleansed: ref.cleansed,
+          quarantined: ref.quarantined,
+          duplicates: ref.duplicates,
+        });
     }
   });
 

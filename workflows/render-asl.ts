@@ -52,7 +52,11 @@ function renderRetry(policy: RetryPolicy): Record<string, unknown> {
 }
 
 function renderCatch(workflow: Workflow, rule: CatchRule): Record<string, unknown> {
-  return { ErrorEquals: [...rule.errors], Next: stateNameOf(workflow, rule.next), ResultPath: rule.resultPath };
+  return {
+    ErrorEquals: [...rule.errors],
+    Next: stateNameOf(workflow, rule.next),
+    ResultPath: rule.resultPath,
+  };
 }
 
 function renderCondition(c: Condition): Record<string, unknown> {
@@ -139,7 +143,8 @@ function requireNext(step: TaskStep): string {
 export function renderAsl(workflow: Workflow): AslDefinition {
   const names = new Set<string>();
   for (const s of workflow.steps) {
-    if (names.has(s.stateName)) throw new Error(`workflow ${workflow.name}: duplicate state name '${s.stateName}'`);
+    if (names.has(s.stateName))
+      throw new Error(`workflow ${workflow.name}: duplicate state name '${s.stateName}'`);
     names.add(s.stateName);
   }
   return {

@@ -175,7 +175,11 @@ export const YOUTUBE_TRENDING: Workflow = {
       kind: 'choice',
       stateName: 'Quality passed?',
       rules: [
-        { when: { variable: '$.quality.passed', booleanEquals: true }, next: 'promoteBatch', label: 'passed' },
+        {
+          when: { variable: '$.quality.passed', booleanEquals: true },
+          next: 'promoteBatch',
+          label: 'passed',
+        },
       ],
       default: 'quarantineBatch',
     },
@@ -246,7 +250,13 @@ export const YOUTUBE_TRENDING: Workflow = {
       ],
       next: 'waitForCrawler',
     },
-    { id: 'waitForCrawler', kind: 'wait', stateName: 'Wait for crawler', seconds: 30, next: 'getCrawlerStatus' },
+    {
+      id: 'waitForCrawler',
+      kind: 'wait',
+      stateName: 'Wait for crawler',
+      seconds: 30,
+      next: 'getCrawlerStatus',
+    },
     {
       id: 'getCrawlerStatus',
       kind: 'crawlerStatus',

@@ -14,7 +14,13 @@ import {
 import { ObjectNotFoundError, StorageUnavailableError } from '../core/errors';
 import type { LakeStorage, ObjectInfo, ObjectRef } from '../core/ports';
 
-const TRANSIENT = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'ThrottlingException']);
+const TRANSIENT = new Set([
+  'SlowDown',
+  'ServiceUnavailable',
+  'InternalError',
+  'RequestTimeout',
+  'ThrottlingException',
+]);
 
 function isNotFound(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -52,20 +58,26 @@ export class S3Storage implements LakeStorage {
   }
 
   async *read(ref: ObjectRef): AsyncIterable<Uint8Array> {
-    const out = await this.call('GET', ref, () => this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key })));
+    const out = await this.call('GET', ref, () =>
+      this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key })),
+    );
     const body = out.Body as AsyncIterable<Uint8Array> | undefined;
     if (!body) return;
     yield* body;
   }
 
   async readBytes(ref: ObjectRef): Promise<Uint8Array> {
-    const out = await this.call('GET', ref, () => this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key })));
+    const out = await this.call('GET', ref, () =>
+      this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key })),
+    );
     return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
   }
 
   async write(ref: ObjectRef, body: Uint8Array | string, contentType?: string): Promise<void> {
     await this.call('PUT', ref, () =>
-      this.s3.send(new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: body, ContentType: contentType })),
+      this.s3.send(
+        new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: body, ContentType: contentType }),
+      ),
     );
   }
 
@@ -97,7 +109,9 @@ export class S3Storage implements LakeStorage {
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
         await this.call('DELETE', { bucket, key: batch[0] ?? '' }, () =>
-          this.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })) } })),
+          this.s3.send(
+            new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })) } }),
+          ),
         );
       }
     }

@@ -15,8 +15,11 @@ export interface RuleOutcome {
   readonly detail: string;
 }
 
-export function evaluateRules(summary: BatchSummary, rules: readonly BatchDqRule[] = BATCH_DQ_RULES): RuleOutcome[] {
-  return rules.map((rule) => {
+export function evaluateRules(
+  summary: BatchSummary,
+  rules: readonly BatchDqRule[] = BATCH_DQ_RULES,
+): RuleOutcome[] {
+  return rules.map((rule): RuleOutcome => {
     switch (rule.name) {
       case 'zero_rows':
         return {
@@ -35,20 +38,31 @@ export function evaluateRules(summary: BatchSummary, rules: readonly BatchDqRule
           detail: `${summary.quarantined} of ${summary.read} rows (${(share * 100).toFixed(1)}%) quarantined, ${(limit * 100).toFixed(0)}% allowed`,
         };
       }
+      default:
+        throw new Error(`Unknown batch DQ rule ${(rule as BatchDqRule).name}: add its evaluation here`);
     }
   });
 }
 
-export async function checkDataQuality(input: { batch: Batch; objectKey: string }, ports: CorePorts): Promise<QualityResult> {
+export async function checkDataQuality(
+  input: { batch: Batch; objectKey: string },
+  ports: CorePorts,
+): Promise<QualityResult> {
   const { batch } = input;
   const summaryRef = { bucket: batch.staging.bucket, key: `${batch.staging.prefix}${STAGED.summary}` };
   if (!(await ports.storage.head(summaryRef)))
-    throw new ObjectNotFoundError(summaryRef.bucket, summaryRef.key, `The batch summary of ${input.objectKey}`);
+    throw new ObjectNotFoundError(
+      summaryRef.bucket,
+      summaryRef.key,
+      `The batch summary of ${input.objectKey}`,
+    );
   const parsed = batchSummarySchema.safeParse(
     JSON.parse(new TextDecoder().decode(await ports.storage.readBytes(summaryRef))),
   );
   if (!parsed.success)
-    throw new ContractError(`The batch summary s3://${summaryRef.bucket}/${summaryRef.key} is malformed: ${parsed.error.message}`);
+    throw new ContractError(
+      `The batch summary s3://${summaryRef.bucket}/${summaryRef.key} is malformed: ${parsed.error.message}`,
+    );
   const summary = parsed.data;
   if (summary.read !== summary.cleansed + summary.quarantined + summary.duplicates)
     throw new ContractError(
@@ -57,7 +71,12 @@ export async function checkDataQuality(input: { batch: Batch; objectKey: string 
 
   const outcomes = evaluateRules(summary);
   const failed = outcomes.filter((o) => !o.passed && o.severity === 'error');
-  const rows = { read: summary.read, cleansed: summary.cleansed, quarantined: summary.quarantined, duplicates: summary.duplicates };
+  const rows = {
+    read: summary.read,
+    cleansed: summary.cleansed,
+    quarantined: summary.quarantined,
+    duplicates: summary.duplicates,
+  };
   const ruleCounts = Object.entries(summary.rules)
     .map(([rule, n]) => `${rule} ${n}`)
     .join(', ');
@@ -80,6 +99,11 @@ export async function checkDataQuality(input: { batch: Batch; objectKey: string 
   metrics.addDimensions({ dataset: batch.dataset });
   for (const o of outcomes) metrics.addMetric(`DQ_${o.rule}_${o.passed ? 'passed' : 'failed'}`, 'Count', 1);
   metrics.addMetric(result.passed ? 'BatchesPassed' : 'BatchesFailedDQ', 'Count', 1);
-  ports.log.info('data quality evaluated', { batch: batch.id, passed: result.passed, rows, failed: result.failedRules });
+  ports.log.info('data quality evaluated', {
+    batch: batch.id,
+    passed: result.passed,
+    rows,
+    failed: result.failedRules,
+  });
   return result;
 }

@@ -79,7 +79,14 @@ export const quarantineInputSchema = batchInputSchema.extend({ quality: qualityR
 
 export const summaryInputSchema = z.object({
   executionName: z.string(),
-  ingest: z.object({ objectKey: z.string(), dataset: z.string().nullable(), region: z.string().nullable(), batch: batchSchema }).passthrough(),
+  ingest: z
+    .object({
+      objectKey: z.string(),
+      dataset: z.string().nullable(),
+      region: z.string().nullable(),
+      batch: batchSchema,
+    })
+    .passthrough(),
   quality: qualityResultSchema,
   promotion: z.object({ cleansedPrefix: z.string() }).passthrough(),
 });

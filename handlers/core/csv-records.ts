@@ -12,7 +12,7 @@ const CR = 13;
 /** A virtual character: Python's reader feeds one after every physical line. */
 const EOL = -1;
 
-const enum S {
+enum S {
   StartRecord = 0,
   StartField = 1,
   InField = 2,

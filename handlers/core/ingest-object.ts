@@ -5,12 +5,19 @@
  * parsed and staged as Parquet here (they are small and need no Glue job).
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { classify } from './classify';
 import type { Batch, BatchSummary, IngestInput, IngestResult } from './contracts';
 import { partitionPath, STAGED } from './contracts';
-import { classify } from './classify';
 import { ObjectNotFoundError } from './errors';
 import type { CorePorts, ObjectRef } from './ports';
-import { type Category, decodeUtf8, EncodingProblem, parseCategories, type Problem, validateStatistics } from './validate-object';
+import {
+  type Category,
+  decodeUtf8,
+  EncodingProblem,
+  type Problem,
+  parseCategories,
+  validateStatistics,
+} from './validate-object';
 
 export async function ingestObject(input: IngestInput, ports: CorePorts): Promise<IngestResult> {
   const { storage, buckets, log, metrics } = ports;
@@ -117,7 +124,10 @@ async function stageCategories(landed: ObjectRef, batch: Batch, ports: CorePorts
       { name: 'source_object', data: rows.map(() => batch.sourceObject), type: 'STRING', nullable: false },
     ],
   });
-  const staging = (name: string): ObjectRef => ({ bucket: batch.staging.bucket, key: `${batch.staging.prefix}${name}` });
+  const staging = (name: string): ObjectRef => ({
+    bucket: batch.staging.bucket,
+    key: `${batch.staging.prefix}${name}`,
+  });
   await ports.storage.write(staging(STAGED.data), new Uint8Array(data), 'application/vnd.apache.parquet');
   const summary: BatchSummary = {
     batchId: batch.id,
@@ -131,6 +141,10 @@ async function stageCategories(landed: ObjectRef, batch: Batch, ports: CorePorts
     rules: {},
     files: { data: STAGED.data, rejected: null },
   };
-  await ports.storage.write(staging(STAGED.summary), `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
+  await ports.storage.write(
+    staging(STAGED.summary),
+    `${JSON.stringify(summary, null, 2)}\n`,
+    'application/json',
+  );
   return null;
 }

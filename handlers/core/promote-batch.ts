@@ -14,14 +14,21 @@ export interface PromoteResult {
   files: number;
 }
 
-export async function promoteBatch(input: { batch: Batch; objectKey: string }, ports: CorePorts): Promise<PromoteResult> {
+export async function promoteBatch(
+  input: { batch: Batch; objectKey: string },
+  ports: CorePorts,
+): Promise<PromoteResult> {
   const { batch } = input;
   const { storage, buckets } = ports;
-  const staged = (name: string): ObjectRef => ({ bucket: batch.staging.bucket, key: `${batch.staging.prefix}${name}` });
+  const staged = (name: string): ObjectRef => ({
+    bucket: batch.staging.bucket,
+    key: `${batch.staging.prefix}${name}`,
+  });
   const part = partitionPath(batch.dataset, batch.region, batch.sourceFile);
 
   const data = staged(STAGED.data);
-  if (!(await storage.head(data))) throw new ObjectNotFoundError(data.bucket, data.key, `The staged batch of ${input.objectKey}`);
+  if (!(await storage.head(data)))
+    throw new ObjectNotFoundError(data.bucket, data.key, `The staged batch of ${input.objectKey}`);
   const cleansedKey = `${part}data-${batch.id}.parquet`;
   await replaceWith(ports, buckets.cleansed, part, data, cleansedKey);
 
@@ -39,7 +46,13 @@ export async function promoteBatch(input: { batch: Batch; objectKey: string }, p
 }
 
 /** Writes the new file first, then removes the others under the prefix: readers never see an empty partition. */
-async function replaceWith(ports: CorePorts, bucket: string, prefix: string, from: ObjectRef, key: string): Promise<void> {
+async function replaceWith(
+  ports: CorePorts,
+  bucket: string,
+  prefix: string,
+  from: ObjectRef,
+  key: string,
+): Promise<void> {
   await ports.storage.copy(from, { bucket, key });
   const others = (await ports.storage.list(bucket, prefix)).filter((o) => o.key !== key);
   if (others.length) await ports.storage.delete(others);

@@ -9,7 +9,10 @@ export interface RunSummaryInput {
   promotion: { cleansedPrefix: string };
 }
 
-export async function publishRunSummary(input: RunSummaryInput, ports: CorePorts): Promise<{ summaryKey: string }> {
+export async function publishRunSummary(
+  input: RunSummaryInput,
+  ports: CorePorts,
+): Promise<{ summaryKey: string }> {
   const { batch } = input.ingest;
   const summaryKey = `_runs/${batch.dataset}/region=${batch.region}/${input.executionName}.json`;
   const summary = {
@@ -21,7 +24,11 @@ export async function publishRunSummary(input: RunSummaryInput, ports: CorePorts
     cleansed: input.promotion.cleansedPrefix,
     finishedAt: ports.clock.now().toISOString(),
   };
-  await ports.storage.write({ bucket: ports.buckets.analytics, key: summaryKey }, `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
+  await ports.storage.write(
+    { bucket: ports.buckets.analytics, key: summaryKey },
+    `${JSON.stringify(summary, null, 2)}\n`,
+    'application/json',
+  );
   const { metrics } = ports;
   metrics.addDimensions({ dataset: batch.dataset });
   metrics.addMetric('RowsRead', 'Count', input.quality.rows.read);

@@ -16,7 +16,8 @@ export async function quarantineBatch(
   const prefix = `batches/${partitionPath(batch.dataset, batch.region, batch.sourceFile)}${batch.id}/`;
   for (const name of [STAGED.data, STAGED.rejected, STAGED.summary, STAGED.dqReport]) {
     const from = { bucket: batch.staging.bucket, key: `${batch.staging.prefix}${name}` };
-    if (await storage.head(from)) await storage.copy(from, { bucket: buckets.quarantine, key: `${prefix}${name}` });
+    if (await storage.head(from))
+      await storage.copy(from, { bucket: buckets.quarantine, key: `${prefix}${name}` });
   }
   await storage.write(
     { bucket: buckets.quarantine, key: `${prefix}reason.json` },
@@ -25,6 +26,10 @@ export async function quarantineBatch(
   );
   ports.metrics.addDimensions({ dataset: batch.dataset });
   ports.metrics.addMetric('BatchesQuarantined', 'Count', 1);
-  ports.log.warn('batch quarantined', { batch: batch.id, object: input.objectKey, reason: input.quality.reason });
+  ports.log.warn('batch quarantined', {
+    batch: batch.id,
+    object: input.objectKey,
+    reason: input.quality.reason,
+  });
   return { quarantinePrefix: prefix };
 }

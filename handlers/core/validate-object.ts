@@ -96,7 +96,8 @@ export function parseCategories(text: string): { categories: Category[] } | Prob
       return { reason: 'reference_shape', detail: `items[${i}] has no digit-string "id"` };
     if (typeof title !== 'string')
       return { reason: 'reference_shape', detail: `items[${i}] has no string "snippet.title"` };
-    const assignable = isRecord(snippet) && typeof snippet.assignable === 'boolean' ? snippet.assignable : null;
+    const assignable =
+      isRecord(snippet) && typeof snippet.assignable === 'boolean' ? snippet.assignable : null;
     categories.push({ id: BigInt(id), title, assignable });
   }
   return { categories };

@@ -41,10 +41,18 @@ export async function query(lake: string, sql: string): Promise<Record<string, u
 export const CATEGORY_DAILY_SQL =
   'SELECT region, trending_date, category_id, category_title, videos, "views", likes, dislikes, comments FROM analytics.category_daily ORDER BY region, trending_date, category_id';
 
-export function cli(args: readonly string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+export function cli(
+  args: readonly string[],
+  cwd = ROOT,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile(process.execPath, [join(ROOT, 'cli', 'bin.js'), ...args], { cwd, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(ROOT, 'cli', 'bin.js'), ...args],
+      { cwd, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }

@@ -36,8 +36,14 @@ export interface ReferenceRow {
   comments: number;
 }
 
-export function runReference(paths: readonly string[]): { rows: ReferenceRow[]; objects: Record<string, ReferenceObject> } {
-  const out = execFileSync('python3', [REFERENCE_TOOL, ...paths], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+export function runReference(paths: readonly string[]): {
+  rows: ReferenceRow[];
+  objects: Record<string, ReferenceObject>;
+} {
+  const out = execFileSync('python3', [REFERENCE_TOOL, ...paths], {
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
   return JSON.parse(out);
 }
 
