@@ -75,16 +75,30 @@ export function typedSelectSql(spec: StatisticsSpec): string {
   return exprs.join(',\n  ');
 }
 
-/** Statements run in order on a connection that holds the TEMP table `raw`. */
-export function transformStatements(spec: StatisticsSpec): { checked: string; typed: string; kept: string } {
+/**
+ * Statements run on a connection that holds the TEMP table `raw`. Only the broken records are
+ * materialized (`broken`: record_no and rule); the cleansed rows stream from raw, minus broken, through
+ * typing and the dedupe window straight into Parquet, so no full copy of the batch is held.
+ */
+export function transformStatements(spec: StatisticsSpec): {
+  broken: string;
+  kept: string;
+  rejected: (sourceObject: string) => string;
+} {
   const order = spec.dedupeOrder.map((c) => `"${c}" DESC`).join(', ');
   const key = spec.dedupeKey.filter((k) => k !== 'region').join(', ');
+  const anyBroken = spec.rules.map((r) => `(${ruleBroken(spec, r)})`).join(' OR ');
+  const raw = spec.rawColumns.map((name, i) => `r.c${i} AS "${name}"`).join(', ');
   return {
-    checked: `CREATE OR REPLACE TEMP TABLE checked AS SELECT *, ${ruleCaseSql(spec)} AS rule FROM raw`,
-    typed: `CREATE OR REPLACE TEMP TABLE typed AS SELECT\n  ${typedSelectSql(spec)},\n  record_no\nFROM checked WHERE rule IS NULL`,
+    broken:
+      `CREATE OR REPLACE TEMP TABLE broken AS SELECT record_no, ${ruleCaseSql(spec)} AS rule ` +
+      `FROM raw WHERE ${anyBroken}`,
     kept:
-      `CREATE OR REPLACE TEMP TABLE kept AS SELECT * EXCLUDE (rn, record_no) FROM (` +
-      `SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${order}, record_no) AS rn FROM typed) ` +
+      `SELECT * EXCLUDE (rn, record_no) FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${order}, record_no) AS rn FROM (` +
+      `SELECT\n  ${typedSelectSql(spec)},\n  record_no\nFROM raw ANTI JOIN broken USING (record_no))) ` +
       `WHERE rn = 1 ORDER BY trending_date, video_id`,
+    rejected: (sourceObject) =>
+      `SELECT b.record_no, b.rule, r.field_count, ${lit(sourceObject)} AS source_object, ${raw} ` +
+      `FROM broken b JOIN raw r USING (record_no) ORDER BY b.record_no`,
   };
 }

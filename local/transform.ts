@@ -34,41 +34,25 @@ export async function transformStatistics(
   try {
     await appendRecords(conn, storage, args, width);
     const st = transformStatements(spec);
-    await conn.run(st.checked);
-    await conn.run(st.typed, {
+    await conn.run(st.broken);
+    const stagePath = (name: string) =>
+      storage.pathOf({ bucket: args.staging.bucket, key: `${args.staging.prefix}${name}` });
+    const dataPath = stagePath(STAGED.data);
+    await copyAtomically(conn, st.kept, dataPath, {
       region: args.region,
       source_object: args.sourceObject,
       ingested_at: args.ingestedAt.replace('T', ' ').replace('Z', ''),
     });
-    await conn.run(st.kept);
-
-    const counts = (
-      await conn.runAndReadAll(
-        `SELECT (SELECT count(*) FROM raw) AS read, (SELECT count(*) FROM checked WHERE rule IS NOT NULL) AS quarantined, (SELECT count(*) FROM typed) AS valid, (SELECT count(*) FROM kept) AS cleansed`,
-      )
-    ).getRowObjectsJS()[0] as Record<string, bigint>;
+    const one = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRowObjectsJS()[0]?.n ?? 0);
+    const read = await one('SELECT count(*) AS n FROM raw');
+    const quarantined = await one('SELECT count(*) AS n FROM broken');
+    const cleansed = await one(`SELECT count(*) AS n FROM read_parquet(${sqlString(dataPath)})`);
     const rules = (
-      await conn.runAndReadAll(
-        `SELECT rule, count(*) AS n FROM checked WHERE rule IS NOT NULL GROUP BY rule ORDER BY rule`,
-      )
+      await conn.runAndReadAll('SELECT rule, count(*) AS n FROM broken GROUP BY rule ORDER BY rule')
     ).getRowObjectsJS() as { rule: string; n: bigint }[];
-
-    const stagePath = (name: string) =>
-      storage.pathOf({ bucket: args.staging.bucket, key: `${args.staging.prefix}${name}` });
-    await copyAtomically(conn, 'SELECT * FROM kept', stagePath(STAGED.data));
-    const quarantined = Number(counts.quarantined);
-    if (quarantined > 0) {
-      const raw = spec.rawColumns.map((name, i) => `c${i} AS "${name}"`).join(', ');
-      await copyAtomically(
-        conn,
-        `SELECT record_no, rule, field_count, ${sqlString(args.sourceObject)} AS source_object, ${raw} FROM checked WHERE rule IS NOT NULL ORDER BY record_no`,
-        stagePath(STAGED.rejected),
-      );
-    } else {
-      await rm(stagePath(STAGED.rejected), { force: true });
-    }
-    const read = Number(counts.read);
-    const cleansed = Number(counts.cleansed);
+    if (quarantined > 0)
+      await copyAtomically(conn, st.rejected(args.sourceObject), stagePath(STAGED.rejected));
+    else await rm(stagePath(STAGED.rejected), { force: true });
     const summary: BatchSummary = {
       batchId: args.batchId,
       dataset: 'statistics',
@@ -77,7 +61,7 @@ export async function transformStatistics(
       read,
       cleansed,
       quarantined,
-      duplicates: Number(counts.valid) - cleansed,
+      duplicates: read - quarantined - cleansed,
       rules: Object.fromEntries(rules.map((r) => [r.rule, Number(r.n)])),
       files: { data: STAGED.data, rejected: quarantined > 0 ? STAGED.rejected : null },
     };
@@ -87,9 +71,7 @@ export async function transformStatistics(
     );
     return summary;
   } finally {
-    await conn.run(
-      'DROP TABLE IF EXISTS raw; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS typed; DROP TABLE IF EXISTS kept',
-    );
+    await conn.run('DROP TABLE IF EXISTS raw; DROP TABLE IF EXISTS broken');
   }
 }
 
@@ -139,11 +121,16 @@ async function appendRecords(
   }
 }
 
-async function copyAtomically(conn: DuckDBConnection, query: string, path: string): Promise<void> {
+async function copyAtomically(
+  conn: DuckDBConnection,
+  query: string,
+  path: string,
+  params?: Record<string, string>,
+): Promise<void> {
   const { mkdir } = await import('node:fs/promises');
   const { dirname } = await import('node:path');
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`, params);
   await rename(tmp, path);
 }
