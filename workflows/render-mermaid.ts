@@ -13,7 +13,8 @@ export function renderMermaid(asl: AslDefinition, workflow?: Workflow): string {
   const labels = new Map<string, string>();
   const stepName = (stepId: string) => workflow?.steps.find((s) => s.id === stepId)?.stateName ?? stepId;
   for (const step of workflow?.steps ?? [])
-    if (step.kind === 'choice') for (const r of step.rules) labels.set(`${step.stateName}|${stepName(r.next)}`, r.label);
+    if (step.kind === 'choice')
+      for (const r of step.rules) labels.set(`${step.stateName}|${stepName(r.next)}`, r.label);
   const lines = ['flowchart TD', `  start((start)) --> ${id(asl.StartAt)}`];
   for (const [name, s] of Object.entries(asl.States)) {
     const n = id(name);

@@ -1,11 +1,22 @@
-/** `npm run asl`: renders every workflow into asl/<name>.asl.json (committed). */
-import { writeFileSync } from 'node:fs';
+/** `npm run asl`: renders every workflow into asl/<name>.asl.json (committed) and the README's diagram. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aslFileName, renderAslText } from './render-asl';
-import { WORKFLOWS } from './youtube-trending';
+import { aslFileName, renderAsl, renderAslText } from './render-asl';
+import { renderMermaid } from './render-mermaid';
+import { WORKFLOWS, YOUTUBE_TRENDING } from './youtube-trending';
 
+const root = join(__dirname, '..');
 for (const workflow of WORKFLOWS) {
-  const file = join(__dirname, '..', 'asl', aslFileName(workflow));
+  const file = join(root, 'asl', aslFileName(workflow));
   writeFileSync(file, renderAslText(workflow));
   console.log(`wrote ${file}`);
 }
+
+const readme = join(root, 'README.md');
+const diagram = `\`\`\`mermaid\n${renderMermaid(renderAsl(YOUTUBE_TRENDING), YOUTUBE_TRENDING)}\`\`\`\n`;
+const text = readFileSync(readme, 'utf8');
+writeFileSync(
+  readme,
+  text.replace(/(<!-- state-machine:begin -->\n)[\s\S]*?(<!-- state-machine:end -->)/, `$1${diagram}$2`),
+);
+console.log(`updated the state machine diagram in ${readme}`);

@@ -4,7 +4,7 @@
  * Each case runs in a fresh process so that peak RSS is its own.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeLargeStatisticsFile } from '../../local/sample-data';
@@ -78,12 +78,23 @@ ${table}
 What the time goes to, and what is next, is in the section below (kept by hand).
 `;
   const file = join(ROOT, 'docs', 'performance.md');
-  const previous = existsSync(file) ? require('node:fs').readFileSync(file, 'utf8') : '';
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const notes = previous.includes('<!-- notes -->')
     ? previous.slice(previous.indexOf('<!-- notes -->'))
     : '<!-- notes -->\n';
   writeFileSync(file, `${doc}\n${notes}`);
   console.log(`wrote ${file}`);
+  // The README shows the same table; keep it true.
+  const readme = join(ROOT, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  writeFileSync(
+    readme,
+    text.replace(
+      /<!-- performance:begin -->\n[\s\S]*?<!-- performance:end -->/,
+      `<!-- performance:begin -->\n${table}\n<!-- performance:end -->`,
+    ),
+  );
+  console.log(`updated ${readme}`);
 }
 
 main().catch((e) => {

@@ -1,0 +1,43 @@
+/** The README stays true: its diagram is the committed ASL's, its links resolve, its numbers are the benchmark's. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { aslFileName } from '../workflows/render-asl';
+import { renderMermaid } from '../workflows/render-mermaid';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+
+const ROOT = resolve(__dirname, '..');
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const between = (text: string, name: string) => {
+  const m = new RegExp(`<!-- ${name}:begin -->\\n([\\s\\S]*?)<!-- ${name}:end -->`).exec(text);
+  if (!m) throw new Error(`README has no ${name} block`);
+  return m[1] as string;
+};
+
+describe('README', () => {
+  it('shows the state machine of the committed ASL (re-render it after `npm run asl`)', () => {
+    const asl = JSON.parse(readFileSync(join(ROOT, 'asl', aslFileName(YOUTUBE_TRENDING)), 'utf8'));
+    expect(between(readme, 'state-machine')).toBe(
+      `\`\`\`mermaid\n${renderMermaid(asl, YOUTUBE_TRENDING)}\`\`\`\n`,
+    );
+  });
+
+  it('shows the measured performance of docs/performance.md', () => {
+    const perf = readFileSync(join(ROOT, 'docs', 'performance.md'), 'utf8');
+    const table = perf
+      .split('\n')
+      .filter((l) => l.startsWith('|'))
+      .join('\n');
+    expect(between(readme, 'performance').trim()).toBe(table);
+  });
+
+  it('links only to files that exist', () => {
+    const links = [...readme.matchAll(/\]\(((?!https?:)[^)#]+)\)/g)].map((m) => m[1] as string);
+    expect(links.length).toBeGreaterThan(0);
+    for (const l of links) expect([l, existsSync(join(ROOT, l))]).toEqual([l, true]);
+  });
+
+  it('names the two set-up commands', () => {
+    expect(readme).toContain('npm install && npm start');
+    expect(readme).toContain('npm test');
+  });
+});
