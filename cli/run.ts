@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Fault } from '../local/bindings';
+import type { StoredEvent } from '../local/execution-store';
 import { lakePaths } from '../local/lake';
 import { tableCounts } from '../local/query';
 import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
@@ -85,7 +86,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (files.length === 0) throw new UsageError('lakestep run: no files to land');
 
-  const runtime = await LocalRuntime.open({ lake: values.lake, faults });
+  const live = new LiveStates(progress);
+  const runtime = await LocalRuntime.open({
+    lake: values.lake,
+    faults,
+    onEvent: (_name, e) => live.onEvent(e),
+  });
   const known = new Set(runtime.taskStates());
   for (const f of faults)
     if (!known.has(f.state)) {
@@ -100,10 +106,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     for (const [i, file] of files.entries()) {
       const obj = await runtime.land(file);
       progress(`${bold(`[${i + 1}/${files.length}]`)} ${obj.key}`);
+      live.reset();
       const summary = await runtime.execute(obj);
       executions.push(summary);
       if (summary.duplicateEvent) progress(dim('    already processed (same object version): not run again'));
-      else for (const s of summary.states) progress(stateLine(s));
+      // States that succeeded were printed as they finished; a state that failed is known only at the end.
+      else for (const s of summary.states.filter((x) => x.status !== 'SUCCEEDED')) progress(stateLine(s));
       const rows = rowsLine(summary);
       progress(`    → ${outcomeLabel(summary)}${rows ? dim(`  ${rows}`) : ''}`);
       if (summary.outcome !== 'succeeded' && summary.cause) progress(dim(`      ${summary.cause}`));
@@ -119,6 +127,39 @@ export async function runCommand(argv: string[]): Promise<number> {
     runtime.close();
   }
   return executions.some((e) => e.outcome === 'failed') ? 1 : 0;
+}
+
+/** Prints each state as it finishes, while the execution runs. */
+class LiveStates {
+  private entered = new Map<string, { t0: number; attempts: number; lastError?: string }>();
+  constructor(private readonly print: (line: string) => void) {}
+
+  reset(): void {
+    this.entered.clear();
+  }
+
+  onEvent(e: StoredEvent): void {
+    const name = e.stateName as string | undefined;
+    if (!name) return;
+    if (e.type === 'StateEntered') this.entered.set(name, { t0: e.timestamp, attempts: 1 });
+    const cur = this.entered.get(name);
+    if (!cur) return;
+    if (e.type === 'StateFailed') cur.lastError = String(e.error ?? 'error');
+    if (e.type === 'StateRetried') {
+      cur.attempts++;
+      this.print(dim(`      ↻ ${name}: ${cur.lastError ?? 'error'}, retrying (attempt ${cur.attempts})`));
+    }
+    if (e.type === 'StateExited' && e.stateType !== 'Fail')
+      this.print(
+        stateLine({
+          name,
+          status: 'SUCCEEDED',
+          attempts: cur.attempts,
+          startedAt: '',
+          durationMs: e.timestamp - cur.t0,
+        }),
+      );
+  }
 }
 
 function printSummary(report: RunReport, elapsedMs: number): void {
