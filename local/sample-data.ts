@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { STATISTICS } from '../workflows/datasets';
 
 export interface SampleFile {
   name: string;
@@ -32,24 +33,8 @@ export const DEFAULT_REGIONS: readonly string[] = ['US', 'GB', 'CA', 'IN', 'DE']
 /** Records in `MXvideos_schema_drift.csv` (the real drifted MX copy has 25). */
 export const SCHEMA_DRIFT_ROWS = 25;
 
-export const STATISTICS_HEADER: readonly string[] = [
-  'video_id',
-  'trending_date',
-  'title',
-  'channel_title',
-  'category_id',
-  'publish_time',
-  'tags',
-  'views',
-  'likes',
-  'dislikes',
-  'comment_count',
-  'thumbnail_link',
-  'comments_disabled',
-  'ratings_disabled',
-  'video_error_or_removed',
-  'description',
-];
+/** The contract's header: generated files follow the spec they are meant to exercise. */
+export const STATISTICS_HEADER: readonly string[] = STATISTICS.rawColumns;
 
 // ---------------------------------------------------------------------------------------------------
 // Seeded randomness
