@@ -15,6 +15,7 @@ import {
   StateMachine,
 } from 'aws-local-stepfunctions';
 import { landingKeyFor } from '../handlers/core/classify';
+import { executionNameFor } from '../handlers/core/execution-name';
 import type { CorePorts } from '../handlers/core/ports';
 import { placeholders, placeholdersIn } from '../workflows/render-asl';
 import type { Workflow } from '../workflows/types';
@@ -97,12 +98,6 @@ export function localSubstitutions(text: string): Record<string, string> {
 
 export function substitute(text: string, subs: Record<string, string>): string {
   return text.replace(/\$\{([A-Za-z][A-Za-z0-9]*)\}/g, (m, name: string) => subs[name] ?? m);
-}
-
-/** Deterministic execution name: the object key and a hash of its content (AWS allows 80 chars of [A-Za-z0-9_-]). */
-export function executionNameFor(key: string, sha256: string): string {
-  const base = key.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
-  return `${base.slice(0, 80 - 13)}-${sha256.slice(0, 12)}`;
 }
 
 export class LocalRuntime {
