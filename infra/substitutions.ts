@@ -138,7 +138,7 @@ function databasePlaceholdersOf(workflow: Workflow): string[] {
     if (step.kind !== 'athenaQuery') continue;
     const m = workflow.materializations.find((x) => x.name === step.materialization);
     if (!m) throw new Error(`step ${step.id}: no materialization '${step.materialization}'`);
-    const sql = step.statement === 'clear' ? m.clearSql : m.insertSql;
+    const sql = m.sql;
     // Anything else in the SQL is left unsubstituted, so checkSubstitutions names it.
     for (const p of placeholdersIn(sql)) if (DATABASE_PLACEHOLDERS.includes(p)) used.add(p);
   }

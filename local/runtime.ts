@@ -108,7 +108,8 @@ export class LocalRuntime {
   private readonly definitionFile: string;
   private readonly rawText: string;
   private readonly tasks: BoundTask[];
-  private readonly crawlers: Map<string, LocalCrawler>;
+  /** The local crawlers by name (public so tests and game days can make one busy). */
+  readonly crawlers: Map<string, LocalCrawler>;
 
   private constructor(
     readonly warehouse: Warehouse,

@@ -2,7 +2,7 @@
  * Pure renderer: Workflow → Amazon States Language (JSONPath), with `${Placeholder}` for every
  * resource name. The same text is executed locally and deployed with definitionSubstitutions.
  */
-import type { CatchRule, Condition, RetryPolicy, Step, TaskStep, Workflow } from './types';
+import type { CatchRule, Condition, Materialization, RetryPolicy, Step, TaskStep, Workflow } from './types';
 import { isTask } from './types';
 
 export type AslState = Record<string, unknown>;
@@ -60,8 +60,35 @@ function renderCatch(workflow: Workflow, rule: CatchRule): Record<string, unknow
 }
 
 function renderCondition(c: Condition): Record<string, unknown> {
+  if ('and' in c) return { And: c.and.map(renderCondition) };
   if ('stringEquals' in c) return { Variable: c.variable, StringEquals: c.stringEquals };
+  if ('isPresent' in c) return { Variable: c.variable, IsPresent: c.isPresent };
   return { Variable: c.variable, BooleanEquals: c.booleanEquals };
+}
+
+/**
+ * A string literal for an intrinsic function: `'`, `{`, `}` and `\` are escaped with a backslash,
+ * except inside `${Placeholder}` tokens, which definitionSubstitutions replace before anything parses.
+ */
+export function intrinsicString(text: string): string {
+  const escaped = text
+    .split(/(\$\{[A-Za-z][A-Za-z0-9]*\})/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/[\\'{}]/g, (ch) => `\\${ch}`)))
+    .join('');
+  return `'${escaped}'`;
+}
+
+/**
+ * The materialization's MERGE as a States.Format call: the SQL on one line, escaped, with each `:region`
+ * turned into `{}` and filled with the region literal the ingest step validated ([a-z]{2}).
+ * (Athena takes no execution parameters on MERGE, so the literal is formatted in.)
+ */
+export function materializationQuery(m: Materialization): string {
+  const oneLine = m.sql.replace(/\s*\n\s*/g, ' ').trim();
+  const parts = oneLine.split(':region');
+  const template = parts.map((p) => intrinsicString(p).slice(1, -1)).join('{}');
+  const args = Array.from({ length: parts.length - 1 }, () => '$.ingest.regionLiteral');
+  return `States.Format('${template}', ${args.join(', ')})`;
 }
 
 function taskSpecific(workflow: Workflow, step: TaskStep): AslState {
@@ -88,15 +115,9 @@ function taskSpecific(workflow: Workflow, step: TaskStep): AslState {
     case 'athenaQuery': {
       const m = workflow.materializations.find((x) => x.name === step.materialization);
       if (!m) throw new Error(`step ${step.id}: no materialization '${step.materialization}'`);
-      // DELETE takes no execution parameters on Athena, so the region literal is formatted in;
-      // the region was validated as [a-z]{2} by the ingest step.
-      const query =
-        step.statement === 'clear'
-          ? { 'QueryString.$': `States.Format('${m.clearSql}', $.ingest.regionLiteral)` }
-          : { QueryString: m.insertSql, 'ExecutionParameters.$': 'States.Array($.ingest.regionLiteral)' };
       return {
         Resource: RESOURCES.athenaStartQueryExecutionSync,
-        Parameters: { ...query, WorkGroup: ph(placeholders.athenaWorkGroup) },
+        Parameters: { 'QueryString.$': materializationQuery(m), WorkGroup: ph(placeholders.athenaWorkGroup) },
         ResultSelector: step.resultSelector,
       };
     }

@@ -80,5 +80,5 @@ export const ATHENA_QUERY_FAILED_RETRY: RetryPolicy = {
   backoffRate: 2,
   maxDelaySeconds: 120,
   jitter: 'FULL',
-  why: 'Iceberg commit conflicts when executions of several regions write the same table; the statements are idempotent',
+  why: 'Iceberg commit conflicts when executions of several regions MERGE into the same table at once; the MERGE is atomic and recomputes the region, so a retry converges',
 };

@@ -28,4 +28,6 @@ export const SQL_KEYWORDS_BEFORE_PAREN: readonly string[] = [
   'on',
   'from',
   'join',
+  'using',
+  'insert',
 ];

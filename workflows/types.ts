@@ -74,20 +74,21 @@ export interface CrawlerStep extends TaskBase {
   readonly kind: 'crawlerStart' | 'crawlerStatus';
   /** PascalCase id: placeholder `${<id>CrawlerName}`. */
   readonly crawlerId: string;
-  readonly resultSelector?: Readonly<Record<string, string>>;
+  readonly resultSelector?: Readonly<Record<string, string | boolean>>;
 }
 
 export interface AthenaStep extends TaskBase {
   readonly kind: 'athenaQuery';
-  /** Which materialization and which of its statements this task runs. */
+  /** Which materialization this task runs. */
   readonly materialization: string;
-  readonly statement: 'clear' | 'insert';
   readonly resultSelector: Readonly<Record<string, string>>;
 }
 
 export type Condition =
   | { readonly variable: string; readonly stringEquals: string }
-  | { readonly variable: string; readonly booleanEquals: boolean };
+  | { readonly variable: string; readonly booleanEquals: boolean }
+  | { readonly variable: string; readonly isPresent: boolean }
+  | { readonly and: readonly Condition[] };
 
 export interface ChoiceStep extends StepBase {
   readonly kind: 'choice';
@@ -126,16 +127,19 @@ export function isTask(step: Step): step is TaskStep {
   );
 }
 
-/** One analytics table, materialized by one SELECT that both DuckDB and Athena (Trino) run as written. */
+/**
+ * One analytics table, re-materialized for the affected region by one MERGE statement that both DuckDB
+ * and Athena (Trino, Iceberg tables) run as written: atomic, so concurrent executions cannot double rows.
+ */
 export interface Materialization {
   readonly name: string;
   /** Table in the `${analytics}` database. */
   readonly table: string;
   readonly columns: readonly { readonly name: string; readonly type: SqlType }[];
-  /** Removes the affected region's rows. `{}` is the region as a SQL literal (States.Format). */
-  readonly clearSql: string;
-  /** Inserts the affected region's rows; `?` is the region (an Athena execution parameter). */
-  readonly insertSql: string;
+  /** Columns that identify a row within the table. */
+  readonly key: readonly string[];
+  /** The MERGE; every `:region` stands for the region as a SQL literal (filled by States.Format). */
+  readonly sql: string;
   readonly description: string;
 }
 
