@@ -13,6 +13,8 @@ export interface ExecutionRecord {
   stateMachine: string;
   definitionFile: string;
   objectKey: string;
+  /** SHA-256 of the landed content: what a duplicate event is recognised by. */
+  contentSha256: string;
   input: unknown;
   status: ExecutionStatus;
   output: unknown;

@@ -27,6 +27,20 @@ const INTEGER_TYPES = new Set<number>([
   DuckDBTypeId.UHUGEINT,
 ]);
 
+const TIMESTAMP_TYPES = new Set<number>([
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_S,
+  DuckDBTypeId.TIMESTAMP_MS,
+  DuckDBTypeId.TIMESTAMP_NS,
+]);
+
+/** DuckDB's text of a UTC timestamp ('2017-11-13 17:13:01.123456') as ISO-8601, keeping every digit. */
+export function isoTimestamp(text: string): string {
+  const m = /^(-?\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(text);
+  if (!m) return text;
+  return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0')}Z`;
+}
+
 export function jsonInteger(v: bigint | number): number | string {
   const b = typeof v === 'bigint' ? v : BigInt(v);
   return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER)
@@ -48,8 +62,8 @@ export async function runQuery(warehouse: Warehouse, sql: string): Promise<Query
       if (v === null || v === undefined) out[col] = null;
       else if (INTEGER_TYPES.has(t)) out[col] = jsonInteger(v as bigint | number);
       else if (t === DuckDBTypeId.DATE) out[col] = (json[r]?.[col] as string) ?? null;
-      else if ((t === DuckDBTypeId.TIMESTAMP || t === DuckDBTypeId.TIMESTAMP_TZ) && v instanceof Date)
-        out[col] = v.toISOString();
+      else if (TIMESTAMP_TYPES.has(t)) out[col] = isoTimestamp(String(json[r]?.[col]));
+      else if (t === DuckDBTypeId.TIMESTAMP_TZ && v instanceof Date) out[col] = v.toISOString();
       else out[col] = (json[r]?.[col] as JsonValue) ?? null;
     });
     return out;

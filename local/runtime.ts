@@ -189,26 +189,25 @@ export class LocalRuntime {
   }
 
   /**
-   * Starts one execution for a landed object. A repeated event for the object version that was processed
-   * last under this key (same name) is a duplicate and is not run again, as StartExecution would refuse it.
+   * Starts one execution for a landed object. An event for the content that the key's latest execution
+   * already processed (or is processing) is a duplicate and is not run again, as StartExecution would
+   * refuse it. The same content lands as a new run when it follows another version, or when the latest
+   * run of it failed with a system fault (so landing it again after a fix retries it).
    */
   async execute(obj: LandedObject): Promise<ExecutionSummary> {
-    let name = executionNameFor(obj.key, obj.sha256);
-    const existing = await this.store.get(name);
-    if (existing) {
-      const latest = (await this.store.list()).filter((e) => e.objectKey === obj.key).at(-1);
-      if (latest?.name === name) return { ...(await this.summarize(existing)), duplicateEvent: true };
-      // The same content landed again after another version: a new version, so a new execution.
-      let n = 2;
-      while (await this.store.exists(`${name.slice(0, 76)}-v${n}`)) n++;
-      name = `${name.slice(0, 76)}-v${n}`;
-    }
+    const base = executionNameFor(obj.key, obj.sha256);
+    const latest = (await this.store.list()).filter((e) => e.objectKey === obj.key).at(-1);
+    if (latest && latest.contentSha256 === obj.sha256 && !isSystemFault(latest))
+      return { ...(await this.summarize(latest)), duplicateEvent: true };
+    let name = base;
+    for (let n = 2; await this.store.exists(name); n++) name = `${base.slice(0, 76)}-v${n}`;
     const started = new Date();
     const record: ExecutionRecord = {
       name,
       stateMachine: this.workflow.name,
       definitionFile: this.definitionFile,
       objectKey: obj.key,
+      contentSha256: obj.sha256,
       input: this.objectCreatedEvent(obj, started),
       status: 'RUNNING',
       output: null,
@@ -386,6 +385,12 @@ export class LocalRuntime {
     const step = this.workflow.steps.find((s) => s.id === stepId);
     return step?.stateName ?? stepId;
   }
+}
+
+/** A run that ended in a system fault (not a data outcome): landing the same content again retries it. */
+function isSystemFault(e: ExecutionRecord): boolean {
+  if (e.status === 'TIMED_OUT' || e.status === 'ABORTED') return true;
+  return e.status === 'FAILED' && e.error !== 'ObjectRejected' && e.error !== 'DataQualityFailed';
 }
 
 function causeText(cause: unknown): string | null {

@@ -78,6 +78,19 @@ describe('lakestep CLI', () => {
     expect(row.big).toBe('9007199254740993');
   });
 
+  it("query --json keeps a timestamp's microseconds", async () => {
+    const out = await cli([
+      'query',
+      '--lake',
+      lake,
+      '--json',
+      "SELECT TIMESTAMP '2018-01-01 10:00:00.123456' AS t, TIMESTAMP '2018-01-01 10:00:00' AS w",
+    ]);
+    expect(JSON.parse(out.stdout)).toEqual([
+      { t: '2018-01-01T10:00:00.123456Z', w: '2018-01-01T10:00:00.000Z' },
+    ]);
+  });
+
   it('exits 1 when an execution fails with a system fault, naming the state', async () => {
     const out = await cli([
       'run',

@@ -79,4 +79,23 @@ describe('idempotent writes', () => {
     expect(third?.name).toMatch(/-v2$/);
     expect(await query(lake, CATEGORY_DAILY_SQL)).toEqual(runReference([join(dir, 'v1')]).rows);
   });
+
+  it('after v1, v2, v1: landing v1 yet again is a duplicate of the latest run', async () => {
+    const lake = join(dir, 'versions');
+    const [again] = await runFiles(lake, [join(dir, 'v1', 'CAvideos.csv')]);
+    expect(again?.duplicateEvent).toBe(true);
+    expect(again?.name).toMatch(/-v2$/);
+  });
+
+  it('landing the same content again after a system fault runs it again', async () => {
+    const lake = join(dir, 'after-fault');
+    const file = join(REAL_DATA, 'csv', 'GBvideos.csv');
+    const [failed] = await runFiles(lake, [file], [{ state: 'Promote batch', mode: 'permanent' }]);
+    expect(failed?.outcome).toBe('failed');
+    const [retried] = await runFiles(lake, [file]);
+    expect(retried?.duplicateEvent).toBeUndefined();
+    expect(retried?.outcome).toBe('succeeded');
+    expect(retried?.name).toBe(`${failed?.name}-v2`);
+    expect(await query(lake, CATEGORY_DAILY_SQL)).toEqual(runReference([file]).rows);
+  });
 });

@@ -56,9 +56,16 @@ export async function checkDataQuality(
       summaryRef.key,
       `The batch summary of ${input.objectKey}`,
     );
-  const parsed = batchSummarySchema.safeParse(
-    JSON.parse(new TextDecoder().decode(await ports.storage.readBytes(summaryRef))),
-  );
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(await ports.storage.readBytes(summaryRef)));
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new ContractError(
+      `The batch summary s3://${summaryRef.bucket}/${summaryRef.key} of ${input.objectKey} is not JSON (${e.message}); rerun the object`,
+    );
+  }
+  const parsed = batchSummarySchema.safeParse(raw);
   if (!parsed.success)
     throw new ContractError(
       `The batch summary s3://${summaryRef.bucket}/${summaryRef.key} is malformed: ${parsed.error.message}`,
