@@ -76,6 +76,15 @@ export interface LandedObject {
   readonly size: number;
   readonly sha256: string;
   readonly md5: string;
+  /** Orders versions of one key, as S3's event sequencer does (hex, grows with every landing). */
+  readonly sequencer: string;
+}
+
+let landings = 0;
+/** A hex sequencer that grows with every landing in this process and across runs (time-based). */
+function nextSequencer(): string {
+  landings = (landings + 1) % 0x10000;
+  return `${Date.now().toString(16).padStart(12, '0')}${landings.toString(16).padStart(4, '0')}`.toUpperCase();
 }
 
 /** Local values for every placeholder: names shaped like the AWS ones, so ARN-parsing code sees real shapes. */
@@ -160,6 +169,7 @@ export class LocalRuntime {
       size: bytes.byteLength,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       md5: createHash('md5').update(bytes).digest('hex'),
+      sequencer: nextSequencer(),
     };
   }
 
@@ -181,7 +191,7 @@ export class LocalRuntime {
           key: obj.key,
           size: obj.size,
           etag: obj.md5,
-          sequencer: obj.sha256.slice(0, 16).toUpperCase(),
+          sequencer: obj.sequencer,
         },
         reason: 'PutObject',
       },

@@ -83,6 +83,7 @@ describe('fault injection in the task bindings', () => {
         size: 10,
         sha256: 'f'.repeat(64),
         md5: 'e'.repeat(32),
+        sequencer: '01',
       });
       expect(run).toMatchObject({ status: 'FAILED', outcome: 'failed', error: 'Lake.ObjectNotFound' });
       expect(run.cause).toContain('raw_statistics/region=ca/CAvideos.csv');

@@ -242,7 +242,7 @@ export const YOUTUBE_TRENDING: Workflow = {
         description: "Replaces the source object's partition in cleansed with the staged batch",
       },
       payload: { 'batch.$': '$.ingest.batch', 'objectKey.$': '$.ingest.objectKey' },
-      resultFields: ['cleansedPrefix', 'quarantinedRowsKey', 'files'],
+      resultFields: ['cleansedPrefix', 'quarantinedRowsKey', 'files', 'superseded'],
       resultPath: '$.promotion',
       timeoutSeconds: 330,
       retry: LAMBDA_RETRY,

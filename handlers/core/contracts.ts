@@ -12,6 +12,10 @@ export const batchSchema = z.object({
   region: z.string().regex(/^[a-z]{2}$/),
   sourceObject: z.string().min(1),
   sourceFile: z.string().min(1),
+  /** Value of the `source_file=` partition: the file name, plus a hash of the key when the key is not the canonical landing key. */
+  partition: z.string().min(1),
+  /** S3's sequencer of the landed object version: orders versions of one key ('' when unknown). */
+  sequencer: z.string(),
   bronze: objectRefSchema,
   staging: z.object({ bucket: z.string().min(1), prefix: z.string().min(1) }),
   ingestedAt: z.string(),
@@ -20,7 +24,9 @@ export type Batch = z.infer<typeof batchSchema>;
 
 export const ingestInputSchema = z.object({
   bucket: z.string().min(1),
-  object: z.object({ key: z.string().min(1), size: z.number().optional() }).passthrough(),
+  object: z
+    .object({ key: z.string().min(1), size: z.number().optional(), sequencer: z.string().optional() })
+    .passthrough(),
   executionName: z.string().min(1),
 });
 export type IngestInput = z.infer<typeof ingestInputSchema>;

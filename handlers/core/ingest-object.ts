@@ -5,7 +5,7 @@
  * parsed and staged as Parquet here (they are small and need no Glue job).
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { classify } from './classify';
+import { classify, partitionValueFor } from './classify';
 import type { Batch, BatchSummary, IngestInput, IngestResult } from './contracts';
 import { partitionPath, STAGED } from './contracts';
 import { ObjectNotFoundError } from './errors';
@@ -59,13 +59,20 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
     );
   if (head.size === 0) return reject('empty_object', 'it has zero bytes');
 
+  const partition = partitionValueFor(landed.key);
   const batch: Batch = {
     id: input.executionName,
     dataset: c.dataset,
     region: c.region,
     sourceObject: landed.key,
     sourceFile: c.fileName,
-    bronze: { bucket: buckets.bronze, key: `${partitionPath(c.dataset, c.region, c.fileName)}${c.fileName}` },
+    partition,
+    sequencer: input.object.sequencer ?? '',
+    // Keyed by batch: a redriven transform reads the version it was started for, never a newer one.
+    bronze: {
+      bucket: buckets.bronze,
+      key: `${partitionPath(c.dataset, c.region, partition)}${input.executionName}/${c.fileName}`,
+    },
     staging: {
       bucket: buckets.cleansed,
       prefix: `_staging/${c.dataset}/region=${c.region}/${input.executionName}/`,

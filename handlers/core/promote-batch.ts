@@ -12,6 +12,15 @@ export interface PromoteResult {
   cleansedPrefix: string;
   quarantinedRowsKey: string | null;
   files: number;
+  /** True when a newer version of the object was already promoted, so this batch was not. */
+  superseded: boolean;
+}
+
+/** S3 sequencers are hexadecimal: compare as numbers (left-padded); an unknown ('') sequencer never orders. */
+export function isOlder(candidate: string, promoted: string): boolean {
+  if (!candidate || !promoted) return false;
+  const width = Math.max(candidate.length, promoted.length);
+  return candidate.toUpperCase().padStart(width, '0') < promoted.toUpperCase().padStart(width, '0');
 }
 
 export async function promoteBatch(
@@ -24,7 +33,24 @@ export async function promoteBatch(
     bucket: batch.staging.bucket,
     key: `${batch.staging.prefix}${name}`,
   });
-  const part = partitionPath(batch.dataset, batch.region, batch.sourceFile);
+  const part = partitionPath(batch.dataset, batch.region, batch.partition);
+
+  // Never go backwards: a late or redriven run of an older version of the key must not replace newer rows.
+  const marker: ObjectRef = { bucket: buckets.bronze, key: `_promoted/${part}version.json` };
+  const current = (await storage.head(marker))
+    ? (JSON.parse(new TextDecoder().decode(await storage.readBytes(marker))) as {
+        sequencer: string;
+        batch: string;
+      })
+    : null;
+  if (current && isOlder(batch.sequencer, current.sequencer)) {
+    ports.log.warn('batch superseded: a newer version of the object is already promoted', {
+      batch: batch.id,
+      object: input.objectKey,
+      promoted: current.batch,
+    });
+    return { cleansedPrefix: part, quarantinedRowsKey: null, files: 0, superseded: true };
+  }
 
   const data = staged(STAGED.data);
   if (!(await storage.head(data)))
@@ -41,8 +67,13 @@ export async function promoteBatch(
   } else {
     await removeAll(ports, buckets.quarantine, rowsPrefix);
   }
+  await storage.write(
+    marker,
+    `${JSON.stringify({ sequencer: batch.sequencer, batch: batch.id, object: input.objectKey })}\n`,
+    'application/json',
+  );
   ports.log.info('batch promoted', { batch: batch.id, cleansed: `${buckets.cleansed}/${part}` });
-  return { cleansedPrefix: part, quarantinedRowsKey, files: quarantinedRowsKey ? 2 : 1 };
+  return { cleansedPrefix: part, quarantinedRowsKey, files: quarantinedRowsKey ? 2 : 1, superseded: false };
 }
 
 /** Writes the new file first, then removes the others under the prefix: readers never see an empty partition. */

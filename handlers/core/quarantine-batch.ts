@@ -13,7 +13,7 @@ export async function quarantineBatch(
 ): Promise<{ quarantinePrefix: string }> {
   const { batch } = input;
   const { storage, buckets } = ports;
-  const prefix = `batches/${partitionPath(batch.dataset, batch.region, batch.sourceFile)}${batch.id}/`;
+  const prefix = `batches/${partitionPath(batch.dataset, batch.region, batch.partition)}${batch.id}/`;
   for (const name of [STAGED.data, STAGED.rejected, STAGED.summary, STAGED.dqReport]) {
     const from = { bucket: batch.staging.bucket, key: `${batch.staging.prefix}${name}` };
     if (await storage.head(from))

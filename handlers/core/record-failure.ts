@@ -1,0 +1,241 @@
+/**
+ * Record failure: for every execution that ends FAILED, TIMED_OUT or ABORTED (the EventBridge "Step
+ * Functions Execution Status Change" event), find the state that failed and its error from the
+ * execution history, classify it (a data outcome the workflow ends on purpose, or a system fault),
+ * keep one record per execution, and alert: data outcomes as a notice, system faults as a page.
+ */
+import { z } from 'zod';
+import { WORKFLOWS } from '../../workflows/youtube-trending';
+import type { Clock, Log, MetricsSink } from './ports';
+
+export const executionStatusChangeSchema = z
+  .object({
+    source: z.literal('aws.states'),
+    'detail-type': z.literal('Step Functions Execution Status Change'),
+    region: z.string().min(1),
+    time: z.string().optional(),
+    detail: z
+      .object({
+        executionArn: z.string().min(1),
+        stateMachineArn: z.string().min(1),
+        name: z.string().min(1),
+        status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
+        stopDate: z.number().nullish(),
+        input: z.string().nullish(),
+        error: z.string().nullish(),
+        cause: z.string().nullish(),
+      })
+      .passthrough(),
+  })
+  .passthrough();
+export type ExecutionStatusChange = z.infer<typeof executionStatusChangeSchema>;
+
+/** The fields of a history event that the search needs (the AWS adapter maps the SDK's shape). */
+export interface HistoryEvent {
+  readonly id: number;
+  readonly previousEventId?: number;
+  readonly type: string;
+  /** For *StateEntered events: the state's name. */
+  readonly stateName?: string;
+  /** For ExecutionFailed / ExecutionTimedOut / ExecutionAborted events. */
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface ExecutionHistory {
+  /** The history newest event first, a page at a time; pages are fetched only as they are consumed. */
+  newestFirst(executionArn: string): AsyncIterable<readonly HistoryEvent[]>;
+  /** The execution's input, for events that arrive without it (inputs over EventBridge's size limit). */
+  input(executionArn: string): Promise<string | null>;
+}
+
+export type Classification = 'data' | 'system';
+
+export interface FailureRecord {
+  pk: string;
+  /** The same ARN again, under the name the stack's table uses as its key (infra/failure-capture.ts). */
+  executionArn: string;
+  executionName: string;
+  stateMachineArn: string;
+  objectKey: string | null;
+  failedState: string | null;
+  error: string;
+  cause: string | null;
+  status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  classification: Classification;
+  failedAt: string;
+  replayCommand: string;
+}
+
+export interface FailureStore {
+  /** Keyed by execution ARN: a repeated event overwrites the same record. */
+  put(record: FailureRecord): Promise<void>;
+}
+
+export interface Alerts {
+  publish(topicArn: string, subject: string, message: string): Promise<void>;
+}
+
+export interface RecorderPorts {
+  readonly history: ExecutionHistory;
+  readonly store: FailureStore;
+  readonly alerts: Alerts;
+  /** page: system faults (on-call acts now); notice: data outcomes (the data's owner acts). */
+  readonly topics: { readonly page: string; readonly notice: string };
+  readonly log: Log;
+  readonly metrics: MetricsSink;
+  readonly clock: Clock;
+}
+
+export interface RecordResult {
+  record: FailureRecord;
+  topicArn: string;
+  subject: string;
+}
+
+/** Errors of the workflow's own Fail states: outcomes it ends on purpose (ObjectRejected, DataQualityFailed). */
+export const DATA_OUTCOME_ERRORS: ReadonlySet<string> = new Set(
+  WORKFLOWS.flatMap((w) => w.steps.flatMap((s) => (s.kind === 'fail' ? [s.error] : []))),
+);
+
+const TERMINAL_EVENTS = new Set(['ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
+const DEFAULT_ERROR = { FAILED: 'States.Unknown', TIMED_OUT: 'States.Timeout', ABORTED: 'States.Aborted' };
+/** SNS subjects must be shorter than 100 characters, printable ASCII, on one line. */
+export const MAX_SUBJECT = 99;
+const MAX_CAUSE_IN_ALERT = 4000;
+
+export const consoleLink = (region: string, executionArn: string) =>
+  `https://console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+export const replayCommand = (executionArn: string) => `npx lakestep replay --aws ${executionArn}`;
+
+export interface FailureInHistory {
+  failedState: string | null;
+  error: string | null;
+  cause: string | null;
+}
+
+/**
+ * Walks the history newest first: the terminal event gives the error and cause; its chain of
+ * previousEventId leads back (through TaskFailed, retries, …) to the *StateEntered event of the state
+ * that failed. Stops reading pages as soon as that state is found. If the chain is broken, the state
+ * entered last is the best answer.
+ */
+export async function findFailure(
+  history: ExecutionHistory,
+  executionArn: string,
+): Promise<FailureInHistory> {
+  let terminal: HistoryEvent | undefined;
+  let wanted: number | undefined;
+  let enteredLast: string | undefined;
+  for await (const page of history.newestFirst(executionArn)) {
+    for (const e of page) {
+      const entered = e.type.endsWith('StateEntered');
+      if (entered) enteredLast ??= e.stateName;
+      if (!terminal && TERMINAL_EVENTS.has(e.type)) {
+        terminal = e;
+        wanted = e.previousEventId;
+      } else if (wanted !== undefined && e.id === wanted) {
+        if (entered)
+          return {
+            failedState: e.stateName ?? null,
+            error: terminal?.error ?? null,
+            cause: terminal?.cause ?? null,
+          };
+        wanted = e.previousEventId;
+      }
+    }
+  }
+  return { failedState: enteredLast ?? null, error: terminal?.error ?? null, cause: terminal?.cause ?? null };
+}
+
+/** The landed object's key from the execution input (the S3 "Object Created" event). */
+export function objectKeyOf(input: string | null | undefined): string | null {
+  if (!input) return null;
+  try {
+    const key = (JSON.parse(input) as { detail?: { object?: { key?: unknown } } })?.detail?.object?.key;
+    return typeof key === 'string' ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+export function classify(status: FailureRecord['status'], error: string): Classification {
+  return status === 'FAILED' && DATA_OUTCOME_ERRORS.has(error) ? 'data' : 'system';
+}
+
+const ascii = (s: string) => s.replace(/[^\x20-\x7e]/g, '?');
+
+/** One line, < 100 characters, naming the object and the failed state; long keys keep their end. */
+export function alertSubject(record: FailureRecord): string {
+  const state = record.failedState ?? 'an unknown state';
+  const what =
+    record.classification === 'data'
+      ? state
+      : record.status === 'TIMED_OUT'
+        ? `timed out in ${state}`
+        : record.status === 'ABORTED'
+          ? `aborted in ${state}`
+          : `${state} failed`;
+  const head = ascii(`lakestep [${record.classification}] ${what}: `);
+  const object = ascii(record.objectKey ?? record.executionName);
+  const room = MAX_SUBJECT - head.length;
+  if (object.length <= room) return head + object;
+  if (room > 12) return `${head}...${object.slice(object.length - (room - 3))}`;
+  return (head + object).slice(0, MAX_SUBJECT);
+}
+
+export function alertMessage(record: FailureRecord, region: string): string {
+  const cause = record.cause ?? '(none)';
+  const todo =
+    record.classification === 'data'
+      ? 'A data outcome, not a fault: the object (or its batch) is in quarantine with its reason. Fix the data and land the object again.'
+      : 'A system fault: open the console link, fix the cause, then replay; replay (redrive) resumes at the failed state.';
+  return [
+    `lakestep execution ${record.executionName} ended ${record.status}.`,
+    todo,
+    '',
+    `Object:        ${record.objectKey ?? '(unknown: the execution input has no detail.object.key)'}`,
+    `Failed state:  ${record.failedState ?? '(unknown)'}`,
+    `Error:         ${record.error}`,
+    `Cause:         ${cause.length > MAX_CAUSE_IN_ALERT ? `${cause.slice(0, MAX_CAUSE_IN_ALERT)}… (truncated; the full cause is in the console)` : cause}`,
+    `Failed at:     ${record.failedAt}`,
+    `Execution:     ${record.pk}`,
+    `Console:       ${consoleLink(region, record.pk)}`,
+    `Replay:        ${record.replayCommand}`,
+  ].join('\n');
+}
+
+export async function recordFailure(
+  event: ExecutionStatusChange,
+  ports: RecorderPorts,
+): Promise<RecordResult> {
+  const { detail } = event;
+  const found = await findFailure(ports.history, detail.executionArn);
+  const input = detail.input ?? (await ports.history.input(detail.executionArn));
+  const error = found.error ?? detail.error ?? DEFAULT_ERROR[detail.status];
+  const classification = classify(detail.status, error);
+  const record: FailureRecord = {
+    pk: detail.executionArn,
+    executionArn: detail.executionArn,
+    executionName: detail.name,
+    stateMachineArn: detail.stateMachineArn,
+    objectKey: objectKeyOf(input),
+    failedState: found.failedState,
+    error,
+    cause: found.cause ?? detail.cause ?? null,
+    status: detail.status,
+    classification,
+    failedAt: new Date(detail.stopDate ?? event.time ?? ports.clock.now().toISOString()).toISOString(),
+    replayCommand: replayCommand(detail.executionArn),
+  };
+  await ports.store.put(record);
+  const topicArn = classification === 'data' ? ports.topics.notice : ports.topics.page;
+  const subject = alertSubject(record);
+  await ports.alerts.publish(topicArn, subject, alertMessage(record, event.region));
+  ports.metrics.addDimensions({ classification });
+  ports.metrics.addMetric('FailuresRecorded', 'Count', 1);
+  const fields = { execution: record.pk, object: record.objectKey, state: record.failedState, error };
+  if (classification === 'data') ports.log.info('data outcome recorded and noticed', fields);
+  else ports.log.warn('system fault recorded and paged', fields);
+  return { record, topicArn, subject };
+}

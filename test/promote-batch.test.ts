@@ -1,0 +1,76 @@
+/** Promote batch keeps the newest version of an object and keys partitions by the object, not its file name. */
+import { join } from 'node:path';
+import { partitionValueFor } from '../handlers/core/classify';
+import type { Batch } from '../handlers/core/contracts';
+import type { CorePorts } from '../handlers/core/ports';
+import { isOlder, promoteBatch } from '../handlers/core/promote-batch';
+import { capturedLog, capturedMetrics } from '../local/capture';
+import { FsStorage } from '../local/fs-storage';
+import { lakePaths } from '../local/lake';
+import { tempDir } from './helpers/lake';
+
+describe('promote batch', () => {
+  const { dir, cleanup } = tempDir('promote');
+  afterAll(cleanup);
+  const paths = lakePaths(join(dir, 'lake'));
+  const storage = new FsStorage(paths.root);
+  const ports: CorePorts = {
+    storage,
+    buckets: paths.buckets,
+    log: capturedLog('test', () => {}),
+    metrics: capturedMetrics('test', () => {}),
+    clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+  };
+  const batch = (id: string, sequencer: string): Batch => ({
+    id,
+    dataset: 'statistics',
+    region: 'us',
+    sourceObject: 'raw_statistics/region=us/USvideos.csv',
+    sourceFile: 'USvideos.csv',
+    partition: 'USvideos.csv',
+    sequencer,
+    bronze: { bucket: 'bronze', key: `statistics/region=us/source_file=USvideos.csv/${id}/USvideos.csv` },
+    staging: { bucket: 'cleansed', prefix: `_staging/statistics/region=us/${id}/` },
+    ingestedAt: '2026-01-01T00:00:00Z',
+  });
+  const stage = (b: Batch) =>
+    storage.write({ bucket: 'cleansed', key: `${b.staging.prefix}data.parquet` }, b.id);
+  const partitionFiles = async () =>
+    (await storage.list('cleansed', 'statistics/region=us/source_file=USvideos.csv/')).map((o) => o.key);
+
+  it('replaces the partition with a newer version, and refuses to go back to an older one', async () => {
+    const older = batch('run-old', '0062A1B2C3D4E5F601');
+    const newer = batch('run-new', '0062A1B2C3D4E5F6FF');
+    await stage(older);
+    await stage(newer);
+    expect((await promoteBatch({ batch: older, objectKey: older.sourceObject }, ports)).superseded).toBe(
+      false,
+    );
+    expect((await promoteBatch({ batch: newer, objectKey: newer.sourceObject }, ports)).superseded).toBe(
+      false,
+    );
+    expect(await partitionFiles()).toEqual([
+      'statistics/region=us/source_file=USvideos.csv/data-run-new.parquet',
+    ]);
+    // A late (or redriven) run of the older version:
+    const late = await promoteBatch({ batch: older, objectKey: older.sourceObject }, ports);
+    expect(late).toMatchObject({ superseded: true, files: 0 });
+    expect(await partitionFiles()).toEqual([
+      'statistics/region=us/source_file=USvideos.csv/data-run-new.parquet',
+    ]);
+  });
+
+  it('compares S3 sequencers as hexadecimal numbers', () => {
+    expect(isOlder('0A', 'FF')).toBe(true);
+    expect(isOlder('FF', '0100')).toBe(true); // shorter is left-padded
+    expect(isOlder('0100', 'FF')).toBe(false);
+    expect(isOlder('', 'FF')).toBe(false); // unknown order: promote
+  });
+
+  it('keys a partition by the object: the same file name under another key gets its own partition', () => {
+    expect(partitionValueFor('raw_statistics/region=us/USvideos.csv')).toBe('USvideos.csv');
+    const other = partitionValueFor('backfill/2018/USvideos.csv');
+    expect(other).toMatch(/^USvideos\.csv~[0-9a-f]{10}$/);
+    expect(partitionValueFor('backfill/2019/USvideos.csv')).not.toBe(other);
+  });
+});
