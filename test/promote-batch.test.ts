@@ -33,8 +33,28 @@ describe('promote batch', () => {
     staging: { bucket: 'cleansed', prefix: `_staging/statistics/region=us/${id}/` },
     ingestedAt: '2026-01-01T00:00:00Z',
   });
-  const stage = (b: Batch) =>
-    storage.write({ bucket: 'cleansed', key: `${b.staging.prefix}data.parquet` }, b.id);
+  /** Stages a batch's files and its summary, naming the data output as the engine would. */
+  const stage = async (b: Batch, files: string[] = ['data.parquet']) => {
+    for (const f of files) await storage.write({ bucket: 'cleansed', key: `${b.staging.prefix}${f}` }, b.id);
+    const first = files[0] ?? 'data.parquet';
+    const data = first.includes('/') ? `${first.split('/')[0]}/` : first;
+    const summary = {
+      batchId: b.id,
+      dataset: 'statistics',
+      region: 'us',
+      sourceObject: b.sourceObject,
+      read: 1,
+      cleansed: 1,
+      quarantined: 0,
+      duplicates: 0,
+      rules: {},
+      files: { data, rejected: null },
+    };
+    await storage.write(
+      { bucket: 'cleansed', key: `${b.staging.prefix}summary.json` },
+      JSON.stringify(summary),
+    );
+  };
   const partitionFiles = async () =>
     (await storage.list('cleansed', 'statistics/region=us/source_file=USvideos.csv/')).map((o) => o.key);
 
@@ -57,6 +77,20 @@ describe('promote batch', () => {
     expect(late).toMatchObject({ superseded: true, files: 0 });
     expect(await partitionFiles()).toEqual([
       'statistics/region=us/source_file=USvideos.csv/data-run-new.parquet',
+    ]);
+  });
+
+  it('promotes the part files of a Spark output directory, as Glue writes them', async () => {
+    const glue = { ...batch('run-glue', '0062A1B2C3D4E5F7FF'), partition: 'glue.csv' };
+    await stage(glue, ['data/part-00000.snappy.parquet', 'data/part-00001.snappy.parquet']);
+    const result = await promoteBatch({ batch: glue, objectKey: glue.sourceObject }, ports);
+    expect(result.files).toBe(2);
+    const keys = (await storage.list('cleansed', 'statistics/region=us/source_file=glue.csv/')).map(
+      (o) => o.key,
+    );
+    expect(keys).toEqual([
+      'statistics/region=us/source_file=glue.csv/data-run-glue-0.parquet',
+      'statistics/region=us/source_file=glue.csv/data-run-glue-1.parquet',
     ]);
   });
 

@@ -4,9 +4,10 @@
  */
 import { BATCH_DQ_RULES, type BatchDqRule } from '../../workflows/datasets';
 import type { Batch, BatchSummary, QualityResult } from './contracts';
-import { batchSummarySchema, STAGED } from './contracts';
-import { ContractError, ObjectNotFoundError } from './errors';
+import { STAGED } from './contracts';
+import { ContractError } from './errors';
 import type { CorePorts } from './ports';
+import { readBatchSummary } from './staged-batch';
 
 export interface RuleOutcome {
   readonly rule: BatchDqRule['name'];
@@ -49,28 +50,7 @@ export async function checkDataQuality(
   ports: CorePorts,
 ): Promise<QualityResult> {
   const { batch } = input;
-  const summaryRef = { bucket: batch.staging.bucket, key: `${batch.staging.prefix}${STAGED.summary}` };
-  if (!(await ports.storage.head(summaryRef)))
-    throw new ObjectNotFoundError(
-      summaryRef.bucket,
-      summaryRef.key,
-      `The batch summary of ${input.objectKey}`,
-    );
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(await ports.storage.readBytes(summaryRef)));
-  } catch (e) {
-    if (!(e instanceof SyntaxError)) throw e;
-    throw new ContractError(
-      `The batch summary s3://${summaryRef.bucket}/${summaryRef.key} of ${input.objectKey} is not JSON (${e.message}); rerun the object`,
-    );
-  }
-  const parsed = batchSummarySchema.safeParse(raw);
-  if (!parsed.success)
-    throw new ContractError(
-      `The batch summary s3://${summaryRef.bucket}/${summaryRef.key} is malformed: ${parsed.error.message}`,
-    );
-  const summary = parsed.data;
+  const summary = await readBatchSummary(batch, input.objectKey, ports);
   if (summary.read !== summary.cleansed + summary.quarantined + summary.duplicates)
     throw new ContractError(
       `The batch summary of ${input.objectKey} does not reconcile: read ${summary.read} ≠ cleansed ${summary.cleansed} + quarantined ${summary.quarantined} + duplicates ${summary.duplicates}`,

@@ -4,9 +4,10 @@
  * so a retry, a replay or a duplicate event overwrites instead of adding rows.
  */
 import type { Batch } from './contracts';
-import { partitionPath, STAGED } from './contracts';
+import { partitionPath } from './contracts';
 import { ObjectNotFoundError } from './errors';
 import type { CorePorts, ObjectRef } from './ports';
+import { readBatchSummary, stagedParts } from './staged-batch';
 
 export interface PromoteResult {
   cleansedPrefix: string;
@@ -29,10 +30,6 @@ export async function promoteBatch(
 ): Promise<PromoteResult> {
   const { batch } = input;
   const { storage, buckets } = ports;
-  const staged = (name: string): ObjectRef => ({
-    bucket: batch.staging.bucket,
-    key: `${batch.staging.prefix}${name}`,
-  });
   const part = partitionPath(batch.dataset, batch.region, batch.partition);
 
   // Never go backwards: a late or redriven run of an older version of the key must not replace newer rows.
@@ -52,44 +49,43 @@ export async function promoteBatch(
     return { cleansedPrefix: part, quarantinedRowsKey: null, files: 0, superseded: true };
   }
 
-  const data = staged(STAGED.data);
-  if (!(await storage.head(data)))
-    throw new ObjectNotFoundError(data.bucket, data.key, `The staged batch of ${input.objectKey}`);
-  const cleansedKey = `${part}data-${batch.id}.parquet`;
-  await replaceWith(ports, buckets.cleansed, part, data, cleansedKey);
+  const summary = await readBatchSummary(batch, input.objectKey, ports);
+  const data = await stagedParts(batch, summary.files.data, ports);
+  if (data.length === 0)
+    throw new ObjectNotFoundError(
+      batch.staging.bucket,
+      `${batch.staging.prefix}${summary.files.data}`,
+      `The staged batch of ${input.objectKey}`,
+    );
+  await replaceWith(ports, buckets.cleansed, part, data, `data-${batch.id}`);
 
-  const rejected = staged(STAGED.rejected);
   const rowsPrefix = `rows/${part}`;
-  let quarantinedRowsKey: string | null = null;
-  if (await storage.head(rejected)) {
-    quarantinedRowsKey = `${rowsPrefix}rows-${batch.id}.parquet`;
-    await replaceWith(ports, buckets.quarantine, rowsPrefix, rejected, quarantinedRowsKey);
-  } else {
-    await removeAll(ports, buckets.quarantine, rowsPrefix);
-  }
+  const rejected = await stagedParts(batch, summary.files.rejected, ports);
+  const written = await replaceWith(ports, buckets.quarantine, rowsPrefix, rejected, `rows-${batch.id}`);
+  const quarantinedRowsKey = written[0] ?? null;
   await storage.write(
     marker,
     `${JSON.stringify({ sequencer: batch.sequencer, batch: batch.id, object: input.objectKey })}\n`,
     'application/json',
   );
   ports.log.info('batch promoted', { batch: batch.id, cleansed: `${buckets.cleansed}/${part}` });
-  return { cleansedPrefix: part, quarantinedRowsKey, files: quarantinedRowsKey ? 2 : 1, superseded: false };
+  return { cleansedPrefix: part, quarantinedRowsKey, files: data.length + written.length, superseded: false };
 }
 
-/** Writes the new file first, then removes the others under the prefix: readers never see an empty partition. */
+/**
+ * Writes the new files first (`<name>.parquet`, or `<name>-<i>.parquet` for several parts), then removes
+ * every other file under the prefix: readers never see an empty partition. Returns the keys written.
+ */
 async function replaceWith(
   ports: CorePorts,
   bucket: string,
   prefix: string,
-  from: ObjectRef,
-  key: string,
-): Promise<void> {
-  await ports.storage.copy(from, { bucket, key });
-  const others = (await ports.storage.list(bucket, prefix)).filter((o) => o.key !== key);
+  parts: readonly ObjectRef[],
+  name: string,
+): Promise<string[]> {
+  const keys = parts.map((_, i) => `${prefix}${name}${parts.length > 1 ? `-${i}` : ''}.parquet`);
+  for (const [i, from] of parts.entries()) await ports.storage.copy(from, { bucket, key: keys[i] as string });
+  const others = (await ports.storage.list(bucket, prefix)).filter((o) => !keys.includes(o.key));
   if (others.length) await ports.storage.delete(others);
-}
-
-async function removeAll(ports: CorePorts, bucket: string, prefix: string): Promise<void> {
-  const all = await ports.storage.list(bucket, prefix);
-  if (all.length) await ports.storage.delete(all);
+  return keys;
 }

@@ -4,7 +4,7 @@
  * of the object's last good version stay in cleansed.
  */
 import type { Batch, QualityResult } from './contracts';
-import { partitionPath, STAGED } from './contracts';
+import { partitionPath } from './contracts';
 import type { CorePorts } from './ports';
 
 export async function quarantineBatch(
@@ -14,11 +14,12 @@ export async function quarantineBatch(
   const { batch } = input;
   const { storage, buckets } = ports;
   const prefix = `batches/${partitionPath(batch.dataset, batch.region, batch.partition)}${batch.id}/`;
-  for (const name of [STAGED.data, STAGED.rejected, STAGED.summary, STAGED.dqReport]) {
-    const from = { bucket: batch.staging.bucket, key: `${batch.staging.prefix}${name}` };
-    if (await storage.head(from))
-      await storage.copy(from, { bucket: buckets.quarantine, key: `${prefix}${name}` });
-  }
+  // Everything staged for the batch, whatever the engine named it (files locally, part directories on Glue).
+  for (const from of await storage.list(batch.staging.bucket, batch.staging.prefix))
+    await storage.copy(from, {
+      bucket: buckets.quarantine,
+      key: `${prefix}${from.key.slice(batch.staging.prefix.length)}`,
+    });
   await storage.write(
     { bucket: buckets.quarantine, key: `${prefix}reason.json` },
     `${JSON.stringify({ object: input.objectKey, batch: batch.id, reason: input.quality.reason, cause: input.quality.cause, rows: input.quality.rows }, null, 2)}\n`,

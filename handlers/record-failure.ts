@@ -1,0 +1,151 @@
+/**
+ * Lambda: records and alerts every execution that ends FAILED, TIMED_OUT or ABORTED (target of the
+ * EventBridge rule on the state machine's "Execution Status Change" events).
+ * Env: FAILURES_TABLE, PAGE_TOPIC_ARN, NOTICE_TOPIC_ARN.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  GetExecutionHistoryCommand,
+  SFNClient,
+  type HistoryEvent as SfnHistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { ContractError } from './core/errors';
+import type { Log, MetricsSink } from './core/ports';
+import {
+  type Alerts,
+  type ExecutionHistory,
+  type ExecutionStatusChange,
+  executionStatusChangeSchema,
+  type FailureRecord,
+  type FailureStore,
+  type HistoryEvent,
+  type RecordResult,
+  recordFailure,
+} from './core/record-failure';
+
+const logger = new Logger();
+const metrics = new Metrics();
+const sfn = new SFNClient({});
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const sns = new SNSClient({});
+
+/** The SDK's history event reduced to what the search reads. */
+export function toHistoryEvent(e: SfnHistoryEvent): HistoryEvent {
+  const end =
+    e.executionFailedEventDetails ?? e.executionTimedOutEventDetails ?? e.executionAbortedEventDetails;
+  return {
+    id: e.id ?? 0,
+    previousEventId: e.previousEventId,
+    type: e.type ?? '',
+    stateName: e.stateEnteredEventDetails?.name,
+    error: end?.error,
+    cause: end?.cause,
+  };
+}
+
+export class SfnExecutionHistory implements ExecutionHistory {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly pageSize = 100,
+  ) {}
+
+  async *newestFirst(executionArn: string): AsyncIterable<readonly HistoryEvent[]> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new GetExecutionHistoryCommand({
+          executionArn,
+          reverseOrder: true,
+          maxResults: this.pageSize,
+          includeExecutionData: true,
+          nextToken,
+        }),
+      );
+      yield (page.events ?? []).map(toHistoryEvent);
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+
+  /** From the oldest event (ExecutionStarted): needs no grant beyond states:GetExecutionHistory. */
+  async input(executionArn: string): Promise<string | null> {
+    const out = await this.client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        maxResults: 1,
+        reverseOrder: false,
+        includeExecutionData: true,
+      }),
+    );
+    return out.events?.[0]?.executionStartedEventDetails?.input ?? null;
+  }
+}
+
+export class DynamoFailureStore implements FailureStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(record: FailureRecord): Promise<void> {
+    // A plain Put keyed by execution ARN: a repeated event (or a redrive that fails again) overwrites.
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...record } }));
+  }
+}
+
+export class SnsAlerts implements Alerts {
+  constructor(private readonly client: SNSClient) {}
+
+  async publish(topicArn: string, subject: string, message: string): Promise<void> {
+    await this.client.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message }));
+  }
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value)
+    throw new ContractError(`${name} is not set: the failure recorder is misconfigured; redeploy the stack`);
+  return value;
+}
+
+const log: Log = {
+  info: (m, f) => logger.info(m, f ?? {}),
+  warn: (m, f) => logger.warn(m, f ?? {}),
+  error: (m, f) => logger.error(m, f ?? {}),
+};
+const metricsSink: MetricsSink = {
+  addDimensions: (d) => metrics.addDimensions(d),
+  addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value),
+  publishStoredMetrics: () => metrics.publishStoredMetrics(),
+};
+
+export const handler = async (event: unknown, context: Context): Promise<RecordResult> => {
+  logger.addContext(context);
+  const tableName = required('FAILURES_TABLE');
+  const topics = { page: required('PAGE_TOPIC_ARN'), notice: required('NOTICE_TOPIC_ARN') };
+  const parsed = executionStatusChangeSchema.safeParse(event);
+  if (!parsed.success)
+    throw new ContractError(
+      `The event is not a Step Functions "Execution Status Change" event for a FAILED, TIMED_OUT or ABORTED execution: ${parsed.error.message}. Check the alert rule's pattern.`,
+    );
+  try {
+    return await recordFailure(parsed.data as ExecutionStatusChange, {
+      history: new SfnExecutionHistory(sfn),
+      store: new DynamoFailureStore(dynamo, tableName),
+      alerts: new SnsAlerts(sns),
+      topics,
+      log,
+      metrics: metricsSink,
+      clock: { now: () => new Date() },
+    });
+  } catch (e) {
+    logger.error('could not record a failed execution; EventBridge retries the event', e as Error);
+    throw e;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};
