@@ -1,8 +1,11 @@
 /**
- * CDK app: `cdk synth -c lakestep:stage=<stage>`. No account or region, so synth needs no credentials
- * and the stack deploys to whatever environment the deploying credentials select.
+ * CDK app: `cdk synth -c lakestep:stage=<stage>`. Stage settings come from cdk.json's `lakestep:stages`.
+ * No account or region, so synth needs no credentials and the stack deploys to whatever environment the
+ * deploying credentials select. cdk-nag's AWS Solutions checks run as a validation plugin on every synth.
  */
 import * as cdk from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { stageOverridesFrom } from './config';
 import { PipelineStack } from './pipeline-stack';
 
 const app = new cdk.App();
@@ -13,5 +16,7 @@ if (typeof stage !== 'string') {
 
 new PipelineStack(app, `lakestep-${stage}-pipeline`, {
   stage,
-  description: `lakestep ${stage}: the pipeline state machine`,
+  settings: stageOverridesFrom(app.node.tryGetContext('lakestep:stages'), stage),
+  description: `lakestep ${stage}: event-driven data-lake pipeline (Step Functions, Glue, Athena)`,
 });
+cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,53 +1,67 @@
 /**
- * The workflow's state machine, deployed from the committed ASL file (the same text the local runtime
- * executes) with a substitution for every placeholder. The Lambdas, Glue job, crawler and Athena
- * workgroup it calls are referenced by their derived names and arrive with the data stack.
+ * The whole deployment of one workflow in one stage: lake buckets, Glue catalog, transform job and
+ * crawler, Athena workgroup, Lambdas, the state machine from the committed ASL, the S3 trigger and the
+ * failure capture. Every name the ASL references is derived from workflows/ (infra/substitutions.ts),
+ * so the same committed file runs here and locally.
  */
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
 import { aslFileName } from '../workflows/render-asl';
-import type { Workflow } from '../workflows/types';
+import type { GlueJobStep, Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
-import {
-  type ArnParts,
-  checkSubstitutions,
-  type NamingOptions,
-  substitutionsFor,
-  taskGrantsFor,
-} from './substitutions';
+import { AlertTopics } from './alert-topics';
+import { AthenaWorkGroup } from './athena-workgroup';
+import { CleansedCrawler } from './cleansed-crawler';
+import { databasePrefixOf, LAKE_DEFAULTS, resolveStageSettings, type StageSettings } from './config';
+import { FailureCapture } from './failure-capture';
+import { GlueCatalog } from './glue-catalog';
+import { GlueSecurity } from './glue-security';
+import { LakeBuckets } from './lake-buckets';
+import { ObjectTrigger } from './object-trigger';
+import { PipelineFunctions } from './pipeline-functions';
+import { PipelineStateMachine } from './pipeline-state-machine';
+import { type ArnParts, type NamingOptions, resourceNames } from './substitutions';
+import { TransformJob } from './transform-job';
 
 export interface PipelineStackProps extends cdk.StackProps {
   /** Lowercase letters and digits: it becomes part of resource and Glue database names. */
   readonly stage: string;
+  /** The stage's entry of cdk.json `lakestep:stages`: validated, then applied over the defaults. */
+  readonly settings?: unknown;
   /** @default the built-in YouTube trending workflow */
   readonly workflow?: Workflow;
   /** Directory holding `<workflow>.asl.json`. @default the repository's `asl/` */
   readonly aslDir?: string;
 }
 
+/** The transform spec each Glue job of a workflow runs (its `--transform_spec`), by job id. */
+const GLUE_JOB_SPECS: Readonly<Record<string, StatisticsSpec>> = { TransformBatch: STATISTICS };
+/** The crawler ids CleansedCrawler implements. */
+const CRAWLERS = ['Cleansed'];
+
 export class PipelineStack extends cdk.Stack {
-  public readonly stateMachine: sfn.StateMachine;
+  public readonly settings: StageSettings;
+  public readonly stateMachine: PipelineStateMachine;
+  public readonly buckets: LakeBuckets;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
-    // Validated here because the stage ends up in names with different charsets (`-` vs `_`).
-    if (!/^[a-z][a-z0-9]{0,15}$/.test(props.stage)) {
-      throw new Error(
-        `stage '${props.stage}' must be 1-16 lowercase letters or digits, starting with a letter`,
-      );
-    }
+    // Access-log delivery through a bucket policy, not the legacy LogDeliveryWrite ACL (which needs
+    // ACLs enabled on the log bucket). Set here so that every app and test gets the same template.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const settings = resolveStageSettings(props.stage, props.settings);
+    this.settings = settings;
     const workflow = props.workflow ?? YOUTUBE_TRENDING;
-    const prefix = `lakestep-${props.stage}`;
+    const prefix = settings.namePrefix;
+    const databasePrefix = databasePrefixOf(prefix);
     const naming: NamingOptions = {
       prefix,
-      databasePrefix: `lakestep_${props.stage}`,
+      databasePrefix,
       arnFor: (parts: ArnParts) =>
-        cdk.Stack.of(this).formatArn({
+        this.formatArn({
           service: parts.service,
           resource: parts.resource,
           resourceName: parts.resourceName,
@@ -55,41 +69,114 @@ export class PipelineStack extends cdk.Stack {
             parts.separator === ':' ? cdk.ArnFormat.COLON_RESOURCE_NAME : cdk.ArnFormat.SLASH_RESOURCE_NAME,
         }),
     };
+    const destroy = settings.removal === 'destroy';
 
-    const aslFile = path.join(props.aslDir ?? path.join(__dirname, '..', 'asl'), aslFileName(workflow));
-    const substitutions = substitutionsFor(workflow, naming);
-    // Fail the synth, not the deployment: an unsubstituted `${X}` would deploy as a literal string.
-    checkSubstitutions(readFileSync(aslFile, 'utf8'), substitutions, aslFile);
-
-    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
-      // The /aws/vendedlogs/ prefix keeps the account's CloudWatch Logs resource policy from growing
-      // with every state machine that logs.
-      logGroupName: `/aws/vendedlogs/states/${prefix}-${workflow.name}`,
-      retention: logs.RetentionDays.ONE_MONTH,
-      // A retained log group with a fixed name would block re-creating the stack after a destroy.
-      removalPolicy: cdk.RemovalPolicy.DESTROY,
+    const key = new kms.Key(this, 'Key', {
+      description: `${prefix}: Glue logs and bookmarks, alert topics`,
+      enableKeyRotation: true,
+      removalPolicy: destroy ? cdk.RemovalPolicy.DESTROY : cdk.RemovalPolicy.RETAIN,
+      pendingWindow: cdk.Duration.days(7),
     });
-
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: `${prefix}-${workflow.name}`,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromFile(aslFile),
-      definitionSubstitutions: substitutions,
-      // Execution data carries object keys and batch details; the events without it are enough to debug.
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
+    this.buckets = new LakeBuckets(this, 'Lake', {
+      removal: settings.removal,
+      noncurrentVersionExpirationDays: settings.noncurrentVersionExpirationDays,
     });
+    const catalog = new GlueCatalog(this, 'Catalog', {
+      databasePrefix,
+      analyticsBucket: this.buckets.byStage.analytics,
+      materializations: workflow.materializations,
+    });
+    const glueSecurity = new GlueSecurity(this, 'GlueSecurity', { name: `${prefix}-glue`, key });
 
-    // Only the task calls. Athena's Glue catalog and S3 result/data access are granted with the data
-    // stack, next to the buckets and databases they name.
-    for (const grant of taskGrantsFor(workflow, naming)) {
-      this.stateMachine.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: grant.sid,
-          actions: [...grant.actions],
-          resources: [...grant.resources],
+    const targets: Construct[] = [...catalog.analyticsTables.values()];
+    for (const step of workflow.steps.filter((s): s is GlueJobStep => s.kind === 'glueJob')) {
+      const spec = GLUE_JOB_SPECS[step.jobId];
+      if (!spec) throw new Error(`Glue job '${step.jobId}' of step ${step.id} has no script in infra`);
+      if (this.node.tryFindChild(`${step.jobId}Job`)) continue;
+      targets.push(
+        new TransformJob(this, `${step.jobId}Job`, {
+          jobName: resourceNames.glueJob(prefix, step.jobId),
+          spec,
+          buckets: this.buckets,
+          security: glueSecurity,
+          timeoutSeconds: step.timeoutSeconds,
+          workers: LAKE_DEFAULTS.transformWorkers,
+          maxConcurrentRuns: settings.transformMaxConcurrentRuns,
         }),
       );
     }
+    const crawlerIds = new Set(
+      workflow.steps.flatMap((s) =>
+        s.kind === 'crawlerStart' || s.kind === 'crawlerStatus' ? [s.crawlerId] : [],
+      ),
+    );
+    for (const crawlerId of crawlerIds) {
+      if (!CRAWLERS.includes(crawlerId)) throw new Error(`crawler '${crawlerId}' has no construct in infra`);
+      targets.push(
+        new CleansedCrawler(this, `${crawlerId}Crawler`, {
+          crawlerName: resourceNames.crawler(prefix, crawlerId),
+          databaseName: catalog.cleansedDatabaseName,
+          buckets: this.buckets,
+          security: glueSecurity,
+        }),
+      );
+    }
+    if (workflow.steps.some((s) => s.kind === 'athenaQuery')) {
+      targets.push(
+        new AthenaWorkGroup(this, 'Athena', {
+          name: resourceNames.athenaWorkGroup(prefix),
+          resultsBucket: this.buckets.athenaResults,
+          bytesScannedCutoffMb: settings.bytesScannedCutoffMb,
+          recursiveDelete: destroy,
+        }),
+      );
+    }
+
+    const functions = new PipelineFunctions(this, 'Functions', {
+      workflow,
+      namePrefix: prefix,
+      buckets: this.buckets,
+      logLevel: settings.logLevel,
+      logRetentionDays: settings.logRetentionDays,
+      removal: settings.removal,
+    });
+    targets.push(...functions.steps.values());
+
+    this.stateMachine = new PipelineStateMachine(this, 'Pipeline', {
+      workflow,
+      aslFile: path.join(props.aslDir ?? path.join(__dirname, '..', 'asl'), aslFileName(workflow)),
+      naming,
+      buckets: this.buckets,
+      includeExecutionData: settings.includeExecutionData,
+      logRetentionDays: settings.logRetentionDays,
+    });
+    // The ASL names its targets by name, not by reference: make CloudFormation create them first.
+    for (const t of targets) this.stateMachine.stateMachine.node.addDependency(t);
+
+    new ObjectTrigger(this, 'Trigger', {
+      landingBucket: this.buckets.byStage.landing,
+      stateMachine: this.stateMachine.stateMachine,
+      starter: functions.starter,
+    });
+    const topics = new AlertTopics(this, 'Alerts', {
+      namePrefix: prefix,
+      key,
+      alertEmail: settings.alertEmail,
+    });
+    new FailureCapture(this, 'FailureCapture', {
+      stateMachine: this.stateMachine.stateMachine,
+      stateMachineName: this.stateMachine.stateMachineName,
+      topics,
+      recorder: functions.recorder,
+      removal: settings.removal,
+    });
+
+    new cdk.CfnOutput(this, 'LandingBucketName', {
+      value: this.buckets.byStage.landing.bucketName,
+      description: 'Upload raw files here: raw_statistics/region=<cc>/<CC>videos.csv',
+    });
+    new cdk.CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachine.stateMachineArn });
+    new cdk.CfnOutput(this, 'AthenaWorkGroupName', { value: resourceNames.athenaWorkGroup(prefix) });
+    new cdk.CfnOutput(this, 'AnalyticsDatabase', { value: catalog.analyticsDatabaseName });
   }
 }

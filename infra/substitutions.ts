@@ -66,7 +66,7 @@ export function kebab(id: string): string {
   return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-/** Physical names of the resources behind the placeholders; the later resource stack uses the same. */
+/** Physical names of the resources behind the placeholders; the stack's constructs are named with these. */
 export const resourceNames = {
   function: (prefix: string, functionId: string) => `${prefix}-${kebab(functionId)}`,
   glueJob: (prefix: string, jobId: string) => `${prefix}-${kebab(jobId)}`,
@@ -199,4 +199,39 @@ export function taskGrantsFor(workflow: Workflow, naming: NamingOptions): TaskGr
     actions: TASK_ACTIONS[kind],
     resources: [...resources.values()].map((parts) => naming.arnFor(parts)),
   }));
+}
+
+/** A table the workflow's SQL names, and whether its statements write it. */
+export interface TableAccess {
+  /** The database placeholder (`cleansed`, `analytics`); also the lake stage holding its data. */
+  readonly database: string;
+  readonly table: string;
+  readonly write: boolean;
+}
+
+/**
+ * Every `${database}.table` the SQL of the workflow's Athena steps names: the materialization's own table
+ * is written (Iceberg commit), every other table is read. This is what the state machine's role needs in
+ * the catalog and in S3 beyond the task calls themselves.
+ */
+export function tablesQueriedBy(workflow: Workflow): TableAccess[] {
+  const found = new Map<string, TableAccess>();
+  for (const step of workflow.steps) {
+    if (step.kind !== 'athenaQuery') continue;
+    const m = workflow.materializations.find((x) => x.name === step.materialization);
+    if (!m) throw new Error(`step ${step.id}: no materialization '${step.materialization}'`);
+    const sql = m.sql;
+    for (const [, database, table] of sql.matchAll(
+      /\$\{([A-Za-z][A-Za-z0-9]*)\}\.([A-Za-z_][A-Za-z0-9_]*)/g,
+    )) {
+      if (!database || !table || !DATABASE_PLACEHOLDERS.includes(database)) continue;
+      const write = database === placeholders.analyticsDatabase && table === m.table;
+      const key = `${database}.${table}`;
+      const seen = found.get(key);
+      found.set(key, { database, table, write: write || (seen?.write ?? false) });
+    }
+  }
+  return [...found.values()].sort((a, b) =>
+    `${a.database}.${a.table}`.localeCompare(`${b.database}.${b.table}`),
+  );
 }

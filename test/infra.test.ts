@@ -4,15 +4,17 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PipelineStack } from '../infra/pipeline-stack';
+import { CATALOG_COMMIT_ACTIONS, CATALOG_READ_ACTIONS } from '../infra/pipeline-state-machine';
 import {
   type ArnParts,
   checkSubstitutions,
   type NamingOptions,
   substitutionsFor,
   TASK_ACTIONS,
+  tablesQueriedBy,
   taskGrantsFor,
 } from '../infra/substitutions';
-import { aslFileName, placeholdersIn, renderAslText } from '../workflows/render-asl';
+import { aslFileName, placeholdersIn, RESOURCES, renderAslText } from '../workflows/render-asl';
 import type { Workflow } from '../workflows/types';
 import { isTask } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
@@ -29,6 +31,39 @@ const naming: NamingOptions = {
 const taskKinds = [...new Set(YOUTUBE_TRENDING.steps.filter(isTask).map((s) => s.kind))];
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
+
+/** Task kind of each integration the committed ASL's Task states call. */
+const KIND_OF_RESOURCE: Readonly<Record<string, keyof typeof TASK_ACTIONS>> = {
+  [RESOURCES.lambdaInvoke]: 'lambda',
+  [RESOURCES.glueStartJobRunSync]: 'glueJob',
+  [RESOURCES.glueStartCrawler]: 'crawlerStart',
+  [RESOURCES.glueGetCrawler]: 'crawlerStatus',
+  [RESOURCES.athenaStartQueryExecutionSync]: 'athenaQuery',
+};
+
+/** What the committed ASL's Task states call: integration resource and the placeholder naming the target. */
+function aslTaskCalls(): { kind: keyof typeof TASK_ACTIONS; placeholder: string }[] {
+  const asl = JSON.parse(committedAsl) as {
+    States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }>;
+  };
+  return Object.entries(asl.States)
+    .filter(([, st]) => st.Type === 'Task')
+    .map(([name, st]) => {
+      const kind = KIND_OF_RESOURCE[st.Resource ?? ''];
+      if (!kind) throw new Error(`state ${name}: integration ${st.Resource} is unknown to this test`);
+      const target = placeholdersIn(
+        JSON.stringify(
+          st.Parameters?.FunctionName ??
+            st.Parameters?.JobName ??
+            st.Parameters?.Name ??
+            st.Parameters?.WorkGroup,
+        ),
+      );
+      expect(target).toHaveLength(1);
+      return { kind, placeholder: target[0]! };
+    });
+}
 
 describe('PipelineStack', () => {
   // Bundling is skipped: the data stack's Lambda assets must not slow this suite down.
@@ -42,8 +77,8 @@ describe('PipelineStack', () => {
   ) as Resource[];
   const machine = stateMachines[0]!.Properties;
 
-  /** Every action of every policy attached to the state machine's role. */
-  function roleActions(): string[] {
+  /** Every statement of every policy attached to the state machine's role. */
+  function roleStatements(): Statement[] {
     const roleRef = (machine.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const policies = Object.values(resources).filter(
       (r) =>
@@ -51,12 +86,10 @@ describe('PipelineStack', () => {
         (r.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleRef),
     );
     expect(policies.length).toBeGreaterThan(0);
-    return policies.flatMap((p) =>
-      (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap(
-        (s) => (Array.isArray(s.Action) ? s.Action : [s.Action]),
-      ),
-    );
+    return policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
   }
+  const roleActions = () => roleStatements().flatMap((s) => [s.Action].flat());
+  const resolved = (v: unknown) => JSON.stringify(stack.resolve(v));
 
   it('holds one STANDARD state machine', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
@@ -81,10 +114,85 @@ describe('PipelineStack', () => {
     for (const kind of taskKinds) expect(actions).toEqual(expect.arrayContaining([...TASK_ACTIONS[kind]]));
   });
 
-  it('logs ALL events without execution data and traces', () => {
+  it('grants each task call of the committed ASL exactly on the resource its placeholder names', () => {
+    const subs = machine.DefinitionSubstitutions as Record<string, unknown>;
+    const statements = roleStatements();
+    const calls = aslTaskCalls();
+    expect(calls.length).toBeGreaterThan(0);
+    for (const kind of new Set(calls.map((c) => c.kind))) {
+      const expected = [...new Set(calls.filter((c) => c.kind === kind).map((c) => c.placeholder))].map((p) =>
+        // Lambda tasks are substituted with the function ARN; Glue and Athena with a name inside it.
+        JSON.stringify(subs[p]),
+      );
+      const statement = statements.find(
+        (s) => JSON.stringify([s.Action].flat()) === JSON.stringify(TASK_ACTIONS[kind]),
+      );
+      expect(statement).toBeDefined();
+      const granted = [statement!.Resource].flat().map((r) => JSON.stringify(r));
+      expect(granted).toHaveLength(expected.length);
+      if (kind === 'lambda') expect(granted.sort()).toEqual(expected.sort());
+      else for (const [i, name] of expected.entries()) expect(granted[i]).toContain(JSON.parse(name!));
+    }
+  });
+
+  it('grants the data access the SQL needs: catalog reads, the Iceberg commit, results and table files', () => {
+    const statements = roleStatements();
+    const tables = tablesQueriedBy(YOUTUBE_TRENDING);
+    expect(tables).toEqual([
+      { database: 'analytics', table: 'category_daily', write: true },
+      { database: 'cleansed', table: 'categories', write: false },
+      { database: 'cleansed', table: 'statistics', write: false },
+    ]);
+    const read = statements.find((s) => s.Sid === 'ReadQueriedTables')!;
+    expect(read.Action).toEqual([...CATALOG_READ_ACTIONS]);
+    const readResources = JSON.stringify(read.Resource);
+    for (const t of ['lakestep_dev_cleansed/statistics', 'lakestep_dev_cleansed/categories'])
+      expect(readResources).toContain(`:table/${t}`);
+    const commit = statements.find((s) => s.Sid === 'CommitMaterializedTables')!;
+    expect(commit.Action).toEqual([...CATALOG_COMMIT_ACTIONS]);
+    expect(JSON.stringify(commit.Resource)).toContain(':table/lakestep_dev_analytics/category_daily');
+    const objectGrants = statements.filter((s) => [s.Action].flat().includes('s3:GetObject'));
+    const prefixes = objectGrants.map((s) => resolved(s.Resource).match(/"(\/[^"]*\*)"/)?.[1]).sort();
+    expect(prefixes).toEqual(['/athena/*', '/categories/*', '/category_daily/*', '/statistics/*']);
+  });
+
+  it('logs ALL events, without execution data by default, and traces', () => {
     expect(machine.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     expect(machine.TracingConfiguration).toEqual({ Enabled: true });
-    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+  });
+
+  it('includes execution data when the stage settings ask for it', () => {
+    const other = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const s = new PipelineStack(other, 'Verbose', { stage: 'dev', settings: { includeExecutionData: true } });
+    Template.fromStack(s).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+    });
+  });
+
+  it('depends on every task target, which the ASL names by name rather than by reference', () => {
+    const deps = (
+      Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as {
+        DependsOn: string[];
+      }
+    ).DependsOn;
+    for (const type of [
+      'AWS::Glue::Job',
+      'AWS::Glue::Crawler',
+      'AWS::Athena::WorkGroup',
+      'AWS::Glue::Table',
+    ]) {
+      for (const id of Object.keys(template.findResources(type))) expect(deps).toContain(id);
+    }
+    const stepFunctions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, f]) =>
+      YOUTUBE_TRENDING.steps.some(
+        (st) =>
+          st.kind === 'lambda' &&
+          (f as Resource).Properties.FunctionName ===
+            `lakestep-dev-${st.function.handlerFile.replace('.ts', '')}`,
+      ),
+    );
+    expect(stepFunctions).toHaveLength(YOUTUBE_TRENDING.steps.filter((st) => st.kind === 'lambda').length);
+    for (const [id] of stepFunctions) expect(deps).toContain(id);
   });
 
   it('fails the synth when the committed ASL has a placeholder nothing substitutes', () => {

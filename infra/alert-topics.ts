@@ -1,0 +1,55 @@
+/**
+ * The two alert topics: `pages` (a system fault: someone acts now) and `notices` (a data outcome the
+ * pipeline handled: read when convenient). KMS-encrypted, TLS-only, with the stage's alert e-mail.
+ */
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+export interface AlertTopicsProps {
+  readonly namePrefix: string;
+  readonly key: kms.IKey;
+  /** '' for no subscription. */
+  readonly alertEmail: string;
+}
+
+export class AlertTopics extends Construct {
+  public readonly pages: sns.Topic;
+  public readonly notices: sns.Topic;
+  private readonly key: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: AlertTopicsProps) {
+    super(scope, id);
+    this.key = props.key;
+    const topic = (name: string, displayName: string) => {
+      const t = new sns.Topic(this, name, {
+        topicName: `${props.namePrefix}-${name.toLowerCase()}`,
+        displayName,
+        masterKey: props.key,
+        enforceSSL: true,
+      });
+      if (props.alertEmail) t.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
+      return t;
+    };
+    this.pages = topic('Pages', 'lakestep: an execution failed with a system fault');
+    this.notices = topic('Notices', 'lakestep: an object was rejected or failed data quality');
+  }
+
+  /** sns:Publish on both topics, with the key use publishing to an encrypted topic needs. */
+  public grantPublish(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:Publish'],
+        resources: [this.pages.topicArn, this.notices.topicArn],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.key.keyArn],
+      }),
+    );
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Who may touch which key prefixes of which lake bucket, as data, and the IAM statements it becomes.
+ * Object-level actions are scoped to a prefix (`<bucket>/<prefix>*`), bucket-level ones to the bucket;
+ * no action is a wildcard. The prefixes are the layout the handler cores and the Glue script write.
+ */
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import { DATASET_ROUTES, type Stage } from '../workflows/datasets';
+import type { LakeBuckets } from './lake-buckets';
+import { STAGING_PREFIX } from './lake-buckets';
+import { addStatementWithWildcards } from './nag';
+
+export type LakeBucketId = Stage | 'athenaResults';
+export type ObjectAccess = 'read' | 'write' | 'delete' | 'multipart';
+
+export interface PrefixAccess {
+  readonly bucket: LakeBucketId;
+  /** Key prefix the object actions are limited to; '' is the whole bucket. */
+  readonly prefix: string;
+  readonly objects: readonly ObjectAccess[];
+  /** s3:ListBucket on the bucket: listing a prefix, and a 404 (not a 403) for a missing key. */
+  readonly list?: boolean;
+  /** s3:GetBucketLocation: query engines (Athena, Glue) ask where a bucket is before reading it. */
+  readonly locate?: boolean;
+  /** What the access is for; it becomes the acknowledgement of the prefix wildcard. */
+  readonly why: string;
+}
+
+const OBJECT_ACTIONS: Readonly<Record<ObjectAccess, readonly string[]>> = {
+  read: ['s3:GetObject'],
+  write: ['s3:PutObject'],
+  delete: ['s3:DeleteObject'],
+  multipart: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+};
+
+/** `statistics/`, `categories/`: the dataset partitions of bronze and cleansed (partitionPath). */
+export const DATASET_PREFIXES: readonly string[] = [...new Set(DATASET_ROUTES.map((r) => `${r.dataset}/`))];
+
+/**
+ * What each Lambda step's function may do in the lake, keyed by the step's function id. A Lambda step
+ * without an entry fails the synth: its grants must be written down, not guessed.
+ */
+export const FUNCTION_LAKE_ACCESS: Readonly<Record<string, readonly PrefixAccess[]>> = {
+  IngestObject: [
+    {
+      bucket: 'landing',
+      prefix: '',
+      objects: ['read'],
+      list: true,
+      why: 'reads whichever object landed: the trigger covers the whole landing bucket',
+    },
+    ...DATASET_PREFIXES.map(
+      (prefix): PrefixAccess => ({
+        bucket: 'bronze',
+        prefix,
+        objects: ['write'],
+        why: 'copies an accepted original to its dataset/region/source-file partition',
+      }),
+    ),
+    {
+      bucket: 'quarantine',
+      prefix: 'objects/',
+      objects: ['write'],
+      why: 'copies a rejected object and its reason file under its key and execution',
+    },
+    {
+      bucket: 'cleansed',
+      prefix: STAGING_PREFIX,
+      objects: ['write'],
+      why: 'stages a parsed category batch under its execution name',
+    },
+  ],
+  CheckDataQuality: [
+    {
+      bucket: 'cleansed',
+      prefix: STAGING_PREFIX,
+      objects: ['read', 'write'],
+      list: true,
+      why: "reads a staged batch's summary and writes its DQ report beside it",
+    },
+  ],
+  PromoteBatch: [
+    {
+      bucket: 'cleansed',
+      prefix: STAGING_PREFIX,
+      objects: ['read'],
+      list: true,
+      why: 'reads the staged batch it promotes',
+    },
+    ...DATASET_PREFIXES.map(
+      (prefix): PrefixAccess => ({
+        bucket: 'cleansed',
+        prefix,
+        objects: ['write', 'delete'],
+        list: true,
+        why: "replaces a source object's partition: writes the new file, deletes the old ones",
+      }),
+    ),
+    {
+      bucket: 'quarantine',
+      prefix: 'rows/',
+      objects: ['write', 'delete'],
+      list: true,
+      why: "replaces a source object's quarantined rows",
+    },
+    {
+      bucket: 'bronze',
+      prefix: '_promoted/',
+      objects: ['read', 'write'],
+      why: 'reads and writes the marker of the promoted version per partition, so an older version never replaces a newer one',
+    },
+  ],
+  QuarantineBatch: [
+    {
+      bucket: 'cleansed',
+      prefix: STAGING_PREFIX,
+      objects: ['read'],
+      list: true,
+      why: 'reads the files of the batch that failed data quality',
+    },
+    {
+      bucket: 'quarantine',
+      prefix: 'batches/',
+      objects: ['write'],
+      why: 'copies the failed batch and its DQ report under the batch id',
+    },
+  ],
+  PublishRunSummary: [
+    {
+      bucket: 'analytics',
+      prefix: '_runs/',
+      objects: ['write'],
+      why: "writes the run summary under the batch's dataset, region and execution",
+    },
+  ],
+};
+
+export function lakeAccessOf(functionId: string): readonly PrefixAccess[] {
+  const access = FUNCTION_LAKE_ACCESS[functionId];
+  if (!access) {
+    throw new Error(
+      `function ${functionId} has no entry in FUNCTION_LAKE_ACCESS (infra/lake-access.ts): write down which prefixes of which buckets it reads and writes`,
+    );
+  }
+  return access;
+}
+
+function bucketOf(buckets: LakeBuckets, id: LakeBucketId) {
+  return id === 'athenaResults' ? buckets.athenaResults : buckets.byStage[id];
+}
+
+/** The statements an access list becomes: one per prefix, one for the bucket-level actions. */
+export function lakeStatements(
+  buckets: LakeBuckets,
+  access: readonly PrefixAccess[],
+): { statement: iam.PolicyStatement; why: string }[] {
+  const out = access.map((a) => {
+    const bucket = bucketOf(buckets, a.bucket);
+    return {
+      statement: new iam.PolicyStatement({
+        actions: [...new Set(a.objects.flatMap((o) => OBJECT_ACTIONS[o]))],
+        resources: [bucket.arnForObjects(`${a.prefix}*`)],
+      }),
+      why: `${a.why}; the keys below s3://<${a.bucket}>/${a.prefix} vary per object and run, so the grant stops at that prefix`,
+    };
+  });
+  for (const [flag, action] of [
+    ['list', 's3:ListBucket'],
+    ['locate', 's3:GetBucketLocation'],
+  ] as const) {
+    const ids = [...new Set(access.filter((a) => a[flag]).map((a) => a.bucket))];
+    if (ids.length) {
+      out.push({
+        statement: new iam.PolicyStatement({
+          actions: [action],
+          resources: ids.map((id) => bucketOf(buckets, id).bucketArn),
+        }),
+        why: `${action} on whole buckets`,
+      });
+    }
+  }
+  return out;
+}
+
+export function grantLakeAccess(
+  owner: IConstruct,
+  grantee: iam.IGrantable,
+  buckets: LakeBuckets,
+  access: readonly PrefixAccess[],
+): void {
+  for (const { statement, why } of lakeStatements(buckets, access)) {
+    addStatementWithWildcards(owner, grantee, statement, why);
+  }
+}
