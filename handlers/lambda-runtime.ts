@@ -2,8 +2,6 @@
  * What every Lambda adapter shares: Powertools Logger and Metrics built once per container, the S3
  * ports, typed event parsing, and the error names Step Functions matches. The core does the work.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
@@ -11,9 +9,8 @@ import { STAGES, type Stage } from '../workflows/datasets';
 import { S3Storage } from './aws/s3-storage';
 import { ContractError } from './core/errors';
 import type { CorePorts, LakeBuckets } from './core/ports';
+import { log, logger, metrics, metricsSink } from './powertools';
 
-const logger = new Logger();
-const metrics = new Metrics();
 let storage: S3Storage | undefined;
 
 /** Bucket names come from LAKE_BUCKET_<STAGE> variables, set by the CDK stack. */
@@ -32,16 +29,8 @@ function ports(): CorePorts {
   return {
     storage,
     buckets: bucketsFromEnv(process.env),
-    log: {
-      info: (m, f) => logger.info(m, f ?? {}),
-      warn: (m, f) => logger.warn(m, f ?? {}),
-      error: (m, f) => logger.error(m, f ?? {}),
-    },
-    metrics: {
-      addDimensions: (d) => metrics.addDimensions(d),
-      addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value),
-      publishStoredMetrics: () => metrics.publishStoredMetrics(),
-    },
+    log,
+    metrics: metricsSink,
     clock: { now: () => new Date() },
   };
 }

@@ -3,8 +3,6 @@
  * EventBridge rule on the state machine's "Execution Status Change" events).
  * Env: FAILURES_TABLE, PAGE_TOPIC_ARN, NOTICE_TOPIC_ARN.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   GetExecutionHistoryCommand,
@@ -15,7 +13,6 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { ContractError } from './core/errors';
-import type { Log, MetricsSink } from './core/ports';
 import {
   type Alerts,
   type ExecutionHistory,
@@ -27,9 +24,8 @@ import {
   type RecordResult,
   recordFailure,
 } from './core/record-failure';
+import { log, logger, metrics, metricsSink } from './powertools';
 
-const logger = new Logger();
-const metrics = new Metrics();
 const sfn = new SFNClient({});
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const sns = new SNSClient({});
@@ -111,17 +107,6 @@ function required(name: string): string {
     throw new ContractError(`${name} is not set: the failure recorder is misconfigured; redeploy the stack`);
   return value;
 }
-
-const log: Log = {
-  info: (m, f) => logger.info(m, f ?? {}),
-  warn: (m, f) => logger.warn(m, f ?? {}),
-  error: (m, f) => logger.error(m, f ?? {}),
-};
-const metricsSink: MetricsSink = {
-  addDimensions: (d) => metrics.addDimensions(d),
-  addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value),
-  publishStoredMetrics: () => metrics.publishStoredMetrics(),
-};
 
 export const handler = async (event: unknown, context: Context): Promise<RecordResult> => {
   logger.addContext(context);

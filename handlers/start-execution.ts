@@ -3,12 +3,9 @@
  * Created" events). Env: STATE_MACHINE_ARN. Throttling and service errors are rethrown, so that the
  * rule's retry policy and dead-letter queue handle them.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { ContractError } from './core/errors';
-import type { Log, MetricsSink } from './core/ports';
 import {
   type ExecutionStarter,
   type ObjectCreatedEvent,
@@ -17,9 +14,8 @@ import {
   type StartResult,
   startExecutionForObject,
 } from './core/start-execution';
+import { log, logger, metrics, metricsSink } from './powertools';
 
-const logger = new Logger();
-const metrics = new Metrics();
 const sfn = new SFNClient({});
 
 export class SfnExecutionStarter implements ExecutionStarter {
@@ -41,17 +37,6 @@ export class SfnExecutionStarter implements ExecutionStarter {
     }
   }
 }
-
-const log: Log = {
-  info: (m, f) => logger.info(m, f ?? {}),
-  warn: (m, f) => logger.warn(m, f ?? {}),
-  error: (m, f) => logger.error(m, f ?? {}),
-};
-const metricsSink: MetricsSink = {
-  addDimensions: (d) => metrics.addDimensions(d),
-  addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value),
-  publishStoredMetrics: () => metrics.publishStoredMetrics(),
-};
 
 export const handler = async (event: unknown, context: Context): Promise<StartResult> => {
   logger.addContext(context);
