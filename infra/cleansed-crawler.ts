@@ -3,10 +3,10 @@
  * partitioned by region and source file) in the catalog as batches are promoted. Staged batches are
  * never crawled. L1: there is no crawler L2.
  */
-import * as cdk from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { glueArn as glueArnOf } from './arns';
 import type { GlueSecurity } from './glue-security';
 import { DATASET_PREFIXES, grantLakeAccess } from './lake-access';
 import type { LakeBuckets } from './lake-buckets';
@@ -46,14 +46,7 @@ export class CleansedCrawler extends Construct {
         why: "infers the dataset's schema and partitions from its promoted Parquet files",
       })),
     );
-    const stack = cdk.Stack.of(this);
-    const glueArn = (resource: string, resourceName?: string) =>
-      stack.formatArn({
-        service: 'glue',
-        resource,
-        resourceName,
-        arnFormat: cdk.ArnFormat.SLASH_RESOURCE_NAME,
-      });
+    const glueArn = (resource: string, resourceName?: string) => glueArnOf(this, resource, resourceName);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'MaintainCleansedTables',

@@ -11,6 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { STAGES, type Stage } from '../workflows/datasets';
 import type { Workflow } from '../workflows/types';
+import { glueArn as glueArnOf } from './arns';
 import { grantLakeAccess, type PrefixAccess } from './lake-access';
 import type { LakeBuckets } from './lake-buckets';
 import { ATHENA_RESULTS_PREFIX } from './lake-buckets';
@@ -98,15 +99,8 @@ export class PipelineStateMachine extends Construct {
   private grantQueryDataAccess(props: PipelineStateMachineProps): void {
     const tables = tablesQueriedBy(props.workflow);
     if (tables.length === 0) return;
-    const stack = cdk.Stack.of(this);
     const databasePrefix = props.naming.databasePrefix;
-    const glueArn = (resource: string, resourceName?: string) =>
-      stack.formatArn({
-        service: 'glue',
-        resource,
-        resourceName,
-        arnFormat: cdk.ArnFormat.SLASH_RESOURCE_NAME,
-      });
+    const glueArn = (resource: string, resourceName?: string) => glueArnOf(this, resource, resourceName);
     const catalogResources = (list: typeof tables) => [
       glueArn('catalog'),
       ...[...new Set(list.map((t) => t.database))].map((d) =>

@@ -206,7 +206,7 @@ export class LocalRuntime {
    */
   async execute(obj: LandedObject): Promise<ExecutionSummary> {
     const base = executionNameFor(obj.key, obj.sha256);
-    const latest = (await this.store.list()).filter((e) => e.objectKey === obj.key).at(-1);
+    const latest = (await this.latestByKey()).get(obj.key);
     if (latest && latest.contentSha256 === obj.sha256 && !isSystemFault(latest))
       return { ...(await this.summarize(latest)), duplicateEvent: true };
     let name = base;
@@ -228,7 +228,21 @@ export class LocalRuntime {
       redriveCount: 0,
     };
     await this.store.create(record);
+    (await this.latestByKey()).set(obj.key, record);
     return this.run(record);
+  }
+
+  /**
+   * The latest execution of each object key, read from the store once per runtime and kept current by
+   * execute(): re-reading every record for each landed object would make a large landing quadratic.
+   */
+  private latestIndex: Map<string, ExecutionRecord> | null = null;
+  private async latestByKey(): Promise<Map<string, ExecutionRecord>> {
+    if (!this.latestIndex) {
+      this.latestIndex = new Map();
+      for (const e of await this.store.list()) this.latestIndex.set(e.objectKey, e); // sorted by start
+    }
+    return this.latestIndex;
   }
 
   private async run(record: ExecutionRecord): Promise<ExecutionSummary> {
@@ -324,6 +338,8 @@ export class LocalRuntime {
       stopDate: new Date().toISOString(),
     };
     await this.store.save(done);
+    const index = await this.latestByKey();
+    if (index.get(done.objectKey)?.name === done.name) index.set(done.objectKey, done);
     return this.summarize(done, events, taskLog);
   }
 
