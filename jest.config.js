@@ -9,5 +9,6 @@ module.exports = {
   // ESM-only dependencies are transformed to CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!(hyparquet-writer|hyparquet|aws-local-stepfunctions)/)'],
   setupFiles: ['<rootDir>/local/polyfills.ts'],
+  globalSetup: '<rootDir>/test/helpers/check-shared.js',
   testTimeout: 120000,
 };

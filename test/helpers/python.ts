@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-export const SHARED = resolve(__dirname, '..', '..', '..', 'shared');
+/** The shared contract and data: beside the project (as CI lays it out), or LAKESTEP_SHARED. */
+export const SHARED = process.env.LAKESTEP_SHARED ?? resolve(__dirname, '..', '..', '..', 'shared');
 export const REAL_DATA = resolve(SHARED, 'data', 'youtube-trending');
 export const REFERENCE_TOOL = resolve(SHARED, 'tools', 'category_daily_reference.py');
 
