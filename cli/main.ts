@@ -2,8 +2,13 @@
 import '../local/polyfills';
 import { UsageError } from './args';
 import { generateCommand } from './generate';
+import { graphCommand } from './graph';
+import { inspectCommand } from './inspect';
 import { queryCommand } from './query';
+import { replayCommand } from './replay';
+import { rerunCommand } from './rerun';
 import { runCommand } from './run';
+import { statusCommand } from './status';
 
 const USAGE = `lakestep — run the data-lake pipeline locally from the committed ASL
 
@@ -11,6 +16,11 @@ usage: lakestep <command> [options]
 
 commands:
   run       land files (or the built-in sample) and run one execution per object
+  status    recent executions, failures by state and error, DQ outcomes, alarms that would fire
+  replay    redrive failed executions (locally, or on AWS with --aws)
+  rerun     start a fresh execution for an object already landed (after a code or rule fix)
+  inspect   serve the visual inspector: the state machine graph and every execution
+  graph     export the state machine graph (svg or mermaid)
   query     SQL over the local catalog (cleansed.*, analytics.*)
   generate  write the built-in sample data set (or a large statistics file) to a directory
 
@@ -18,6 +28,11 @@ Run \`lakestep <command> --help\` for a command's options.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
+  status: statusCommand,
+  replay: replayCommand,
+  rerun: rerunCommand,
+  inspect: inspectCommand,
+  graph: graphCommand,
   query: queryCommand,
   generate: generateCommand,
 };

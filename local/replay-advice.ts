@@ -1,0 +1,47 @@
+/**
+ * What to do about a finished execution that did not succeed: the one command `lakestep status`, the
+ * inspector, the runbooks and `lakestep replay` all print. A system fault is redriven; a data outcome
+ * (a Fail state the workflow reached on purpose) is not, since redriving a Fail state only fails again:
+ * the data or the rules are fixed and the object is rerun.
+ */
+import { DATA_OUTCOME_ERRORS } from '../handlers/core/record-failure';
+import type { ExecutionRecord } from './execution-store';
+import { DEFAULT_LAKE } from './lake';
+
+export interface ReplayAdvice {
+  readonly kind: 'redrive' | 'rerun';
+  readonly command: string;
+  readonly why: string;
+}
+
+/** Quotes an argument for a POSIX shell when it needs it (keys may hold spaces or `=`). */
+export function shellArg(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `--lake DIR` when the lake is not the default one, so a printed command works as printed. */
+export function lakeFlag(lake: string | undefined): string {
+  return lake && lake !== DEFAULT_LAKE ? ` --lake ${shellArg(lake)}` : '';
+}
+
+export function isDataOutcome(record: Pick<ExecutionRecord, 'status' | 'error'>): boolean {
+  return record.status === 'FAILED' && record.error !== null && DATA_OUTCOME_ERRORS.has(record.error);
+}
+
+export function replayAdviceFor(
+  record: Pick<ExecutionRecord, 'name' | 'status' | 'error' | 'objectKey'>,
+  lake?: string,
+): ReplayAdvice | null {
+  if (record.status === 'SUCCEEDED' || record.status === 'RUNNING') return null;
+  if (isDataOutcome(record))
+    return {
+      kind: 'rerun',
+      command: `npx lakestep rerun --object ${shellArg(record.objectKey)}${lakeFlag(lake)}`,
+      why: `${record.error} is a data outcome: fix the data (land a corrected file) or the rules, then rerun the object; redriving its Fail state would only fail again`,
+    };
+  return {
+    kind: 'redrive',
+    command: `npx lakestep replay ${shellArg(record.name)}${lakeFlag(lake)}`,
+    why: `${record.status} with ${record.error ?? 'no error'}: a system fault; after the fix, redrive resumes from the state that did not succeed`,
+  };
+}
