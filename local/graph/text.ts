@@ -1,0 +1,38 @@
+/**
+ * Text size without a DOM: widths estimated per character class for a sans-serif face (slightly
+ * generous, so boxes never clip), and word wrapping to a width.
+ */
+
+const NARROW = new Set("il.,:;'|!()[]{}ftjrI `");
+const WIDE = new Set('mwMW@%');
+
+/** Estimated advance width of `text` at `fontSize` px (bold adds ~6%). */
+export function textWidth(text: string, fontSize: number, bold = false): number {
+  let em = 0;
+  for (const ch of text) {
+    if (NARROW.has(ch)) em += 0.32;
+    else if (WIDE.has(ch)) em += 0.86;
+    else if (ch >= 'A' && ch <= 'Z') em += 0.68;
+    else if (ch >= '0' && ch <= '9') em += 0.58;
+    else em += 0.56;
+  }
+  return em * fontSize * (bold ? 1.06 : 1);
+}
+
+/**
+ * Splits `text` into lines no wider than `maxWidth` at spaces (or after `/`, `.`, `_` in long tokens);
+ * keeps each line's trailing space so the lines joined give back the text exactly.
+ */
+export function wrap(text: string, fontSize: number, maxWidth: number, bold = false): string[] {
+  const tokens = text.match(/[^\s/._]+[/._]*\s*|[/._]+\s*|\s+/g) ?? [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const token of tokens) {
+    if (line && textWidth((line + token).trimEnd(), fontSize, bold) > maxWidth) {
+      lines.push(line);
+      line = token;
+    } else line += token;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
