@@ -51,6 +51,11 @@ interface TaskBase extends StepBase {
   readonly timeoutSeconds: number;
   /** Where the result lands in the state's data; null discards it. */
   readonly resultPath: string | null;
+  /**
+   * Thresholds of the alarms this step's kind gets (workflows/alarms.ts holds the defaults): a key
+   * overrides its alarm's default values, `false` turns that alarm off for this step.
+   */
+  readonly alarms?: StepAlarms;
 }
 
 export interface LambdaStep extends TaskBase {
@@ -152,4 +157,66 @@ export interface Workflow {
   readonly startAt: string;
   readonly steps: readonly Step[];
   readonly materializations: readonly Materialization[];
+  /** Alarm thresholds of the state machine and of the data; absent: the defaults of workflows/alarms.ts. */
+  readonly monitoring?: WorkflowMonitoring;
+}
+
+/**
+ * Who hears about an alarm. `page`: it feeds the composite "pipeline unhealthy" alarm, which pages
+ * on-call; `notice`: the notices topic only (read in working hours). Every alarm notifies its topic.
+ */
+export type AlarmSeverity = 'page' | 'notice';
+
+/** The values of one alarm that a workflow may set; what is not set keeps the kind's default. */
+export interface AlarmThreshold {
+  /** In the unit of the alarm kind (a count, a share of the timeout, bytes, minutes, a percent). */
+  readonly threshold: number;
+  /** Length of one evaluation period, in minutes. */
+  readonly periodMinutes: number;
+  /** How many periods are evaluated, and how many of them must breach. */
+  readonly evaluationPeriods: number;
+  readonly severity: AlarmSeverity;
+}
+
+export type AlarmOverride = Partial<AlarmThreshold> | false;
+
+/** Alarms a task step gets, by the kind of resource it calls. */
+export type StepAlarmKind =
+  | 'lambdaErrors'
+  | 'lambdaThrottles'
+  | 'lambdaDurationNearTimeout'
+  | 'glueJobFailed'
+  | 'glueJobTimedOut'
+  | 'crawlerFailed'
+  | 'athenaQueryFailed'
+  | 'athenaBytesScanned';
+export type StepAlarms = Readonly<Partial<Record<StepAlarmKind, AlarmOverride>>>;
+
+/** Alarms of the state machine and of the failure capture around it. */
+export type StateMachineAlarmKind =
+  | 'systemFaults'
+  | 'executionsTimedOut'
+  | 'executionsAborted'
+  | 'executionsThrottled'
+  | 'executionDurationP99'
+  | 'failureCaptureUndelivered'
+  | 'triggerUndelivered';
+
+/** Alarms on what the data did: per dataset, except rejected objects (an unknown object has no dataset). */
+export type DatasetAlarmKind = 'dqFailedBatches' | 'quarantinedRowShare' | 'freshness';
+export type DataAlarmKind = DatasetAlarmKind | 'rejectedObjects';
+
+export interface DatasetMonitoring {
+  /** No successful run of the dataset for this many hours fires its freshness alarm; null: no such alarm. */
+  readonly freshnessHours: number | null;
+  readonly alarms?: Readonly<Partial<Record<Exclude<DatasetAlarmKind, 'freshness'>, AlarmOverride>>> & {
+    readonly freshness?: Partial<Omit<AlarmThreshold, 'threshold' | 'periodMinutes' | 'evaluationPeriods'>>;
+  };
+}
+
+export interface WorkflowMonitoring {
+  readonly stateMachine?: Readonly<Partial<Record<StateMachineAlarmKind, AlarmOverride>>>;
+  readonly rejectedObjects?: AlarmOverride;
+  /** Keyed by dataset name: a dataset the workflow processes and has no entry here gets the defaults. */
+  readonly datasets?: Readonly<Record<string, DatasetMonitoring>>;
 }

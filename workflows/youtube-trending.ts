@@ -97,6 +97,16 @@ export const YOUTUBE_TRENDING: Workflow = {
   timeoutSeconds: 6 * 60 * 60,
   startAt: 'ingestObject',
   materializations: [CATEGORY_DAILY],
+  monitoring: {
+    // An object takes minutes end to end; half an hour at p99 means Glue or Athena is queueing.
+    stateMachine: { executionDurationP99: { threshold: 30 } },
+    datasets: {
+      // Trending statistics arrive daily: a day and two hours without a good run is an outage.
+      statistics: { freshnessHours: 26 },
+      // Category references change rarely: no freshness alarm; their rows are never quarantined one by one.
+      categories: { freshnessHours: null, alarms: { quarantinedRowShare: false } },
+    },
+  },
   steps: [
     {
       id: 'ingestObject',
@@ -119,6 +129,8 @@ export const YOUTUBE_TRENDING: Workflow = {
       resultPath: '$.ingest',
       timeoutSeconds: 930,
       retry: LAMBDA_RETRY,
+      // Ingest reads whole objects: warn early when one gets close to the function's timeout.
+      alarms: { lambdaDurationNearTimeout: { threshold: 0.7 } },
       next: 'whichDataset',
     },
     {
@@ -165,6 +177,7 @@ export const YOUTUBE_TRENDING: Workflow = {
       resultPath: '$.transform',
       timeoutSeconds: 2 * 60 * 60,
       retry: [GLUE_CAPACITY_RETRY, GLUE_SERVICE_RETRY],
+      alarms: { glueJobFailed: { threshold: 1 }, glueJobTimedOut: { threshold: 1 } },
       next: 'checkDataQuality',
     },
     {
@@ -184,6 +197,7 @@ export const YOUTUBE_TRENDING: Workflow = {
       resultPath: '$.quality',
       timeoutSeconds: 90,
       retry: LAMBDA_RETRY,
+      alarms: { lambdaErrors: { threshold: 1 }, lambdaDurationNearTimeout: { threshold: 0.8 } },
       next: 'qualityPassed',
     },
     {
@@ -220,6 +234,7 @@ export const YOUTUBE_TRENDING: Workflow = {
       resultPath: '$.quarantine',
       timeoutSeconds: 330,
       retry: LAMBDA_RETRY,
+      alarms: { lambdaErrors: { threshold: 1 } },
       next: 'dataQualityFailed',
     },
     {
@@ -246,6 +261,7 @@ export const YOUTUBE_TRENDING: Workflow = {
       resultPath: '$.promotion',
       timeoutSeconds: 330,
       retry: LAMBDA_RETRY,
+      alarms: { lambdaErrors: { threshold: 1 }, lambdaDurationNearTimeout: { threshold: 0.8 } },
       next: 'startCrawler',
     },
     {
@@ -258,6 +274,8 @@ export const YOUTUBE_TRENDING: Workflow = {
       resultPath: '$.crawl',
       timeoutSeconds: 60,
       retry: [CRAWLER_API_RETRY],
+      // One alarm per crawler: both crawler steps must set it alike.
+      alarms: { crawlerFailed: { threshold: 1 } },
       catch: [
         {
           errors: ['Glue.CrawlerRunningException'],
@@ -284,6 +302,7 @@ export const YOUTUBE_TRENDING: Workflow = {
       resultPath: '$.crawler',
       timeoutSeconds: 60,
       retry: [CRAWLER_API_RETRY],
+      alarms: { crawlerFailed: { threshold: 1 } },
       next: 'crawlerFinished',
     },
     {
@@ -321,6 +340,8 @@ export const YOUTUBE_TRENDING: Workflow = {
       resultPath: '$.materializeCategoryDaily',
       timeoutSeconds: 900,
       retry: [ATHENA_API_RETRY, ATHENA_QUERY_FAILED_RETRY],
+      // The MERGE reads one region's cleansed statistics: far more than 512 MiB means pruning broke.
+      alarms: { athenaQueryFailed: { threshold: 1 }, athenaBytesScanned: { threshold: 512 * 1024 ** 2 } },
       next: 'publishRunSummary',
     },
     {
@@ -345,6 +366,7 @@ export const YOUTUBE_TRENDING: Workflow = {
       resultPath: '$.summary',
       timeoutSeconds: 90,
       retry: LAMBDA_RETRY,
+      alarms: { lambdaErrors: { threshold: 1 } },
       next: 'done',
     },
     { id: 'done', kind: 'succeed', stateName: 'Done' },

@@ -2,10 +2,12 @@
  * Check data quality: evaluates the batch DQ rules of workflows/ against the summary that the transform
  * (or the categories ingest) wrote beside the staged batch. Needs no query engine, so it runs in Lambda.
  */
+import { dqRuleMetric, METRIC } from '../../workflows/alarms';
 import { BATCH_DQ_RULES, type BatchDqRule } from '../../workflows/datasets';
 import type { Batch, BatchSummary, QualityResult } from './contracts';
 import { STAGED } from './contracts';
 import { ContractError } from './errors';
+import { addDatasetDimensions } from './metrics';
 import type { CorePorts } from './ports';
 import { readBatchSummary } from './staged-batch';
 
@@ -83,9 +85,20 @@ export async function checkDataQuality(
     'application/json',
   );
   const { metrics } = ports;
-  metrics.addDimensions({ dataset: batch.dataset });
-  for (const o of outcomes) metrics.addMetric(`DQ_${o.rule}_${o.passed ? 'passed' : 'failed'}`, 'Count', 1);
-  metrics.addMetric(result.passed ? 'BatchesPassed' : 'BatchesFailedDQ', 'Count', 1);
+  // Every batch that reaches data quality counts here, passed or not: the data row of the dashboard and
+  // the quarantined-row share alarm see the failed batches too.
+  addDatasetDimensions(metrics, batch.dataset, batch.region);
+  for (const o of outcomes) metrics.addMetric(dqRuleMetric(o.rule, o.passed), 'Count', 1);
+  metrics.addMetric(result.passed ? METRIC.batchesPassed : METRIC.batchesFailedDq, 'Count', 1);
+  metrics.addMetric(METRIC.rowsRead, 'Count', rows.read);
+  metrics.addMetric(METRIC.rowsCleansed, 'Count', rows.cleansed);
+  metrics.addMetric(METRIC.rowsQuarantined, 'Count', rows.quarantined);
+  metrics.addMetric(METRIC.rowsDuplicate, 'Count', rows.duplicates);
+  metrics.addMetric(
+    METRIC.quarantinedShare,
+    'Percent',
+    rows.read === 0 ? 0 : (100 * rows.quarantined) / rows.read,
+  );
   ports.log.info('data quality evaluated', {
     batch: batch.id,
     passed: result.passed,

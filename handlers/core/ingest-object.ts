@@ -5,10 +5,12 @@
  * parsed and staged as Parquet here (they are small and need no Glue job).
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { METRIC } from '../../workflows/alarms';
 import { classify, partitionValueFor } from './classify';
 import type { Batch, BatchSummary, IngestInput, IngestResult } from './contracts';
 import { partitionPath, STAGED } from './contracts';
 import { ObjectNotFoundError } from './errors';
+import { addDatasetDimensions } from './metrics';
 import type { CorePorts, ObjectRef } from './ports';
 import {
   type Category,
@@ -24,7 +26,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   const landed: ObjectRef = { bucket: input.bucket, key: input.object.key };
   const where = `s3://${landed.bucket}/${landed.key}`;
   const c = classify(landed.key);
-  metrics.addDimensions({ dataset: c.dataset ?? 'unknown' });
+  addDatasetDimensions(metrics, c.dataset ?? 'unknown', c.region);
 
   const reject = async (reason: string, detail: string): Promise<IngestResult> => {
     const cause = `Object ${where} was rejected (${reason}): ${detail}.`;
@@ -36,7 +38,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
       'application/json',
     );
     log.warn('object rejected', { object: where, reason, cause });
-    metrics.addMetric('ObjectsRejected', 'Count', 1);
+    metrics.addMetric(METRIC.objectsRejected, 'Count', 1);
     return {
       status: 'rejected',
       dataset: c.dataset,
@@ -90,7 +92,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
 
   await storage.copy(landed, batch.bronze);
   log.info('object accepted', { object: where, dataset: c.dataset, region: c.region, batch: batch.id });
-  metrics.addMetric('ObjectsAccepted', 'Count', 1);
+  metrics.addMetric(METRIC.objectsAccepted, 'Count', 1);
   return {
     status: 'accepted',
     dataset: c.dataset,

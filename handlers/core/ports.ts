@@ -39,6 +39,7 @@ export type MetricUnit = 'Count' | 'Percent' | 'Bytes' | 'Milliseconds';
 
 /** A sink of metrics in the shape Powertools Metrics takes; EMF on both targets. */
 export interface MetricsSink {
+  /** Adds a dimension set (as Powertools 2.x does): each call publishes every metric once more under it. */
   addDimensions(dimensions: Record<string, string>): void;
   addMetric(name: string, unit: MetricUnit, value: number): void;
   publishStoredMetrics(): void;

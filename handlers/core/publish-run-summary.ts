@@ -1,12 +1,14 @@
 /** Publish run summary: records what a successful run did, beside the analytics, and emits its metrics. */
+import { METRIC } from '../../workflows/alarms';
 import type { Batch, QualityResult } from './contracts';
+import { addDatasetDimensions } from './metrics';
 import type { CorePorts } from './ports';
 
 export interface RunSummaryInput {
   executionName: string;
   ingest: { objectKey: string; batch: Batch };
   quality: QualityResult;
-  promotion: { cleansedPrefix: string };
+  promotion: { cleansedPrefix: string; superseded?: boolean };
 }
 
 export async function publishRunSummary(
@@ -29,18 +31,16 @@ export async function publishRunSummary(
     `${JSON.stringify(summary, null, 2)}\n`,
     'application/json',
   );
+  // Rows read, cleansed and quarantined are counted once, at data quality; here what reached analytics.
   const { metrics } = ports;
-  metrics.addDimensions({ dataset: batch.dataset });
-  metrics.addMetric('RowsRead', 'Count', input.quality.rows.read);
-  metrics.addMetric('RowsCleansed', 'Count', input.quality.rows.cleansed);
-  metrics.addMetric('RowsQuarantined', 'Count', input.quality.rows.quarantined);
-  metrics.addMetric('RowsDuplicate', 'Count', input.quality.rows.duplicates);
+  addDatasetDimensions(metrics, batch.dataset, batch.region);
   metrics.addMetric(
-    'QuarantinedShare',
-    'Percent',
-    input.quality.rows.read === 0 ? 0 : (100 * input.quality.rows.quarantined) / input.quality.rows.read,
+    METRIC.rowsPromoted,
+    'Count',
+    input.promotion.superseded ? 0 : input.quality.rows.cleansed,
   );
-  metrics.addMetric('RunsSucceeded', 'Count', 1);
+  // The freshness alarm counts these: one per dataset run that got all the way through.
+  metrics.addMetric(METRIC.runsSucceeded, 'Count', 1);
   ports.log.info('run summary published', summary);
   return { summaryKey };
 }

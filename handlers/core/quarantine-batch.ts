@@ -3,8 +3,10 @@
  * quarantined rows, its summary and its DQ report — keyed by batch. Nothing is promoted, and the rows
  * of the object's last good version stay in cleansed.
  */
+import { METRIC } from '../../workflows/alarms';
 import type { Batch, QualityResult } from './contracts';
 import { partitionPath } from './contracts';
+import { addDatasetDimensions } from './metrics';
 import type { CorePorts } from './ports';
 
 export async function quarantineBatch(
@@ -25,8 +27,8 @@ export async function quarantineBatch(
     `${JSON.stringify({ object: input.objectKey, batch: batch.id, reason: input.quality.reason, cause: input.quality.cause, rows: input.quality.rows }, null, 2)}\n`,
     'application/json',
   );
-  ports.metrics.addDimensions({ dataset: batch.dataset });
-  ports.metrics.addMetric('BatchesQuarantined', 'Count', 1);
+  addDatasetDimensions(ports.metrics, batch.dataset, batch.region);
+  ports.metrics.addMetric(METRIC.batchesQuarantined, 'Count', 1);
   ports.log.warn('batch quarantined', {
     batch: batch.id,
     object: input.objectKey,

@@ -5,6 +5,7 @@
  * keep one record per execution, and alert: data outcomes as a notice, system faults as a page.
  */
 import { z } from 'zod';
+import { METRIC } from '../../workflows/alarms';
 import { WORKFLOWS } from '../../workflows/youtube-trending';
 import type { Clock, Log, MetricsSink } from './ports';
 
@@ -232,8 +233,10 @@ export async function recordFailure(
   const topicArn = classification === 'data' ? ports.topics.notice : ports.topics.page;
   const subject = alertSubject(record);
   await ports.alerts.publish(topicArn, subject, alertMessage(record, event.region));
+  // Step Functions' ExecutionsFailed counts the workflow's own Fail states too; this count, by
+  // classification, is what the system-fault alarm pages on (workflows/alarms.ts).
   ports.metrics.addDimensions({ classification });
-  ports.metrics.addMetric('FailuresRecorded', 'Count', 1);
+  ports.metrics.addMetric(METRIC.failuresRecorded, 'Count', 1);
   const fields = { execution: record.pk, object: record.objectKey, state: record.failedState, error };
   if (classification === 'data') ports.log.info('data outcome recorded and noticed', fields);
   else ports.log.warn('system fault recorded and paged', fields);
