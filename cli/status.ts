@@ -1,5 +1,152 @@
-/** `lakestep status` — placeholder while issue 4 is built; replaced by its implementation. */
-export async function statusCommand(_argv: string[]): Promise<number> {
-  console.error('lakestep status: not built yet (issue 4)');
-  return 1;
+/**
+ * `lakestep status`: the local health picture — recent executions, failures grouped by failed state and
+ * error, DQ outcomes, the generated alarms that would be in ALARM under the same thresholds as on AWS,
+ * and the command that fixes each unresolved failure.
+ */
+import { type AlarmState, type ExecutionHealth, type HealthReport, lakeHealth } from '../local/health';
+import { parse, UsageError } from './args';
+import { bold, dim, green, ms, red, table, yellow } from './format';
+
+export const STATUS_USAGE = `usage: lakestep status [--lake DIR] [--json] [--limit N] [--now]
+
+  --lake DIR   the local lake (default ./.lakestep)
+  --json       print exactly one JSON document on stdout
+  --limit N    how many recent executions to list (default 20)
+  --now        evaluate the alarms as of the clock, not as of the lake's last activity
+
+  Exit status: 0 when no paging alarm would fire, 1 when one would (see docs/monitoring.md).`;
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      lake: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      limit: { type: 'string' },
+      now: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'status',
+  );
+  if (values.help) {
+    console.log(STATUS_USAGE);
+    return 0;
+  }
+  if (positionals.length)
+    throw new UsageError(`lakestep status: unexpected argument "${positionals[0]}"\n${STATUS_USAGE}`);
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new UsageError(`lakestep status: --limit must be a whole number, got "${values.limit}"`);
+  const report = await lakeHealth({ lake: values.lake, limit, asOf: values.now ? new Date() : undefined });
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else print(report);
+  return report.alarms.some((a) => a.severity === 'page' && a.state === 'ALARM') ? 1 : 0;
+}
+
+/** Plain text: table() pads by length, so no colour codes inside its cells. */
+const outcomeOf = (e: ExecutionHealth) =>
+  e.classification === 'data'
+    ? e.error === 'ObjectRejected'
+      ? 'rejected'
+      : 'dq_failed'
+    : e.classification === 'system'
+      ? `${e.status} ${e.error ?? ''}`.trim()
+      : e.classification;
+
+function print(r: HealthReport): void {
+  const t = r.totals;
+  console.log(bold(`Lake ${r.lake}: ${t.executions} executions`));
+  console.log(
+    `  succeeded ${t.succeeded}   rejected ${t.rejected}   dq_failed ${t.dq_failed}   failed ${t.failed}   running ${t.running}`,
+  );
+  if (t.executions === 0) console.log(dim('  No executions yet: run `npx lakestep run` first.'));
+
+  if (r.executions.length) {
+    console.log(`\n${bold('Recent executions')} ${dim('(newest first)')}`);
+    console.log(
+      table(
+        ['started', 'outcome', 'failed at', 'duration', 'redrives', 'object'],
+        r.executions.map((e) => ({
+          started: e.startDate.replace('T', ' ').slice(0, 19),
+          outcome: outcomeOf(e),
+          'failed at': e.failedState ?? '',
+          duration: ms(e.durationMs),
+          redrives: e.redriveCount || '',
+          object: e.objectKey,
+        })),
+      ),
+    );
+  }
+
+  if (r.failures.length) {
+    console.log(`\n${bold('Failures by failed state and error')}`);
+    for (const g of r.failures)
+      console.log(
+        `  ${String(g.count).padStart(4)}×  ${`"${g.failedState ?? '?'}"`.padEnd(32)} ${(g.error ?? '?').padEnd(30)} ${g.classification === 'system' ? red('system fault') : yellow('data outcome')}  ${dim(`latest: ${g.executions[0]}`)}`,
+      );
+  }
+
+  console.log(`\n${bold('Data quality')} ${dim('(all executions in the lake)')}`);
+  console.log(
+    table(
+      [
+        'dataset',
+        'batches passed',
+        'failed DQ',
+        'rules failed',
+        'rows read',
+        'cleansed',
+        'quarantined',
+        'duplicates',
+        'rejected objects',
+      ],
+      r.dataQuality.map((d) => ({
+        dataset: d.dataset,
+        'batches passed': d.batchesPassed,
+        'failed DQ': d.batchesFailed,
+        'rules failed':
+          Object.entries(d.rules)
+            .filter(([, o]) => o.failed)
+            .map(([rule, o]) => `${rule} ${o.failed}`)
+            .join(', ') || '–',
+        'rows read': d.rows.read,
+        cleansed: d.rows.cleansed,
+        quarantined: d.rows.quarantined,
+        duplicates: d.rows.duplicates,
+        'rejected objects': d.objectsRejected,
+      })),
+    ),
+  );
+
+  const firing = r.alarms.filter((a) => a.state === 'ALARM');
+  const notEvaluated = r.alarms.filter((a) => a.state === 'NOT_EVALUATED');
+  console.log(
+    `\n${bold('Alarms that would fire')} ${dim(`(the generated CloudWatch alarms, same thresholds, as of ${r.asOf})`)}`,
+  );
+  if (firing.length === 0) console.log(green('  none'));
+  for (const a of firing) console.log(alarmLine(a));
+  console.log(
+    dim(
+      `  OK: ${r.alarms.filter((a) => a.state === 'OK').length}; not evaluated locally: ${notEvaluated.length}${notEvaluated.length ? ` (${notEvaluated.map((a) => a.id).join(', ')})` : ''}`,
+    ),
+  );
+
+  if (r.unresolved.length) {
+    console.log(`\n${bold('To fix')} ${dim("(failed executions that are still their object's latest)")}`);
+    for (const e of r.unresolved) {
+      const mark = e.classification === 'system' ? red('✗') : yellow('↷');
+      console.log(
+        `  ${mark} ${e.name}  ${e.status} at "${e.failedState ?? '?'}" with ${e.error ?? 'no error'}${e.redriveCount ? dim(` (redriven ${e.redriveCount}×)`) : ''}`,
+      );
+      if (e.replay) {
+        console.log(`      ${e.replay.command}`);
+        console.log(dim(`      ${e.replay.why}`));
+      }
+    }
+  }
+}
+
+function alarmLine(a: AlarmState): string {
+  const sev = a.severity === 'page' ? red('page  ') : yellow('notice');
+  return `  ${red('ALARM')} ${sev} ${a.id.padEnd(40)} ${a.detail}\n${dim(`         runbook: ${a.runbook}`)}`;
 }
