@@ -1,5 +1,85 @@
-/** `lakestep rerun` — placeholder while issue 5 is built; replaced by its implementation. */
-export async function rerunCommand(_argv: string[]): Promise<number> {
-  console.error('lakestep rerun: not built yet (issue 5)');
-  return 1;
+/**
+ * `lakestep rerun --object KEY`: a fresh execution of an object already in the landing bucket, after a
+ * code or rule fix (or a corrected file landed under the same key by other means). Whatever its earlier
+ * executions ended in, the new one writes as any execution does: the lake ends as one clean run would.
+ */
+import { resolve } from 'node:path';
+import { lakePaths } from '../local/lake';
+import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { parse, UsageError } from './args';
+import { bold, dim, rowsLine, stateLine } from './format';
+import { LiveStates, onInterrupt, resultLabel } from './run';
+
+export const RERUN_USAGE = `usage: lakestep rerun --object KEY [--object KEY]... [--lake DIR] [--json]
+
+Starts a fresh execution for each object already landed (its landing key, as \`lakestep status\` and
+\`lakestep run\` print it: e.g. raw_statistics/region=us/USvideos.csv), for after a code or rule fix.
+For a system fault that a fix resolved, \`lakestep replay EXECUTION\` resumes the failed execution instead.
+
+  --object KEY   the landing key (repeatable)
+  --lake DIR     the local lake (default ./.lakestep)
+  --json         print exactly one JSON document on stdout
+
+Exit status: 0 when every execution ended in a data outcome (succeeded, rejected, dq_failed), 1 when
+any failed with a system fault or an object is not in the landing bucket, 2 for usage errors.`;
+
+export async function rerunCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      object: { type: 'string', multiple: true },
+      lake: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'rerun',
+  );
+  if (values.help) {
+    console.log(RERUN_USAGE);
+    return 0;
+  }
+  if (positionals.length)
+    throw new UsageError(
+      `lakestep rerun: unexpected argument "${positionals[0]}" (objects go after --object KEY; to redrive an execution: lakestep replay NAME)`,
+    );
+  const keys = values.object ?? [];
+  if (!keys.length)
+    throw new UsageError(`lakestep rerun: name an object with --object KEY\n\n${RERUN_USAGE}`);
+  const json = values.json === true;
+  const out = json ? () => {} : (s: string) => console.log(s);
+  const live = new LiveStates(out);
+  const runtime = await LocalRuntime.open({ lake: values.lake, onEvent: (_n, e) => live.onEvent(e) });
+  const interrupt = onInterrupt(runtime, (s) => process.stderr.write(`${s}\n`));
+  const executions: ExecutionSummary[] = [];
+  const problems: { objectKey: string; error: string }[] = [];
+  try {
+    for (const [i, key] of keys.entries()) {
+      if (interrupt.interrupted()) break;
+      out(`${bold(`[${i + 1}/${keys.length}]`)} ${key} ${dim('(rerun)')}`);
+      live.reset();
+      let summary: ExecutionSummary;
+      try {
+        summary = await runtime.rerun(key);
+      } catch (e) {
+        problems.push({ objectKey: key, error: (e as Error).message });
+        if (json) process.stderr.write(`lakestep rerun: ${(e as Error).message}\n`);
+        else console.error(`lakestep rerun: ${(e as Error).message}`);
+        continue;
+      }
+      executions.push(summary);
+      for (const s of summary.states.filter((x) => x.status !== 'SUCCEEDED')) out(stateLine(s));
+      const rows = rowsLine(summary);
+      out(`    → ${resultLabel(summary)}${rows ? dim(`  ${rows}`) : ''}  ${dim(summary.name)}`);
+      if (summary.outcome !== 'succeeded' && summary.cause) out(dim(`      ${summary.cause}`));
+    }
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ lake: resolve(lakePaths(values.lake).root), executions, problems }, null, 2)}\n`,
+      );
+  } finally {
+    interrupt.dispose();
+    runtime.close();
+  }
+  if (interrupt.interrupted()) return 130;
+  return problems.length || executions.some((e) => e.outcome === 'failed') ? 1 : 0;
 }

@@ -4,22 +4,26 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Fault } from '../local/bindings';
+import { FAULT_MODES, type Fault } from '../local/bindings';
 import type { StoredEvent } from '../local/execution-store';
 import { lakePaths } from '../local/lake';
 import { tableCounts } from '../local/query';
 import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
 import { parse, UsageError } from './args';
-import { bold, dim, failedState, outcomeLabel, rowsLine, stateLine } from './format';
+import { bold, dim, failedState, outcomeLabel, red, rowsLine, stateLine } from './format';
 
-export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--lake DIR] [--json] [--inject-fault "STATE[:transient|:permanent]"]...
+export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--lake DIR] [--json] [--inject-fault "STATE[:transient|:permanent|:hang]"]...
 
   --data PATH      a file, or a directory read non-recursively (repeatable); without it the built-in
                    sample is generated into <lake>/sample and run
   --lake DIR       the local lake (default ./.lakestep)
   --json           print exactly one JSON document on stdout
-  --inject-fault   make a state's task fail: transient fails once then succeeds, permanent (default) always`;
+  --inject-fault   make a state's task fail: transient fails once then succeeds, permanent (default)
+                   fails every attempt, hang never answers (until a timeout, or Ctrl-C)
+
+Ctrl-C stops the running execution: it ends ABORTED (npx lakestep replay NAME resumes it); a second
+Ctrl-C exits at once.`;
 
 export interface RunReport {
   lake: string;
@@ -44,9 +48,9 @@ export function filesFrom(paths: readonly string[]): string[] {
 }
 
 export function parseFault(spec: string): Fault {
-  const m = /^(.+?)(?::(transient|permanent))?$/.exec(spec);
+  const m = new RegExp(`^(.+?)(?::(${FAULT_MODES.join('|')}))?$`).exec(spec);
   if (!m?.[1])
-    throw new UsageError(`lakestep run: --inject-fault "${spec}" is not STATE[:transient|:permanent]`);
+    throw new UsageError(`lakestep run: --inject-fault "${spec}" is not STATE[:${FAULT_MODES.join('|:')}]`);
   return { state: m[1], mode: (m[2] as Fault['mode']) ?? 'permanent' };
 }
 
@@ -102,8 +106,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
   const executions: ExecutionSummary[] = [];
   const t0 = Date.now();
+  const interrupt = onInterrupt(runtime, progress);
   try {
     for (const [i, file] of files.entries()) {
+      if (interrupt.interrupted()) break;
       const obj = await runtime.land(file);
       progress(`${bold(`[${i + 1}/${files.length}]`)} ${obj.key}`);
       live.reset();
@@ -113,7 +119,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       // States that succeeded were printed as they finished; a state that failed is known only at the end.
       else for (const s of summary.states.filter((x) => x.status !== 'SUCCEEDED')) progress(stateLine(s));
       const rows = rowsLine(summary);
-      progress(`    → ${outcomeLabel(summary)}${rows ? dim(`  ${rows}`) : ''}`);
+      progress(`    → ${resultLabel(summary)}${rows ? dim(`  ${rows}`) : ''}`);
       if (summary.outcome !== 'succeeded' && summary.cause) progress(dim(`      ${summary.cause}`));
     }
     const report: RunReport = {
@@ -124,13 +130,53 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else printSummary(report, Date.now() - t0);
   } finally {
+    interrupt.dispose();
     runtime.close();
   }
+  if (interrupt.interrupted()) return 130;
   return executions.some((e) => e.outcome === 'failed') ? 1 : 0;
 }
 
+/**
+ * Ctrl-C (or SIGTERM) while executions run: the first stops the running execution, which ends ABORTED
+ * once its running task has returned (replayable: `lakestep replay NAME`), and no further one starts;
+ * a second exits at once (the record then says RUNNING, and is read as ABORTED once the process is gone).
+ */
+export function onInterrupt(
+  runtime: LocalRuntime,
+  print: (line: string) => void,
+): { interrupted: () => boolean; dispose: () => void } {
+  let signals = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    const name = runtime.abort(`Interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}) while running`);
+    print(
+      name
+        ? dim(`    ■ ${signal}: stopping ${name} once its running task returns (again to exit at once)`)
+        : dim(`    ■ ${signal}: stopping`),
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    interrupted: () => signals > 0,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+/** The outcome of an execution in a few words; a timeout or an abort says so rather than FAILED. */
+export function resultLabel(e: ExecutionSummary): string {
+  if (e.status === 'TIMED_OUT' || e.status === 'ABORTED')
+    return red(`${e.status} at "${failedState(e)}"${e.error ? ` with ${e.error}` : ''}`);
+  return outcomeLabel(e);
+}
+
 /** Prints each state as it finishes, while the execution runs. */
-class LiveStates {
+export class LiveStates {
   private entered = new Map<string, { t0: number; attempts: number; lastError?: string }>();
   constructor(private readonly print: (line: string) => void) {}
 

@@ -41,7 +41,12 @@ export const TRANSIENT_FAULT_ERROR: Record<TaskKind, string> = {
   athenaQuery: 'Athena.TooManyRequestsException',
 };
 
-export type FaultMode = 'transient' | 'permanent';
+/**
+ * transient: the first call fails, the Retry policy absorbs it; permanent: every call fails; hang: the
+ * task never answers (until the state's or the workflow's timeout, or an abort), as a stuck job would.
+ */
+export type FaultMode = 'transient' | 'permanent' | 'hang';
+export const FAULT_MODES: readonly FaultMode[] = ['transient', 'permanent', 'hang'];
 export interface Fault {
   readonly state: string;
   readonly mode: FaultMode;
@@ -126,6 +131,12 @@ export interface BindingContext {
   readonly crawlers: ReadonlyMap<string, LocalCrawler>;
   readonly portsFor: (task: BoundTask) => CorePorts;
   readonly faults: readonly Fault[];
+  /** Ends the execution's hung (fault-injected) tasks when it stops. */
+  readonly signal?: AbortSignal;
+  /** A redrive's earlier results: a call it answers does not run again (nor count as an invocation). */
+  readonly memo?: (task: BoundTask, input: unknown) => { result: unknown } | undefined;
+  /** Local implementations by state name that replace the bound ones (fixture workflows, tests). */
+  readonly overrides?: Readonly<Record<string, Handler>>;
   /** Called after every task invocation, for the execution store. */
   readonly record: (
     task: BoundTask,
@@ -140,18 +151,35 @@ export function named(name: string, message: string): Error {
   return new LakeError(name, message);
 }
 
-type Handler = (input: unknown) => Promise<unknown>;
+export type Handler = (input: unknown) => Promise<unknown>;
+
+/** A task that never answers, until the execution stops (the signal), as a stuck service call would. */
+function hang(task: BoundTask, signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    // A pending promise alone does not keep Node running: the timer does, until the abort clears it.
+    const keepAlive = setInterval(() => {}, 60_000);
+    const stop = () => {
+      clearInterval(keepAlive);
+      reject(named('States.Aborted', `Injected hang at "${task.stateName}" ended: the execution stopped`));
+    };
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
+}
 
 export function bindTasks(tasks: readonly BoundTask[], ctx: BindingContext): Record<string, Handler> {
   const handlers: Record<string, Handler> = {};
   for (const task of tasks) {
-    const impl = implementationFor(task, ctx);
+    const impl = ctx.overrides?.[task.stateName] ?? implementationFor(task, ctx);
     const fault = ctx.faults.find((f) => f.state === task.stateName);
     let attempts = 0;
     handlers[task.stateName] = async (input: unknown) => {
+      const reused = ctx.memo?.(task, input);
+      if (reused) return reused.result;
       attempts++;
       const startedAt = new Date();
       try {
+        if (fault?.mode === 'hang') await hang(task, ctx.signal);
         if (fault && (fault.mode === 'permanent' || attempts === 1))
           throw named(
             TRANSIENT_FAULT_ERROR[task.kind],

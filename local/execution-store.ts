@@ -3,7 +3,8 @@
  * input and result (keyed by state path and Map index), and its captured logs and EMF metrics, under
  * <lake>/executions/<name>/. Status, replay and the inspector read it; appends make live updates visible.
  */
-import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -22,7 +23,14 @@ export interface ExecutionRecord {
   cause: string | null;
   startDate: string;
   stopDate: string | null;
+  /** How many times the execution was redriven (`lakestep replay`); 0 for a first attempt. */
   redriveCount: number;
+  /** When the latest redrive started (ISO-8601); absent until the first redrive. */
+  redriveDate?: string;
+  /** SHA-256 of the definition (with its placeholders) the execution started with: a redrive runs that one. */
+  definitionSha256?: string;
+  /** The process running it, while RUNNING: a RUNNING record whose process is gone was interrupted. */
+  owner?: { pid: number; host: string };
 }
 
 export interface StoredEvent {
@@ -42,10 +50,52 @@ export interface TaskRecord {
   error?: { name: string; message: string };
   startedAt: string;
   durationMs: number;
+  /** The redrive this invocation belongs to; absent for the first attempt. */
+  redrive?: number;
+}
+
+/** The owner stamp of a record run by this process. */
+export function thisProcess(): { pid: number; host: string } {
+  return { pid: process.pid, host: hostname() };
+}
+
+/** True when the record says RUNNING but the process that ran it on this host is gone. */
+export function isOrphaned(record: ExecutionRecord): boolean {
+  if (record.status !== 'RUNNING' || !record.owner || record.owner.host !== hostname()) return false;
+  if (record.owner.pid === process.pid) return false;
+  try {
+    process.kill(record.owner.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** An interrupted run, as it is recorded: ABORTED, as Step Functions records a stopped execution. */
+export function abortedRecord(record: ExecutionRecord, cause: string, at = new Date()): ExecutionRecord {
+  const { owner: _owner, ...rest } = record;
+  return { ...rest, status: 'ABORTED', error: null, cause, stopDate: at.toISOString() };
 }
 
 export class ExecutionStore {
+  /** Appends to one file run one after another, so its lines keep the order they were made in. */
+  private readonly tails = new Map<string, Promise<void>>();
+
   constructor(readonly dir: string) {}
+
+  private append(name: string, file: string, line: unknown): Promise<void> {
+    const path = this.path(name, file);
+    const next = (this.tails.get(path) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => appendFile(path, `${JSON.stringify(line)}\n`));
+    this.tails.set(path, next);
+    void next
+      .finally(() => {
+        if (this.tails.get(path) === next) this.tails.delete(path);
+      })
+      .catch(() => undefined);
+    return next;
+  }
 
   private path(name: string, file: string): string {
     return join(this.dir, name, file);
@@ -56,15 +106,36 @@ export class ExecutionStore {
     await this.save(record);
   }
 
+  /** Writes the record whole (a temporary file renamed over it): a reader never sees half a record. */
   async save(record: ExecutionRecord): Promise<void> {
-    await writeFile(this.path(record.name, 'execution.json'), `${JSON.stringify(record, null, 2)}\n`);
+    const file = this.path(record.name, 'execution.json');
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
+    await rename(tmp, file);
   }
 
   async exists(name: string): Promise<boolean> {
     return (await this.get(name)) !== null;
   }
 
+  /**
+   * The record of an execution, or null. A RUNNING record whose process on this host is gone (killed,
+   * or interrupted past its Ctrl-C handling) is recorded as ABORTED here, so every reader sees it the
+   * same way and `lakestep replay` can redrive it.
+   */
   async get(name: string): Promise<ExecutionRecord | null> {
+    const record = await this.read(name);
+    if (!record || !isOrphaned(record)) return record;
+    const owner = record.owner as { pid: number; host: string };
+    const aborted = abortedRecord(
+      record,
+      `The process running it (pid ${owner.pid} on ${owner.host}) ended before the execution finished`,
+    );
+    await this.save(aborted);
+    return aborted;
+  }
+
+  private async read(name: string): Promise<ExecutionRecord | null> {
     try {
       return JSON.parse(await readFile(this.path(name, 'execution.json'), 'utf8')) as ExecutionRecord;
     } catch (e) {
@@ -89,15 +160,15 @@ export class ExecutionStore {
   }
 
   appendEvent(name: string, event: StoredEvent): Promise<void> {
-    return appendFile(this.path(name, 'events.jsonl'), `${JSON.stringify(event)}\n`);
+    return this.append(name, 'events.jsonl', event);
   }
 
   appendTask(name: string, task: TaskRecord): Promise<void> {
-    return appendFile(this.path(name, 'tasks.jsonl'), `${JSON.stringify(task)}\n`);
+    return this.append(name, 'tasks.jsonl', task);
   }
 
   appendLine(name: string, file: 'logs.jsonl' | 'metrics.jsonl', line: unknown): Promise<void> {
-    return appendFile(this.path(name, file), `${JSON.stringify(line)}\n`);
+    return this.append(name, file, line);
   }
 
   async events(name: string): Promise<StoredEvent[]> {

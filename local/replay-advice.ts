@@ -24,6 +24,16 @@ export function lakeFlag(lake: string | undefined): string {
   return lake && lake !== DEFAULT_LAKE ? ` --lake ${shellArg(lake)}` : '';
 }
 
+/** The command that starts a fresh execution of a landed object. */
+export function rerunCommandFor(objectKey: string, lake?: string): string {
+  return `npx lakestep rerun --object ${shellArg(objectKey)}${lakeFlag(lake)}`;
+}
+
+/** The command that redrives one execution. */
+export function redriveCommandFor(name: string, lake?: string): string {
+  return `npx lakestep replay ${shellArg(name)}${lakeFlag(lake)}`;
+}
+
 export function isDataOutcome(record: Pick<ExecutionRecord, 'status' | 'error'>): boolean {
   return record.status === 'FAILED' && record.error !== null && DATA_OUTCOME_ERRORS.has(record.error);
 }
@@ -36,12 +46,12 @@ export function replayAdviceFor(
   if (isDataOutcome(record))
     return {
       kind: 'rerun',
-      command: `npx lakestep rerun --object ${shellArg(record.objectKey)}${lakeFlag(lake)}`,
+      command: rerunCommandFor(record.objectKey, lake),
       why: `${record.error} is a data outcome: fix the data (land a corrected file) or the rules, then rerun the object; redriving its Fail state would only fail again`,
     };
   return {
     kind: 'redrive',
-    command: `npx lakestep replay ${shellArg(record.name)}${lakeFlag(lake)}`,
+    command: redriveCommandFor(record.name, lake),
     why: `${record.status} with ${record.error ?? 'no error'}: a system fault; after the fix, redrive resumes from the state that did not succeed`,
   };
 }

@@ -20,18 +20,22 @@ import type { CorePorts } from '../handlers/core/ports';
 import { placeholders, placeholdersIn } from '../workflows/render-asl';
 import type { Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
-import { type BoundTask, bindTasks, type Fault, findTasks, LocalCrawler } from './bindings';
+import { type BoundTask, bindTasks, type Fault, findTasks, type Handler, LocalCrawler } from './bindings';
 import { capturedLog, capturedMetrics } from './capture';
 import { LOCAL_DATABASES, Warehouse } from './catalog';
 import {
+  abortedRecord,
   type ExecutionRecord,
   type ExecutionStatus,
   ExecutionStore,
   type StoredEvent,
   type TaskRecord,
+  thisProcess,
 } from './execution-store';
 import { FsStorage } from './fs-storage';
 import { type LakePaths, lakePaths } from './lake';
+import { type AslDefinition, definitionFrom, type ResumePoint, resumePoint, TaskMemo } from './redrive';
+import { isDataOutcome, replayAdviceFor, rerunCommandFor } from './replay-advice';
 
 export const ASL_DIR = resolve(__dirname, '..', 'asl');
 
@@ -43,9 +47,46 @@ export interface RuntimeOptions {
   readonly retryDelayMs?: number;
   readonly waitMs?: number;
   readonly onEvent?: (execution: string, event: StoredEvent) => void;
+  /** Another ASL file (with placeholders) to run instead of the workflow's committed one: fixtures, tests. */
+  readonly definitionFile?: string;
+  /** Local task implementations by state name that replace the bound ones: fixtures, tests. */
+  readonly taskOverrides?: Readonly<Record<string, Handler>>;
+}
+
+/** Why an execution cannot be redriven, with the command that helps instead (if any). */
+export class RedriveRefused extends Error {
+  constructor(
+    readonly code:
+      | 'not_found'
+      | 'not_unsuccessful'
+      | 'data_outcome'
+      | 'superseded'
+      | 'definition_changed'
+      | 'object_changed',
+    message: string,
+    readonly advice: string | null,
+  ) {
+    super(message);
+    this.name = 'RedriveRefused';
+  }
+}
+
+/** What a redrive of an execution would do: where it resumes, with what. */
+export interface RedrivePlan {
+  readonly record: ExecutionRecord;
+  readonly resume: ResumePoint;
 }
 
 export type Outcome = 'succeeded' | 'rejected' | 'dq_failed' | 'failed';
+
+/** One attempt of an execution: the definition it runs (a redrive's starts at the resume state), its input. */
+interface Attempt {
+  readonly definition: AslDefinition;
+  readonly input: unknown;
+  /** 0 for the first attempt, N for the Nth redrive. */
+  readonly redrive: number;
+  readonly memo: TaskMemo | null;
+}
 
 export interface StateRun {
   name: string;
@@ -53,6 +94,8 @@ export interface StateRun {
   attempts: number;
   startedAt: string;
   durationMs: number | null;
+  /** Set (1, 2, …) when the state ran in a redrive of the execution; absent in the first attempt. */
+  redrive?: number;
 }
 
 export interface ExecutionSummary {
@@ -116,7 +159,10 @@ export class LocalRuntime {
   private readonly workflow: Workflow;
   private readonly definitionFile: string;
   private readonly rawText: string;
+  private readonly definitionSha256: string;
   private readonly tasks: BoundTask[];
+  /** The execution running now, so that abort() can stop it. */
+  private current: { name: string; stop: (cause: string) => void } | null = null;
   /** The local crawlers by name (public so tests and game days can make one busy). */
   readonly crawlers: Map<string, LocalCrawler>;
 
@@ -128,8 +174,11 @@ export class LocalRuntime {
     this.storage = new FsStorage(this.paths.root);
     this.store = new ExecutionStore(this.paths.executionsDir);
     this.workflow = options.workflow ?? YOUTUBE_TRENDING;
-    this.definitionFile = resolve(ASL_DIR, `${this.workflow.name}.asl.json`);
+    this.definitionFile = options.definitionFile
+      ? resolve(options.definitionFile)
+      : resolve(ASL_DIR, `${this.workflow.name}.asl.json`);
     this.rawText = readFileSync(this.definitionFile, 'utf8');
+    this.definitionSha256 = createHash('sha256').update(this.rawText).digest('hex');
     this.tasks = findTasks(JSON.parse(this.rawText));
     const subs = localSubstitutions(this.rawText);
     this.crawlers = new Map(
@@ -152,6 +201,16 @@ export class LocalRuntime {
 
   close(): void {
     this.warehouse.close();
+  }
+
+  /** The definition executions run, its placeholders replaced by local names. */
+  definition(): AslDefinition {
+    return JSON.parse(substitute(this.rawText, localSubstitutions(this.rawText))) as AslDefinition;
+  }
+
+  /** Names of the definition's top-level states (where an execution can stop and a redrive resume). */
+  stateNames(): string[] {
+    return Object.keys(this.definition().States);
   }
 
   /** Names of the Task states of the committed ASL (what faults can be injected into). */
@@ -205,10 +264,42 @@ export class LocalRuntime {
    * run of it failed with a system fault (so landing it again after a fix retries it).
    */
   async execute(obj: LandedObject): Promise<ExecutionSummary> {
-    const base = executionNameFor(obj.key, obj.sha256);
     const latest = (await this.latestByKey()).get(obj.key);
     if (latest && latest.contentSha256 === obj.sha256 && !isSystemFault(latest))
       return { ...(await this.summarize(latest)), duplicateEvent: true };
+    return this.start(obj);
+  }
+
+  /**
+   * `lakestep rerun --object KEY`: a fresh execution for an object already in the landing bucket (after
+   * a code or rule fix), whatever its earlier runs ended in. The writes are keyed as for any execution,
+   * so the lake ends as one clean run of the object would leave it.
+   */
+  async rerun(objectKey: string): Promise<ExecutionSummary> {
+    const ref = { bucket: this.paths.buckets.landing, key: objectKey };
+    const head = await this.storage.head(ref);
+    if (!head)
+      throw new Error(
+        `No object ${objectKey} in the landing bucket (${resolve(this.paths.root, this.paths.buckets.landing)}): land it with \`lakestep run --data FILE\``,
+      );
+    const latest = (await this.latestByKey()).get(objectKey);
+    if (latest?.status === 'RUNNING')
+      throw new Error(
+        `Object ${objectKey}: its execution ${latest.name} is still running; rerun it when that one has finished`,
+      );
+    const bytes = await this.storage.readBytes(ref);
+    return this.start({
+      key: objectKey,
+      size: bytes.byteLength,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      md5: createHash('md5').update(bytes).digest('hex'),
+      sequencer: nextSequencer(),
+    });
+  }
+
+  /** Starts a new execution for a landed object, named by its key and content (-v2, -v3… when taken). */
+  private async start(obj: LandedObject): Promise<ExecutionSummary> {
+    const base = executionNameFor(obj.key, obj.sha256);
     let name = base;
     for (let n = 2; await this.store.exists(name); n++) name = `${base.slice(0, 76)}-v${n}`;
     const started = new Date();
@@ -226,10 +317,127 @@ export class LocalRuntime {
       startDate: started.toISOString(),
       stopDate: null,
       redriveCount: 0,
+      definitionSha256: this.definitionSha256,
+      owner: thisProcess(),
     };
     await this.store.create(record);
     (await this.latestByKey()).set(obj.key, record);
-    return this.run(record);
+    return this.run(record, { definition: this.definition(), input: record.input, redrive: 0, memo: null });
+  }
+
+  /**
+   * Checks that an execution can be redriven and says where the redrive would resume. Refused (with
+   * what to do instead): a successful or running execution, a data outcome (its Fail state would only
+   * fail again), an execution superseded by a later one of the same object, one whose definition has
+   * changed since (a redrive runs the definition the execution started with, as on AWS), and one to
+   * resume at its first state when the landed object is no longer the content it was started for.
+   */
+  async redrivePlan(name: string): Promise<RedrivePlan> {
+    const record = await this.store.get(name);
+    if (!record)
+      throw new RedriveRefused(
+        'not_found',
+        `No execution named ${name} in ${this.store.dir}`,
+        'list executions with `lakestep status`',
+      );
+    if (record.status === 'SUCCEEDED' || record.status === 'RUNNING')
+      throw new RedriveRefused(
+        'not_unsuccessful',
+        `Execution ${name} is ${record.status}: only FAILED, TIMED_OUT or ABORTED executions are redriven`,
+        null,
+      );
+    const rerun = rerunCommandFor(record.objectKey, this.lakeArg());
+    if (isDataOutcome(record))
+      throw new RedriveRefused(
+        'data_outcome',
+        `Execution ${name} ended in ${record.error}, a data outcome: redriving its Fail state would only fail again; fix the data (land a corrected file) or the rules, then rerun the object`,
+        rerun,
+      );
+    const latest = (await this.latestByKey()).get(record.objectKey);
+    if (latest && latest.name !== record.name)
+      throw new RedriveRefused(
+        'superseded',
+        `Execution ${name} is superseded: ${latest.name} (${latest.status}) is a later execution of ${record.objectKey}`,
+        latest.status === 'SUCCEEDED' || latest.status === 'RUNNING'
+          ? null
+          : (replayAdviceFor(latest, this.lakeArg())?.command ?? null),
+      );
+    const changed = record.definitionSha256
+      ? record.definitionSha256 !== this.definitionSha256
+      : resolve(record.definitionFile) !== this.definitionFile;
+    if (changed)
+      throw new RedriveRefused(
+        'definition_changed',
+        `Execution ${name} started with another version of the workflow definition than ${this.definitionFile}: a redrive runs the definition the execution started with (as Step Functions does), so start a fresh execution of the object instead`,
+        rerun,
+      );
+    const definition = this.definition();
+    const resume = resumePoint(definition, await this.store.events(name), record.input);
+    if (resume.state === definition.StartAt) {
+      const landed = { bucket: this.paths.buckets.landing, key: record.objectKey };
+      const now = (await this.storage.head(landed))
+        ? createHash('sha256')
+            .update(await this.storage.readBytes(landed))
+            .digest('hex')
+        : null;
+      if (now !== record.contentSha256)
+        throw new RedriveRefused(
+          'object_changed',
+          `Execution ${name} would resume at its first state, but ${record.objectKey} ${now ? 'holds other content' : 'is gone from the landing bucket'} since it started; rerun the object as it is now`,
+          now ? rerun : null,
+        );
+    }
+    return { record, resume };
+  }
+
+  /**
+   * `lakestep replay NAME`: redrives a FAILED, TIMED_OUT or ABORTED execution as Step Functions does.
+   * The same execution resumes at the state that did not succeed, with the input that state had; the
+   * states that succeeded keep their results and do not run again (inside a Map or Parallel state, only
+   * the iterations and branches whose tasks did not succeed run again). Its redriveCount grows by one,
+   * and its history continues: an ExecutionRedriven event, then the new attempt's events.
+   */
+  async redrive(name: string): Promise<ExecutionSummary> {
+    const { record, resume } = await this.redrivePlan(name);
+    const redrive = record.redriveCount + 1;
+    const now = new Date();
+    const running: ExecutionRecord = {
+      ...record,
+      status: 'RUNNING',
+      output: null,
+      error: null,
+      cause: null,
+      stopDate: null,
+      redriveCount: redrive,
+      redriveDate: now.toISOString(),
+      owner: thisProcess(),
+    };
+    await this.store.save(running);
+    (await this.latestByKey()).set(running.objectKey, running);
+    await this.store.appendEvent(name, {
+      type: 'ExecutionRedriven',
+      timestamp: now.getTime(),
+      redriveCount: redrive,
+      resumeAt: resume.state,
+      resumeReason: resume.why,
+    });
+    return this.run(running, {
+      definition: definitionFrom(this.definition(), resume.state),
+      input: resume.input,
+      redrive,
+      memo: resume.nested ? new TaskMemo(await this.store.tasks(name), resume.state) : null,
+    });
+  }
+
+  /** Stops the execution running now (Ctrl-C): it ends ABORTED once its running task has returned. */
+  abort(cause = 'Aborted'): string | null {
+    if (!this.current) return null;
+    this.current.stop(cause);
+    return this.current.name;
+  }
+
+  private lakeArg(): string | undefined {
+    return this.options.lake;
   }
 
   /**
@@ -245,23 +453,32 @@ export class LocalRuntime {
     return this.latestIndex;
   }
 
-  private async run(record: ExecutionRecord): Promise<ExecutionSummary> {
-    const definition = JSON.parse(substitute(this.rawText, localSubstitutions(this.rawText)));
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  /**
+   * Runs one attempt of an execution (the first, or a redrive) and records it: every event (a redrive's
+   * carry `redrive: N`, and its library-made ExecutionStarted is left out: the ExecutionRedriven event
+   * stands for it), every task invocation, and the final status.
+   */
+  private async run(record: ExecutionRecord, attempt: Attempt): Promise<ExecutionSummary> {
+    const { definition, redrive, memo } = attempt;
+    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     const writes: Promise<void>[] = [];
     const persist = (p: Promise<void>) => writes.push(p.catch(() => undefined));
     const taskLog: TaskRecord[] = [];
+    const stopped = new AbortController();
     const handlers = bindTasks(this.tasks, {
       storage: this.storage,
       warehouse: this.warehouse,
       crawlers: this.crawlers,
       faults: this.options.faults ?? [],
+      signal: stopped.signal,
+      overrides: this.options.taskOverrides,
+      memo: memo ? (task, input) => memo.take(task.statePath, input) : undefined,
       portsFor: (task) => this.portsFor(record.name, task, persist),
-      record: (task, attempt, input, outcome, startedAt) => {
+      record: (task, attemptNo, input, outcome, startedAt) => {
         const t: TaskRecord = {
           statePath: task.statePath,
           mapIndex: null,
-          attempt,
+          attempt: attemptNo,
           resource: task.resource,
           input,
           ...(outcome.error
@@ -269,17 +486,35 @@ export class LocalRuntime {
             : { result: outcome.result }),
           startedAt: startedAt.toISOString(),
           durationMs: Date.now() - startedAt.getTime(),
+          ...(redrive ? { redrive } : {}),
         };
         taskLog.push(t);
         persist(this.store.appendTask(record.name, t));
       },
     });
+    // Task calls still running when the execution stops (abort, timeout, a failed Map iteration's
+    // siblings) are waited for, so that nothing writes to the lake after the execution is recorded.
+    const inflight = new Set<Promise<unknown>>();
+    const tracked = Object.fromEntries(
+      Object.entries(handlers).map(([n, h]) => [
+        n,
+        (input: unknown) => {
+          const p = h(input);
+          inflight.add(p);
+          void p.then(
+            () => inflight.delete(p),
+            () => inflight.delete(p),
+          );
+          return p;
+        },
+      ]),
+    );
     const delay = this.options.retryDelayMs ?? 5;
-    const execution = machine.run(record.input as never, {
+    const execution = machine.run(attempt.input as never, {
       overrides: {
-        taskResourceLocalHandlers: handlers as never,
+        taskResourceLocalHandlers: tracked as never,
         waitTimeOverrides: Object.fromEntries(
-          Object.entries(definition.States as Record<string, { Type: string }>)
+          Object.entries(definition.States)
             .filter(([, s]) => s.Type === 'Wait')
             .map(([n]) => [n, this.options.waitMs ?? 10]),
         ),
@@ -287,17 +522,29 @@ export class LocalRuntime {
       },
       context: {
         Execution: {
-          Id: `arn:aws:states:local:000000000000:execution:${this.workflow.name}:${record.name}`,
+          Id: `arn:aws:states:local:000000000000:execution:${record.stateMachine}:${record.name}`,
           Name: record.name,
           StartTime: record.startDate,
           Input: record.input as never,
+          RedriveCount: redrive,
+          ...(record.redriveDate ? { RedriveTime: record.redriveDate } : {}),
         },
       },
     });
+    let abortCause: string | null = null;
+    this.current = {
+      name: record.name,
+      stop: (cause) => {
+        abortCause ??= cause;
+        execution.abort();
+      },
+    };
     const events: StoredEvent[] = [];
     const consume = (async () => {
       for await (const e of execution.eventLogs) {
         const stored = toStoredEvent(e as unknown as Record<string, unknown>);
+        if (redrive && stored.type === 'ExecutionStarted') continue;
+        if (redrive) stored.redrive = redrive;
         events.push(stored);
         persist(this.store.appendEvent(record.name, stored));
         this.options.onEvent?.(record.name, stored);
@@ -322,25 +569,47 @@ export class LocalRuntime {
         )
       )
         throw e;
+    } finally {
+      this.current = null;
+      stopped.abort();
     }
+    await Promise.allSettled([...inflight]);
     await consume;
+    // The library ends the event stream without an event for a timeout or an abort: record one.
+    if (status === 'TIMED_OUT' || status === 'ABORTED') {
+      const ended: StoredEvent = {
+        type: status === 'TIMED_OUT' ? 'ExecutionTimedOut' : 'ExecutionAborted',
+        timestamp: Date.now(),
+        ...(redrive ? { redrive } : {}),
+      };
+      events.push(ended);
+      persist(this.store.appendEvent(record.name, ended));
+      this.options.onEvent?.(record.name, ended);
+    }
     await Promise.all(writes);
     const failed = [...events].reverse().find((e) => e.type === 'ExecutionFailed');
-    const done: ExecutionRecord = {
-      ...record,
+    const { owner: _owner, ...finished } = record;
+    const base: ExecutionRecord = {
+      ...finished,
       status,
       output,
       error:
         status === 'TIMED_OUT'
           ? 'States.Timeout'
           : ((failed?.error as string | undefined) ?? (status === 'FAILED' ? 'States.Runtime' : null)),
-      cause: failed ? causeText(failed.cause) : null,
+      cause:
+        status === 'TIMED_OUT'
+          ? `The execution ran longer than the workflow's TimeoutSeconds (${definition.TimeoutSeconds ?? '?'} s)`
+          : failed
+            ? causeText(failed.cause)
+            : null,
       stopDate: new Date().toISOString(),
     };
+    const done = status === 'ABORTED' ? abortedRecord(base, abortCause ?? 'Aborted') : base;
     await this.store.save(done);
     const index = await this.latestByKey();
     if (index.get(done.objectKey)?.name === done.name) index.set(done.objectKey, done);
-    return this.summarize(done, events, taskLog);
+    return redrive ? this.summarize(done) : this.summarize(done, events, taskLog);
   }
 
   private portsFor(execution: string, task: BoundTask, persist: (p: Promise<void>) => void): CorePorts {
@@ -444,11 +713,16 @@ function toStoredEvent(e: Record<string, unknown>): StoredEvent {
   return out;
 }
 
-/** The path of states an execution took, with attempts and durations (a loop's states appear per entry). */
+/**
+ * The path of states an execution took, with attempts and durations (a loop's states appear per entry).
+ * Across redrives it is the combined picture: the states an earlier attempt finished appear once, from
+ * that attempt; the state it did not finish appears as it ended then, followed by its redriven run(s).
+ */
 export function stateRuns(events: readonly StoredEvent[]): StateRun[] {
   const runs: StateRun[] = [];
   const open = new Map<string, { run: StateRun; t0: number }>();
   for (const e of events) {
+    if (e.type === 'ExecutionRedriven') open.clear();
     const name = e.stateName as string | undefined;
     if (!name) continue;
     if (e.type === 'StateEntered') {
@@ -458,6 +732,7 @@ export function stateRuns(events: readonly StoredEvent[]): StateRun[] {
         attempts: 1,
         startedAt: new Date(e.timestamp).toISOString(),
         durationMs: null,
+        ...(typeof e.redrive === 'number' && e.redrive > 0 ? { redrive: e.redrive } : {}),
       };
       runs.push(run);
       open.set(name, { run, t0: e.timestamp });
