@@ -37,7 +37,7 @@ function render(rule: unknown, nested: boolean): string {
     const text = parts.map((p) => render(p, true)).join(op === 'And' ? ' and ' : ' or ');
     return nested && parts.length > 1 ? `(${text})` : text;
   }
-  if (rule.Not !== undefined) return `not ${render(rule.Not, true)}`;
+  if (rule.Not !== undefined) return `not (${render(rule.Not, false)})`;
 
   const variable = rule.Variable;
   if (typeof variable !== 'string') throw new Error('has no Variable, And, Or, Not or Condition');

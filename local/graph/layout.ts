@@ -7,6 +7,7 @@
 import { Graph, layout } from '@dagrejs/dagre';
 import type { AslGraph, AslNode } from './asl-graph';
 import { boxText, labelText } from './shapes';
+import { RANK_GAP, type Rect, tidy } from './tidy';
 import type { GraphEdge, GraphNode, StateGraph } from './types';
 
 interface NodeData {
@@ -30,11 +31,10 @@ interface EdgeData {
 
 const inAnchor = (id: string) => `${id}\u0000in`;
 const outAnchor = (id: string) => `${id}\u0000out`;
-const round = (n: number) => Math.round(n * 10) / 10;
 
 export function layoutGraph(asl: AslGraph): StateGraph {
   const g = new Graph<Record<string, unknown>, NodeData, EdgeData>({ compound: true, multigraph: true });
-  g.setGraph({ rankdir: 'TB', nodesep: 36, ranksep: 44, edgesep: 14, marginx: 16, marginy: 16 });
+  g.setGraph({ rankdir: 'TB', nodesep: 36, ranksep: RANK_GAP, edgesep: 14, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
 
   for (const node of asl.nodes) {
@@ -47,14 +47,20 @@ export function layoutGraph(asl: AslGraph): StateGraph {
       g.setParent(inAnchor(node.id), node.id);
       g.setNode(outAnchor(node.id), { width: 1, height: 1 });
       g.setParent(outAnchor(node.id), node.id);
-      for (const s of scope.starts) g.setEdge(inAnchor(node.id), s, { minlen: 1, weight: 4 }, `anchor:${s}`);
-      for (const e of scope.ends) g.setEdge(e, outAnchor(node.id), { minlen: 1, weight: 4 }, `anchor:${e}`);
-      if (scope.ends.length === 0) g.setEdge(inAnchor(node.id), outAnchor(node.id), { minlen: 2 }, 'anchor');
     }
   }
-
+  // Edges may only join plain nodes: one to or from a container goes to its anchors instead.
   const routeFrom = (id: string) => (asl.scopes.has(id) ? outAnchor(id) : id);
   const routeTo = (id: string) => (asl.scopes.has(id) ? inAnchor(id) : id);
+  for (const [id, scope] of asl.scopes) {
+    // Heavy start edges keep every branch's first state at the top, even a branch of one state.
+    for (const s of scope.starts)
+      g.setEdge(inAnchor(id), routeTo(s), { minlen: 1, weight: 8 }, `anchor:${s}`);
+    for (const e of scope.ends)
+      g.setEdge(routeFrom(e), outAnchor(id), { minlen: 1, weight: 1 }, `anchor:${e}`);
+    if (scope.ends.length === 0) g.setEdge(inAnchor(id), outAnchor(id), { minlen: 2 }, 'anchor');
+  }
+
   asl.edges.forEach((e, i) => {
     const data: EdgeData = { minlen: 1, weight: e.kind === 'catch' ? 1 : 2 };
     if (e.label) {
@@ -66,79 +72,17 @@ export function layoutGraph(asl: AslGraph): StateGraph {
 
   layout(g);
 
-  const rect = (id: string) => {
+  const rect = (id: string): Rect => {
     const n = g.node(id);
     return { x: (n.x ?? 0) - n.width / 2, y: (n.y ?? 0) - n.height / 2, width: n.width, height: n.height };
   };
-  const nodes: GraphNode[] = asl.nodes.map((n: AslNode) => {
-    const r = rect(n.id);
-    return { ...n, x: round(r.x), y: round(r.y), width: round(r.width), height: round(r.height) };
-  });
-  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const nodes: GraphNode[] = asl.nodes.map((n: AslNode) => ({ ...n, ...rect(n.id) }));
+  const titles = new Map([...asl.scopes.keys()].map((id) => [id, rect(inAnchor(id))]));
   const edges: GraphEdge[] = asl.edges.map((e, i) => {
     const data = g.edge(routeFrom(e.from), routeTo(e.to), `e${i}`);
-    let points = (data.points ?? []).map((p) => ({ x: p.x, y: p.y }));
-    const from = byId.get(e.from);
-    const to = byId.get(e.to);
-    if (from && asl.scopes.has(e.from)) points = clipStart(points, from);
-    if (to && asl.scopes.has(e.to)) points = clipEnd(points, to);
-    const edge: GraphEdge = {
-      from: e.from,
-      to: e.to,
-      kind: e.kind,
-      points: points.map((p) => ({ x: round(p.x), y: round(p.y) })),
-    };
-    if (e.label !== undefined) {
-      edge.label = e.label;
-      edge.labelX = round(data.x ?? 0);
-      edge.labelY = round(data.y ?? 0);
-    }
+    const edge: GraphEdge = { ...e, points: (data.points ?? []).map((p) => ({ x: p.x, y: p.y })) };
+    if (e.label !== undefined) Object.assign(edge, { labelX: data.x ?? 0, labelY: data.y ?? 0 });
     return edge;
   });
-  const graph = g.graph();
-  return {
-    nodes,
-    edges,
-    width: round(Number(graph.width ?? 0)),
-    height: round(Number(graph.height ?? 0)),
-  };
-}
-
-type Point = { x: number; y: number };
-type Rect = { x: number; y: number; width: number; height: number };
-
-const inside = (p: Point, r: Rect) => p.x > r.x && p.x < r.x + r.width && p.y > r.y && p.y < r.y + r.height;
-
-/** Where the segment a→b (a inside r, b outside, or the reverse) crosses r's border. */
-function crossing(a: Point, b: Point, r: Rect): Point {
-  let lo = 0;
-  let hi = 1;
-  const aIn = inside(a, r);
-  for (let i = 0; i < 40; i++) {
-    const mid = (lo + hi) / 2;
-    const p = { x: a.x + (b.x - a.x) * mid, y: a.y + (b.y - a.y) * mid };
-    if (inside(p, r) === aIn) lo = mid;
-    else hi = mid;
-  }
-  return { x: a.x + (b.x - a.x) * hi, y: a.y + (b.y - a.y) * hi };
-}
-
-/** An edge leaving a container: drop the part inside it, start on its border. */
-function clipStart(points: Point[], r: Rect): Point[] {
-  for (let i = points.length - 2; i >= 0; i--) {
-    const a = points[i] as Point;
-    const b = points[i + 1] as Point;
-    if (inside(a, r) && !inside(b, r)) return [crossing(a, b, r), ...points.slice(i + 1)];
-  }
-  return points;
-}
-
-/** An edge entering a container: stop at its border. */
-function clipEnd(points: Point[], r: Rect): Point[] {
-  for (let i = 0; i < points.length - 1; i++) {
-    const a = points[i] as Point;
-    const b = points[i + 1] as Point;
-    if (!inside(a, r) && inside(b, r)) return [...points.slice(0, i + 1), crossing(a, b, r)];
-  }
-  return points;
+  return tidy(nodes, titles, edges);
 }

@@ -20,15 +20,18 @@ export function textWidth(text: string, fontSize: number, bold = false): number 
 }
 
 /**
- * Splits `text` into lines no wider than `maxWidth` at spaces (or after `/`, `.`, `_` in long tokens);
- * keeps each line's trailing space so the lines joined give back the text exactly.
+ * Splits `text` into lines no wider than `maxWidth` at spaces; a single word wider than that is broken
+ * after a `/`, `.` or `_`. Each line keeps its trailing space, so the lines joined give back the text.
  */
 export function wrap(text: string, fontSize: number, maxWidth: number, bold = false): string[] {
-  const tokens = text.match(/[^\s/._]+[/._]*\s*|[/._]+\s*|\s+/g) ?? [text];
+  const fits = (s: string) => textWidth(s.trimEnd(), fontSize, bold) <= maxWidth;
+  const tokens = (text.match(/\S+\s*|\s+/g) ?? [text]).flatMap((word) =>
+    fits(word) ? [word] : (word.match(/[^/._]+[/._]*\s*|[/._]+\s*/g) ?? [word]),
+  );
   const lines: string[] = [];
   let line = '';
   for (const token of tokens) {
-    if (line && textWidth((line + token).trimEnd(), fontSize, bold) > maxWidth) {
+    if (line && !fits(line + token)) {
       lines.push(line);
       line = token;
     } else line += token;
