@@ -1,0 +1,11 @@
+/**
+ * Imported first by every benchmark child: at exit, writes the process's peak RSS (kB) to the file that
+ * LAKESTEP_BENCH_RUSAGE names, so the parent reads each case's own peak, DuckDB's native memory included.
+ */
+import { writeFileSync } from 'node:fs';
+
+const target = process.env.LAKESTEP_BENCH_RUSAGE;
+if (target)
+  process.on('exit', () => {
+    writeFileSync(target, String(process.resourceUsage().maxRSS));
+  });
