@@ -25,6 +25,7 @@ const isTerminal = (n: GraphNode) => n.type === 'Start' || n.type === 'End';
 
 export const GRAPH_CSS = `
 .lakestep-graph { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+.lakestep-graph .background { fill: #ffffff; }
 .lakestep-graph .shape { stroke-width: 1.5; }
 .lakestep-graph .state-name { font-size: 13px; font-weight: 600; fill: #1f2937; }
 .lakestep-graph .state-sub { font-size: 11px; fill: #4b5563; }
@@ -176,7 +177,7 @@ export function renderSvg(graph: StateGraph, options: SvgOptions = {}): string {
     `<title>${escapeXml(title)}</title>`,
     `<style>${GRAPH_CSS}</style>`,
     `<defs>${['next', 'choice', 'catch'].map(marker).join('')}</defs>`,
-    ...(options.standalone ? [`<rect class="background" width="${w}" height="${h}" fill="#ffffff"/>`] : []),
+    ...(options.standalone ? [`<rect class="background" width="${w}" height="${h}"/>`] : []),
     `<g class="containers">`,
     ...containers.map(stateGroup),
     '</g>',
