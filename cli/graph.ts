@@ -1,7 +1,7 @@
 /** `lakestep graph`: the state machine graph of the committed ASL (or any ASL file), as SVG or Mermaid. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { graphFromDefinition, renderMermaid, renderSvg } from '../local/graph';
+import { documentSvg, renderMermaid } from '../local/graph';
 import { parse, UsageError } from './args';
 
 export const DEFAULT_DEFINITION = join(__dirname, '..', 'asl', 'youtube-trending.asl.json');
@@ -30,12 +30,7 @@ export function renderGraphFile(file: string, format: 'svg' | 'mermaid'): string
     throw new Error(`${file} is not JSON: ${(e as Error).message}`);
   }
   try {
-    if (format === 'mermaid') return renderMermaid(definition);
-    const title =
-      typeof (definition as { Comment?: unknown }).Comment === 'string'
-        ? `State machine: ${(definition as { Comment: string }).Comment}`
-        : 'State machine';
-    return renderSvg(graphFromDefinition(definition), { title, standalone: true });
+    return format === 'mermaid' ? renderMermaid(definition) : documentSvg(definition);
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   }

@@ -1,6 +1,7 @@
 /** The README stays true: its diagram is the committed ASL's, its links resolve, its numbers are the benchmark's. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { documentSvg } from '../local/graph';
 import { aslFileName } from '../workflows/render-asl';
 import { renderMermaid } from '../workflows/render-mermaid';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
@@ -19,6 +20,11 @@ describe('README', () => {
     expect(between(readme, 'state-machine')).toBe(
       `\`\`\`mermaid\n${renderMermaid(asl, YOUTUBE_TRENDING)}\`\`\`\n`,
     );
+  });
+
+  it('docs/state-machine.svg draws the committed ASL (re-render it with `npm run asl`)', () => {
+    const asl = JSON.parse(readFileSync(join(ROOT, 'asl', aslFileName(YOUTUBE_TRENDING)), 'utf8'));
+    expect(readFileSync(join(ROOT, 'docs', 'state-machine.svg'), 'utf8')).toBe(documentSvg(asl));
   });
 
   it('shows the measured performance of docs/performance.md', () => {

@@ -1,6 +1,10 @@
-/** `npm run asl`: renders every workflow into asl/<name>.asl.json (committed) and the README's diagram. */
+/**
+ * `npm run asl`: renders every workflow into asl/<name>.asl.json (committed), the README's diagram and
+ * docs/state-machine.svg (the committed ASL drawn by local/graph).
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { documentSvg } from '../local/graph';
 import { aslFileName, renderAsl, renderAslText } from './render-asl';
 import { renderMermaid } from './render-mermaid';
 import { WORKFLOWS, YOUTUBE_TRENDING } from './youtube-trending';
@@ -20,3 +24,7 @@ writeFileSync(
   text.replace(/(<!-- state-machine:begin -->\n)[\s\S]*?(<!-- state-machine:end -->)/, `$1${diagram}$2`),
 );
 console.log(`updated the state machine diagram in ${readme}`);
+
+const svg = join(root, 'docs', 'state-machine.svg');
+writeFileSync(svg, documentSvg(renderAsl(YOUTUBE_TRENDING)));
+console.log(`wrote ${svg}`);

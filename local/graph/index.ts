@@ -4,6 +4,7 @@
  */
 import { readDefinition } from './asl-graph';
 import { layoutGraph } from './layout';
+import { renderSvg } from './svg';
 import type { StateGraph } from './types';
 
 export { AslDefinitionError, END_ID, START_ID, shortResource } from './asl-graph';
@@ -18,4 +19,11 @@ export type { GraphEdge, GraphNode, GraphNodeType, StateGraph } from './types';
  */
 export function graphFromDefinition(definition: unknown): StateGraph {
   return layoutGraph(readDefinition(definition));
+}
+
+/** The standalone SVG file of a definition, as `lakestep graph` prints it and docs/state-machine.svg holds it. */
+export function documentSvg(definition: unknown): string {
+  const comment = (definition as { Comment?: unknown } | null)?.Comment;
+  const title = typeof comment === 'string' ? `State machine: ${comment}` : 'State machine';
+  return renderSvg(graphFromDefinition(definition), { title, standalone: true });
 }
