@@ -33,8 +33,24 @@ export class AlertTopics extends Construct {
       if (props.alertEmail) t.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
       return t;
     };
-    this.pages = topic('Pages', 'lakestep: an execution failed with a system fault');
-    this.notices = topic('Notices', 'lakestep: an object was rejected or failed data quality');
+    this.pages = topic(
+      'Pages',
+      'lakestep: the pipeline is unhealthy or an execution failed with a system fault',
+    );
+    this.notices = topic(
+      'Notices',
+      'lakestep: an alarm, a rejected object or a batch that failed data quality',
+    );
+    // CloudWatch alarms publish to these topics as the CloudWatch service: without the key's consent an
+    // encrypted topic drops their notifications silently.
+    props.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToAlertTopics',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
   }
 
   /** sns:Publish on both topics, with the key use publishing to an encrypted topic needs. */

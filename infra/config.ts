@@ -25,6 +25,11 @@ export interface StageSettings {
   readonly removal: 'destroy' | 'retain';
   /** How many transform job runs may run at once (one per landed statistics object). */
   readonly transformMaxConcurrentRuns: number;
+  /**
+   * Where alarm descriptions and the dashboard link the runbooks: an https URL ending in `/` under which
+   * `<alarm>.md` is found (e.g. the repository's docs/runbooks/ on its web host); '' for the path in the repository.
+   */
+  readonly runbookBaseUrl: string;
 }
 
 /** Production-safe defaults; a stage relaxes them in cdk.json. */
@@ -37,6 +42,7 @@ export const DEFAULT_STAGE_SETTINGS: Omit<StageSettings, 'namePrefix'> = {
   bytesScannedCutoffMb: 10_240,
   removal: 'retain',
   transformMaxConcurrentRuns: 10,
+  runbookBaseUrl: '',
 };
 
 /** Lifecycle and sizing constants that are the same in every stage. */
@@ -95,6 +101,10 @@ const CHECKS: Readonly<Record<keyof StageSettings, Check>> = {
   bytesScannedCutoffMb: integer(10, 1_048_576),
   removal: (v) => (v === 'destroy' || v === 'retain' ? null : "'destroy' or 'retain'"),
   transformMaxConcurrentRuns: integer(1, 1000),
+  runbookBaseUrl: (v) =>
+    typeof v === 'string' && (v === '' || /^https:\/\/[^\s]+\/$/.test(v))
+      ? null
+      : "an https URL ending in '/', or '' for the repository path",
 };
 
 /**

@@ -21,6 +21,8 @@ import { GlueCatalog } from './glue-catalog';
 import { GlueSecurity } from './glue-security';
 import { LakeBuckets } from './lake-buckets';
 import { ObjectTrigger } from './object-trigger';
+import { PipelineAlarms } from './pipeline-alarms';
+import { PipelineDashboard } from './pipeline-dashboard';
 import { PipelineFunctions } from './pipeline-functions';
 import { PipelineStateMachine } from './pipeline-state-machine';
 import { type ArnParts, type NamingOptions, resourceNames } from './substitutions';
@@ -46,6 +48,8 @@ export class PipelineStack extends cdk.Stack {
   public readonly settings: StageSettings;
   public readonly stateMachine: PipelineStateMachine;
   public readonly buckets: LakeBuckets;
+  public readonly alarms: PipelineAlarms;
+  public readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -153,7 +157,7 @@ export class PipelineStack extends cdk.Stack {
     // The ASL names its targets by name, not by reference: make CloudFormation create them first.
     for (const t of targets) this.stateMachine.stateMachine.node.addDependency(t);
 
-    new ObjectTrigger(this, 'Trigger', {
+    const trigger = new ObjectTrigger(this, 'Trigger', {
       landingBucket: this.buckets.byStage.landing,
       stateMachine: this.stateMachine.stateMachine,
       starter: functions.starter,
@@ -163,12 +167,51 @@ export class PipelineStack extends cdk.Stack {
       key,
       alertEmail: settings.alertEmail,
     });
-    new FailureCapture(this, 'FailureCapture', {
+    const failureCapture = new FailureCapture(this, 'FailureCapture', {
       stateMachine: this.stateMachine.stateMachine,
       stateMachineName: this.stateMachine.stateMachineName,
       topics,
       recorder: functions.recorder,
       removal: settings.removal,
+    });
+
+    // Alarms and dashboard from the same step list; the functions publish EMF under the name prefix.
+    const metricsNamespace = prefix;
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      workflow,
+      namePrefix: prefix,
+      metricsNamespace,
+      runbookBaseUrl: settings.runbookBaseUrl,
+      stateMachine: this.stateMachine.stateMachine,
+      topics,
+      failureDeadLetters: failureCapture.deadLetters.queue,
+      triggerDeadLetters: trigger.deadLetters.queue,
+      logRetentionDays: settings.logRetentionDays,
+      removal: settings.removal,
+    });
+    const consoleUrl = (path: string) => `https://${this.region}.console.aws.amazon.com/${path}`;
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      workflow,
+      dashboardName: `${prefix}-${workflow.name}`,
+      metricsNamespace,
+      runbookBaseUrl: settings.runbookBaseUrl,
+      alarms: this.alarms.alarms,
+      resolve: this.alarms.resolve,
+      links: {
+        stateMachine: consoleUrl(
+          `states/home?region=${this.region}#/statemachines/view/${this.stateMachine.stateMachine.stateMachineArn}`,
+        ),
+        failuresTable: consoleUrl(
+          `dynamodbv2/home?region=${this.region}#table?name=${failureCapture.table.tableName}`,
+        ),
+        lambdaFunctions: consoleUrl(`lambda/home?region=${this.region}#/functions?fo=and&o0=%3A&v0=${prefix}-`),
+        glueJobs: consoleUrl(`gluestudio/home?region=${this.region}#/jobs`),
+        crawlers: consoleUrl(`glue/home?region=${this.region}#/v2/data-catalog/crawlers`),
+        athenaWorkGroup: consoleUrl(
+          `athena/home?region=${this.region}#/workgroups/details/${resourceNames.athenaWorkGroup(prefix)}`,
+        ),
+        alarms: consoleUrl(`cloudwatch/home?region=${this.region}#alarmsV2:?search=${prefix}-`),
+      },
     });
 
     new cdk.CfnOutput(this, 'LandingBucketName', {
@@ -178,5 +221,6 @@ export class PipelineStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachine.stateMachineArn });
     new cdk.CfnOutput(this, 'AthenaWorkGroupName', { value: resourceNames.athenaWorkGroup(prefix) });
     new cdk.CfnOutput(this, 'AnalyticsDatabase', { value: catalog.analyticsDatabaseName });
+    new cdk.CfnOutput(this, 'DashboardName', { value: `${prefix}-${workflow.name}` });
   }
 }
