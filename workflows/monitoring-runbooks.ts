@@ -291,6 +291,8 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
         ],
         diagnose: [
           'aws sqs receive-message --queue-url <Trigger dead-letter queue URL> --max-number-of-messages 10',
+          '# are the executions that did start failing too (the same cause)?',
+          'npx lakestep replay --aws --failed --since 24h --dry-run',
         ],
         fix: [
           '# after the fix, start each missed object again (the execution name is derived from key and content, so a duplicate is refused):',
