@@ -11,7 +11,7 @@ export const LABEL_LINE = 14;
 /** How far a Choice's pointed ends reach beyond its text. */
 export const CHOICE_POINT = 14;
 
-const NAME_MAX = 190;
+const NAME_MAX = 210;
 const LABEL_MAX = 180;
 const PAD_X = 14;
 const PAD_Y = 9;

@@ -41,7 +41,6 @@ export const GRAPH_CSS = `
 .lakestep-graph .terminal > text { font-size: 12px; font-weight: 600; fill: #ffffff; }
 .lakestep-graph [data-state] { cursor: pointer; }
 .lakestep-graph [data-state]:focus { outline: none; }
-.lakestep-graph [data-state]:focus-visible > .shape, .lakestep-graph [data-state].selected > .shape { stroke: #0b57d0; stroke-width: 3; }
 .lakestep-graph [data-state].status-succeeded > .shape { fill: #dcfce7; stroke: #15803d; stroke-width: 2; stroke-dasharray: none; }
 .lakestep-graph [data-state].status-failed > .shape { fill: #fee2e2; stroke: #b91c1c; stroke-width: 3; stroke-dasharray: none; }
 .lakestep-graph [data-state].status-retried > .shape { fill: #fef3c7; stroke: #b45309; stroke-width: 2.5; stroke-dasharray: none; }
@@ -49,6 +48,7 @@ export const GRAPH_CSS = `
 .lakestep-graph [data-state].status-running > .shape { fill: #dbeafe; stroke: #1d4ed8; stroke-width: 3; stroke-dasharray: none; animation: lakestep-running 1.2s ease-in-out infinite; }
 .lakestep-graph [data-state].status-notreached { opacity: 0.45; }
 .lakestep-graph [data-state].status-notreached > .shape { fill: #f3f4f6; stroke: #9ca3af; }
+.lakestep-graph [data-state]:focus-visible > .shape, .lakestep-graph [data-state].selected > .shape { stroke: #0b57d0; stroke-width: 3.5; }
 @keyframes lakestep-running { 50% { stroke-opacity: 0.35; } }
 @media (prefers-reduced-motion: reduce) { .lakestep-graph [data-state].status-running > .shape { animation: none; } }
 .lakestep-graph .edge-path { fill: none; stroke: #6b7280; stroke-width: 1.5; }
