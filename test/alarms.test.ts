@@ -5,7 +5,9 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { POWERTOOLS_SERVICE_NAME } from '../infra/pipeline-function';
 import { PipelineStack } from '../infra/pipeline-stack';
+import { capturedMetrics } from '../local/capture';
 import {
   type AlarmSpec,
   alarmDescription,
@@ -14,6 +16,7 @@ import {
   COMPOSITE_ALARM_ID,
   executionOrder,
   MAX_ALARM_DESCRIPTION,
+  METRICS_SERVICE,
   type MetricAlarmSpec,
 } from '../workflows/alarms';
 import type { LambdaStep, Step, Workflow } from '../workflows/types';
@@ -160,6 +163,32 @@ describe('alarms derived from the workflow', () => {
       expect(d.endsWith(`Runbook: https://example.org/runbooks/${a.id}.md`)).toBe(true);
       expect(alarmDescription(a, '')).toContain(`Runbook: docs/runbooks/${a.id}.md`);
     }
+  });
+
+  it('reads the service dimension the functions and the local capture both publish', () => {
+    expect(POWERTOOLS_SERVICE_NAME).toBe(METRICS_SERVICE);
+    const lines: Record<string, unknown>[] = [];
+    const m = capturedMetrics('lakestep-check-data-quality', (l) => lines.push(l));
+    m.addDimensions({ dataset: 'statistics' });
+    m.addDimensions({ dataset: 'statistics', region: 'us' });
+    m.addMetric('RowsRead', 'Count', 5);
+    m.publishStoredMetrics();
+    expect(lines[0]).toMatchObject({
+      service: METRICS_SERVICE,
+      dataset: 'statistics',
+      region: 'us',
+      RowsRead: 5,
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Dimensions: [
+              ['service', 'dataset'],
+              ['service', 'dataset', 'region'],
+            ],
+          },
+        ],
+      },
+    });
   });
 
   it('orders steps as an execution meets them', () => {
