@@ -17,10 +17,11 @@ import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
 import { parse, UsageError } from './args';
 import { bold, dim, failedState, green, red, yellow } from './format';
 import { replayAwsCommand } from './replay-aws';
-import { LiveStates, onInterrupt, resultLabel } from './run';
+import { checkFaults, LiveStates, onInterrupt, parseFault, resultLabel } from './run';
 
 export const REPLAY_USAGE = `usage: lakestep replay EXECUTION... [--lake DIR] [--json]
        lakestep replay --failed [--since 30m|24h|7d] [--state NAME] [--error NAME] [--dry-run] [--lake DIR] [--json]
+       (both forms also take --inject-fault "STATE[:transient|:permanent|:hang]", to rehearse a replay that fails)
        lakestep replay --aws ...        (the deployed state machine: see docs/replay-aws.md)
 
 Redrives FAILED, TIMED_OUT and ABORTED executions as Step Functions redrive does: the same execution
@@ -77,6 +78,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean', default: false },
       lake: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'inject-fault': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     'replay',
@@ -107,12 +109,15 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const paths = lakePaths(values.lake);
 
   const live = new LiveStates(out);
+  const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f, 'replay'));
   const runtime = await LocalRuntime.open({
     lake: values.lake,
+    faults,
     onEvent: bulk ? undefined : (_n, e) => live.onEvent(e),
   });
   const interrupt = onInterrupt(runtime, (s) => process.stderr.write(`${s}\n`));
   try {
+    checkFaults(runtime, faults, 'replay');
     if (values.state !== undefined && !runtime.stateNames().includes(values.state))
       throw new UsageError(
         `lakestep replay: --state names no state "${values.state}" (states: ${runtime.stateNames().join(', ')})`,

@@ -47,10 +47,12 @@ export function filesFrom(paths: readonly string[]): string[] {
   return files;
 }
 
-export function parseFault(spec: string): Fault {
+export function parseFault(spec: string, command = 'run'): Fault {
   const m = new RegExp(`^(.+?)(?::(${FAULT_MODES.join('|')}))?$`).exec(spec);
   if (!m?.[1])
-    throw new UsageError(`lakestep run: --inject-fault "${spec}" is not STATE[:${FAULT_MODES.join('|:')}]`);
+    throw new UsageError(
+      `lakestep ${command}: --inject-fault "${spec}" is not STATE[:${FAULT_MODES.join('|:')}]`,
+    );
   return { state: m[1], mode: (m[2] as Fault['mode']) ?? 'permanent' };
 }
 
@@ -74,7 +76,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new UsageError(`lakestep run: unexpected argument "${positionals[0]}" (files go after --data)`);
   const json = values.json === true;
   const paths = lakePaths(values.lake);
-  const faults = (values['inject-fault'] ?? []).map(parseFault);
+  const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f));
   const progress = json
     ? process.stderr.isTTY
       ? (s: string) => process.stderr.write(`${s}\n`)
@@ -96,14 +98,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     faults,
     onEvent: (_name, e) => live.onEvent(e),
   });
-  const known = new Set(runtime.taskStates());
-  for (const f of faults)
-    if (!known.has(f.state)) {
-      runtime.close();
-      throw new UsageError(
-        `lakestep run: --inject-fault names no task state "${f.state}" (tasks: ${[...known].join(', ')})`,
-      );
-    }
+  try {
+    checkFaults(runtime, faults, 'run');
+  } catch (e) {
+    runtime.close();
+    throw e;
+  }
   const executions: ExecutionSummary[] = [];
   const t0 = Date.now();
   const interrupt = onInterrupt(runtime, progress);
@@ -135,6 +135,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (interrupt.interrupted()) return 130;
   return executions.some((e) => e.outcome === 'failed') ? 1 : 0;
+}
+
+/** A usage error when a fault names no task state of the definition. */
+export function checkFaults(runtime: LocalRuntime, faults: readonly Fault[], command: string): void {
+  const known = new Set(runtime.taskStates());
+  for (const f of faults)
+    if (!known.has(f.state))
+      throw new UsageError(
+        `lakestep ${command}: --inject-fault names no task state "${f.state}" (tasks: ${[...known].join(', ')})`,
+      );
 }
 
 /**
