@@ -57,6 +57,10 @@ const ancestors = (g: StateGraph, n: GraphNode): string[] => {
 describe.each([
   ['the committed ASL', committed()],
   ['the nested fixture (Map, Parallel, Pass, Wait, Catch, nested Choice)', NESTED],
+  [
+    'the loops fixture (self-loops, a loop back into a Map, a branch that only fails)',
+    fixture('loops.asl.json'),
+  ],
 ])('graph of %s', (_name, definition) => {
   const graph = graphFromDefinition(definition);
 
