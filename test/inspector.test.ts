@@ -3,10 +3,11 @@
  * system fault), the per-state view derived from histories (retries, redrives, Map iterations, events
  * appended out of order), errors as messages, the static page, live updates over SSE, and the command.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionRecord, StoredEvent } from '../local/execution-store';
 import type { ExecutionDetail, ExecutionList } from '../local/inspector/executions';
@@ -14,7 +15,7 @@ import { parseJsonl } from '../local/inspector/jsonl';
 import { type Inspector, startInspector } from '../local/inspector/server';
 import { deriveStateViews, type StateNode } from '../local/inspector/state-view';
 import { replayAdviceFor } from '../local/replay-advice';
-import type { ExecutionSummary } from '../local/runtime';
+import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
 import { aslStateNames, lakeWithRuns, sampleInputs } from './helpers/browser';
 import { cli, ROOT, tempDir } from './helpers/lake';
 
@@ -222,6 +223,66 @@ describe('inspector API over a lake with a success and a system fault', () => {
       expect(detail.body.error).not.toMatch(/\n\s+at /);
     } finally {
       await broken.close();
+    }
+  });
+
+  it('shows a redriven execution attempt by attempt: where it resumed, and the state that failed then succeeded', async () => {
+    const other = join(dir, 'redrive-lake');
+    cpSync(lake, other, { recursive: true });
+    const rt = await LocalRuntime.open({ lake: other, retryDelayMs: 1, waitMs: 1 });
+    try {
+      expect((await rt.redrive(runs.failed.name)).status).toBe('SUCCEEDED');
+    } finally {
+      rt.close();
+    }
+    const redriven = await startInspector({ lake: other, port: 0 });
+    try {
+      const { body } = await getJson<ExecutionDetail>(redriven, `/api/executions/${runs.failed.name}`);
+      expect(body.record).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+      expect(body.view.redrives.map((r) => [r.redrive, r.status, r.error, r.resumeAt])).toEqual([
+        [0, 'FAILED', runs.failed.error, null],
+        [1, 'SUCCEEDED', null, 'Promote batch'],
+      ]);
+      const promote = body.view.states.find((s) => s.id === 'Promote batch');
+      expect(promote?.entries.map((e) => [e.redrive, e.status])).toEqual([
+        [0, 'failed'],
+        [1, 'succeeded'],
+      ]);
+      expect(promote?.status).toBe('succeeded');
+      expect(body.view.states.find((s) => s.id === 'Done')?.status).toBe('succeeded');
+      expect(body.replay).toBeNull();
+      const list = await getJson<ExecutionList>(redriven, '/api/executions');
+      expect(list.body.executions.find((e) => e.name === runs.failed.name)?.redriveCount).toBe(1);
+    } finally {
+      await redriven.close();
+    }
+  });
+
+  it('says when a RUNNING record has lost its process, and draws nothing as running', async () => {
+    const other = join(dir, 'orphan-lake');
+    cpSync(lake, other, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const file = join(other, 'executions', runs.failed.name, 'execution.json');
+    const record = JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...record,
+        status: 'RUNNING',
+        stopDate: null,
+        owner: { pid: dead, host: hostname() },
+      }),
+    );
+    const orphan = await startInspector({ lake: other, port: 0 });
+    try {
+      const list = await getJson<ExecutionList>(orphan, '/api/executions');
+      expect(list.body.executions.find((e) => e.name === runs.failed.name)?.orphaned).toBe(true);
+      const { body } = await getJson<ExecutionDetail>(orphan, `/api/executions/${runs.failed.name}`);
+      expect(body.record.orphaned).toBe(true);
+      expect(body.problems.join('\n')).toContain(`the process that ran it (pid ${dead}) is gone`);
+      expect(body.view.states.some((s) => s.status === 'running')).toBe(false);
+    } finally {
+      await orphan.close();
     }
   });
 

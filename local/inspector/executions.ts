@@ -5,9 +5,15 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExecutionRecord, ExecutionStatus, StoredEvent, TaskRecord } from '../execution-store';
+import {
+  type ExecutionRecord,
+  type ExecutionStatus,
+  isOrphaned,
+  type StoredEvent,
+  type TaskRecord,
+} from '../execution-store';
 import { type LakePaths, lakePaths } from '../lake';
-import { type ReplayAdvice, replayAdviceFor } from '../replay-advice';
+import { lakeFlag, type ReplayAdvice, replayAdviceFor, shellArg } from '../replay-advice';
 import { deriveDataView, type RunDataView } from './data-view';
 import type { Graphs } from './graphs';
 import { readJsonlFile } from './jsonl';
@@ -31,6 +37,8 @@ export interface ExecutionListItem {
   durationMs: number | null;
   error: string | null;
   redriveCount: number;
+  /** RUNNING on record, but the process running it on this host is gone: it will not finish. */
+  orphaned: boolean;
   /** Why the record could not be read; the row is still listed so nothing is hidden. */
   problem: string | null;
 }
@@ -45,7 +53,7 @@ export interface ExecutionList {
 }
 
 export interface ExecutionDetail {
-  record: ExecutionRecord & { redriveDate?: string | null; durationMs: number | null };
+  record: ExecutionRecord & { durationMs: number | null; orphaned: boolean };
   definitionFile: string | null;
   stateMachine: string;
   view: StateViews;
@@ -70,7 +78,10 @@ export function durationOf(startDate: string | null, stopDate: string | null): n
 export class LakeExecutions {
   readonly paths: LakePaths;
   /** Parsed records by name, reused while execution.json keeps its mtime and size (large lakes). */
-  private readonly records = new Map<string, { key: string; item: ExecutionListItem }>();
+  private readonly records = new Map<
+    string,
+    { key: string; item: ExecutionListItem; record: ExecutionRecord | null }
+  >();
 
   constructor(
     readonly lake: string,
@@ -131,10 +142,14 @@ export class LakeExecutions {
       return null; // a directory being created: its record follows
     }
     const hit = this.records.get(name);
-    if (hit && hit.key === key) return hit.item;
+    // Whether its process is alive can change while the file does not: asked on every listing.
+    if (hit && hit.key === key)
+      return { ...hit.item, orphaned: hit.record !== null && isOrphaned(hit.record) };
     let item: ExecutionListItem;
+    let record: ExecutionRecord | null = null;
     try {
       const r = JSON.parse(await readFile(file, 'utf8')) as ExecutionRecord;
+      record = r;
       item = {
         name,
         stateMachine: r.stateMachine ?? null,
@@ -145,6 +160,7 @@ export class LakeExecutions {
         durationMs: durationOf(r.startDate, r.stopDate),
         error: r.error ?? null,
         redriveCount: r.redriveCount ?? 0,
+        orphaned: isOrphaned(r),
         problem: STATUSES.includes(r.status)
           ? null
           : `execution.json has no known status (${String(r.status)})`,
@@ -160,10 +176,11 @@ export class LakeExecutions {
         durationMs: null,
         error: null,
         redriveCount: 0,
+        orphaned: false,
         problem: `execution.json is unreadable (${(e as Error).message})`,
       };
     }
-    this.records.set(name, { key, item });
+    this.records.set(name, { key, item, record });
     return item;
   }
 
@@ -203,15 +220,22 @@ export class LakeExecutions {
     const problems = [events, tasks, metrics, logs].flatMap((r) => (r.problem ? [r.problem] : []));
     if (events.problem) problems[0] = `The history of "${name}" is unreadable: ${events.problem}`;
     const machine = record.stateMachine || 'youtube-trending';
+    // A run whose process is gone is not running any more, whatever its record says.
+    const orphaned = isOrphaned(record);
+    const running = record.status === 'RUNNING' && !orphaned;
+    if (orphaned)
+      problems.push(
+        `The record says RUNNING, but the process that ran it (pid ${record.owner?.pid}) is gone: it will not finish. Replay it: npx lakestep replay ${shellArg(record.name)}${lakeFlag(this.lake)}`,
+      );
     let states: StateViews;
     let definitionFile: string | null = null;
     try {
       const graph = await this.graphs.get(machine);
       definitionFile = graph.definitionFile;
-      states = deriveStateViews(graph.states, events.items, tasks.items, record.status === 'RUNNING');
+      states = deriveStateViews(graph.states, events.items, tasks.items, running);
     } catch (e) {
       problems.push((e as Error).message);
-      states = deriveStateViews([], events.items, tasks.items, record.status === 'RUNNING');
+      states = deriveStateViews([], events.items, tasks.items, running);
     }
     if (states.unknownStates.length > 0)
       problems.push(
@@ -224,6 +248,7 @@ export class LakeExecutions {
       record: {
         ...record,
         durationMs: durationOf(record.startDate, record.stopDate),
+        orphaned,
       },
       definitionFile,
       stateMachine: machine,

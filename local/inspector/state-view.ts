@@ -76,6 +76,9 @@ export interface RedriveView {
   status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'RUNNING';
   error: string | null;
   cause: string | null;
+  /** Redrives only: the state it resumed at, and why there. */
+  readonly resumeAt: string | null;
+  readonly resumeReason: string | null;
   /** State ids entered during this attempt, in order of first entry. */
   readonly states: string[];
 }
@@ -136,6 +139,8 @@ export function deriveStateViews(
         status: 'RUNNING',
         error: null,
         cause: null,
+        resumeAt: typeof e.resumeAt === 'string' ? e.resumeAt : null,
+        resumeReason: typeof e.resumeReason === 'string' ? e.resumeReason : null,
         states: [],
       });
       // A redrive resumes: what was left open by the failed attempt is closed by it.

@@ -243,6 +243,9 @@ function renderList() {
                 : duration(x.durationMs),
             ),
             x.redriveCount > 0 ? h('span', { class: 'tag' }, `redriven ${x.redriveCount}×`) : null,
+            x.orphaned
+              ? h('span', { class: 'tag tag-bad', title: 'Its process is gone: replay it' }, 'process gone')
+              : null,
             x.error ? h('span', { class: 'execution-error' }, x.error) : null,
           ),
           x.problem ? h('span', { class: 'execution-problem' }, x.problem) : null,

@@ -101,7 +101,12 @@ export function runPanel(detail, onSelectState) {
                 h(
                   'tr',
                   {},
-                  h('td', {}, a.redrive === 0 ? 'original run' : `redrive ${a.redrive}`),
+                  h(
+                    'td',
+                    { title: a.resumeReason ?? '' },
+                    a.redrive === 0 ? 'original run' : `redrive ${a.redrive}`,
+                    a.resumeAt ? h('span', { class: 'muted resume' }, `from ${a.resumeAt}`) : null,
+                  ),
                   h('td', {}, time(a.startedAt)),
                   h('td', { class: 'num' }, duration(a.stoppedAt ? a.stoppedAt - a.startedAt : null)),
                   h('td', {}, badge(a.status), a.error ? h('span', { class: 'muted' }, ` ${a.error}`) : null),
