@@ -15,7 +15,7 @@ import {
 } from '../local/replay-plan';
 import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
 import { parse, UsageError } from './args';
-import { bold, dim, failedState, green, red, yellow } from './format';
+import { bold, dim, failedState, green, red, stateLine, yellow } from './format';
 import { replayAwsCommand } from './replay-aws';
 import { checkFaults, LiveStates, onInterrupt, parseFault, resultLabel } from './run';
 
@@ -138,7 +138,12 @@ export async function replayCommand(argv: string[]): Promise<number> {
       summary: { replayed: 0, succeeded: 0, failedAgain: 0, skipped: 0, superseded: selection.superseded },
     };
     report.summary.skipped = report.executions.filter((e) => e.action === 'skip').length;
-    printPlan(out, selection, dryRun);
+    if (bulk || dryRun) printPlan(out, selection, dryRun);
+    else
+      for (const c of selection.candidates.filter((x) => x.skip)) {
+        out(`${yellow('–')} ${c.skip?.message}`);
+        if (c.skip?.advice) out(dim(`    ${c.skip.advice}`));
+      }
 
     if (!dryRun) {
       const todo = selection.candidates.filter((c) => c.action === 'redrive');
@@ -150,20 +155,27 @@ export async function replayCommand(argv: string[]): Promise<number> {
         live.reset();
         const summary = await runtime.redrive(c.record.name);
         const entry = report.executions.find((e) => e.name === c.record.name) as ReplayReportEntry;
-        entry.result = resultOf(summary, (await runtime.store.get(summary.name))?.redriveCount ?? 0);
+        const redriveCount = (await runtime.store.get(summary.name))?.redriveCount ?? 0;
+        entry.result = resultOf(summary, redriveCount);
         report.summary.replayed++;
         if (summary.status === 'SUCCEEDED') report.summary.succeeded++;
         else report.summary.failedAgain++;
         progress.done(i, c.record.name, summary);
         if (!bulk) {
-          for (const s of summary.states.filter((x) => x.status !== 'SUCCEEDED' && x.redrive))
-            out(`    ${red('✗')} ${s.name}`);
+          // States that succeeded were printed as they finished; one that failed is known only at the end.
+          for (const s of summary.states.filter(
+            (x) => x.status !== 'SUCCEEDED' && x.redrive === redriveCount,
+          ))
+            out(stateLine(s));
           out(`    → ${resultLabel(summary)}`);
-          if (summary.status !== 'SUCCEEDED' && summary.cause) out(dim(`      ${summary.cause}`));
+          if (summary.status !== 'SUCCEEDED') {
+            if (summary.cause) out(dim(`      ${summary.cause}`));
+            out(dim(`      after a fix: ${redriveCommandFor(summary.name, values.lake)}`));
+          }
         }
       }
       progress.end();
-      printSummary(out, report, values.lake);
+      if (bulk || selection.candidates.length > 1) printSummary(out, report, values.lake);
     }
     if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (interrupt.interrupted()) return 130;
