@@ -52,6 +52,11 @@ export function replayAdviceFor(
   return {
     kind: 'redrive',
     command: redriveCommandFor(record.name, lake),
-    why: `${record.status} with ${record.error ?? 'no error'}: a system fault; after the fix, redrive resumes from the state that did not succeed`,
+    why:
+      record.status === 'ABORTED'
+        ? 'ABORTED (interrupted, or its process ended): redrive resumes at the state it stopped in'
+        : record.status === 'TIMED_OUT'
+          ? "TIMED_OUT (the workflow's TimeoutSeconds): after the fix, redrive resumes at the state that was running"
+          : `FAILED with ${record.error ?? 'no error'}: a system fault; after the fix, redrive resumes from the state that did not succeed`,
   };
 }
