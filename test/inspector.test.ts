@@ -145,6 +145,11 @@ describe('inspector API over a lake with a success and a system fault', () => {
     for (const s of runs.succeeded.states) expect(byId.get(s.name)?.status).toBe('succeeded');
     expect(byId.get('Object rejected')?.status).toBe('notreached');
     expect(byId.get('Quarantine batch')?.status).toBe('notreached');
+    const path = body.view.states
+      .flatMap((s) => s.entries.map((e) => ({ name: s.name, seq: e.seq })))
+      .sort((a, b) => a.seq - b.seq)
+      .map((e) => e.name);
+    expect(path).toEqual(runs.succeeded.states.map((s) => s.name)); // loops included, in order
     const waits = runs.succeeded.states.filter((s) => s.name === 'Wait for crawler').length;
     expect(byId.get('Wait for crawler')?.entries).toHaveLength(waits);
     const dq = byId.get('Check data quality')?.entries[0];

@@ -33,6 +33,8 @@ export interface Attempt {
 }
 
 export interface StateEntry {
+  /** Position among all entries of the execution, in the order they happened (ties in ms included). */
+  readonly seq: number;
   /** 0 for the execution's first run, N for the Nth redrive. */
   readonly redrive: number;
   /** The Map iteration this entry belongs to, or null outside a Map. */
@@ -120,6 +122,7 @@ export function deriveStateViews(
   const lastTopLevel = new Map<string, string>(); // scope (parent + index + redrive) → last state id
   const redrives: RedriveView[] = [];
   let redrive = 0;
+  let seq = 0;
 
   const current = () => redrives.at(-1);
 
@@ -214,6 +217,7 @@ export function deriveStateViews(
     const key = `${id}\u0000${index ?? ''}`;
     if (e.type === 'StateEntered') {
       const entry: StateEntry = {
+        seq: seq++,
         redrive: r,
         index,
         enteredAt: e.timestamp,

@@ -49,7 +49,7 @@ export function runPanel(detail, onSelectState) {
   const r = detail.record;
   const entries = detail.view.states
     .flatMap((s) => s.entries.map((e) => ({ state: s, entry: e })))
-    .sort((a, b) => a.entry.enteredAt - b.entry.enteredAt);
+    .sort((a, b) => a.entry.seq - b.entry.seq);
   const redrives = detail.view.redrives;
   return [
     h('h3', { class: 'execution-name' }, r.name),
