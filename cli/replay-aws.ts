@@ -235,11 +235,27 @@ function actionLabel(item: ReplayItem): string {
     case 'redrive':
       return 'redrive';
     case 'restart':
-      return `restart as ${p.name}`;
+      return 'restart';
     case 'skip':
       return `skip (${p.reason})`;
     case 'error':
       return 'cannot read';
+  }
+}
+
+/** Why an execution is not simply redriven, and what to do about it. */
+function noteFor(item: ReplayItem): string {
+  const name = item.candidate?.name ?? item.executionArn;
+  const p = item.plan;
+  switch (p.action) {
+    case 'restart':
+      return `${yellow('↻')} ${name}: ${p.because}; restart as ${p.name}`;
+    case 'skip':
+      return `${yellow('–')} ${name}: ${p.advice}`;
+    case 'error':
+      return `${red('✗')} ${p.message}`;
+    case 'redrive':
+      return `${name}: redrive`;
   }
 }
 
@@ -255,7 +271,7 @@ function outcomeLine(item: ReplayItem): string {
     case 'already-restarted':
       return `  ${green('=')} ${name}: restarted before as ${o.name}${o.status ? ` (${o.status})` : ''}; nothing new started`;
     case 'skipped':
-      return `  ${yellow('–')} ${name}: skipped, ${o.advice}`;
+      return `  ${yellow('–')} ${name}: skipped (${o.reason}, see above)`;
     case 'failed':
       return `  ${red('✗')} ${o.message}`;
   }
@@ -446,14 +462,10 @@ async function replay(argv: string[], io: ReplayAwsIo): Promise<number> {
         })),
       ),
     );
-    const notes = items.filter((i) => i.plan.action === 'skip' || i.plan.action === 'error');
+    const notes = items.filter((i) => i.plan.action !== 'redrive');
     if (notes.length > 0) {
       say();
-      for (const item of notes) {
-        const p = item.plan;
-        const text = p.action === 'skip' ? p.advice : p.action === 'error' ? p.message : '';
-        say(`  ${yellow('–')} ${item.candidate?.name ?? item.executionArn}: ${text}`);
-      }
+      for (const item of notes) say(`  ${noteFor(item)}`);
     }
   } else if (target.mode === 'failed') say('Nothing to replay.');
 
