@@ -221,6 +221,12 @@ function progress(io: ReplayAwsIo, label: string) {
       );
       drawn = true;
     },
+    /** For work of unknown size: a running count. */
+    count(done: number) {
+      if (!io.errIsTTY) return;
+      io.err(`\r\x1b[2K${label}… ${done}`);
+      drawn = true;
+    },
     end() {
       if (drawn) io.err('\r\x1b[2K');
     },
@@ -415,9 +421,7 @@ async function replay(argv: string[], io: ReplayAwsIo): Promise<number> {
     if (target.mode === 'failed' && target.stateMachineArn && since) {
       await assertStandardStateMachine(ctx, target.stateMachineArn);
       const bar = progress(io, 'listing failed executions');
-      const found = await listFailedExecutions(ctx, target.stateMachineArn, { since }, (n) =>
-        bar.update(n, n),
-      );
+      const found = await listFailedExecutions(ctx, target.stateMachineArn, { since }, (n) => bar.count(n));
       bar.end();
       listed = found.length;
       arns = found.map((e) => e.executionArn);
