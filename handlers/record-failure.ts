@@ -4,23 +4,18 @@
  * Env: FAILURES_TABLE, PAGE_TOPIC_ARN, NOTICE_TOPIC_ARN.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  GetExecutionHistoryCommand,
-  SFNClient,
-  type HistoryEvent as SfnHistoryEvent,
-} from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { SfnExecutionHistory } from './aws/sfn-history';
 import { ContractError } from './core/errors';
 import {
   type Alerts,
-  type ExecutionHistory,
   type ExecutionStatusChange,
   executionStatusChangeSchema,
   type FailureRecord,
   type FailureStore,
-  type HistoryEvent,
   type RecordResult,
   recordFailure,
 } from './core/record-failure';
@@ -29,57 +24,6 @@ import { log, logger, metrics, metricsSink } from './powertools';
 const sfn = new SFNClient({});
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const sns = new SNSClient({});
-
-/** The SDK's history event reduced to what the search reads. */
-export function toHistoryEvent(e: SfnHistoryEvent): HistoryEvent {
-  const end =
-    e.executionFailedEventDetails ?? e.executionTimedOutEventDetails ?? e.executionAbortedEventDetails;
-  return {
-    id: e.id ?? 0,
-    previousEventId: e.previousEventId,
-    type: e.type ?? '',
-    stateName: e.stateEnteredEventDetails?.name,
-    error: end?.error,
-    cause: end?.cause,
-  };
-}
-
-export class SfnExecutionHistory implements ExecutionHistory {
-  constructor(
-    private readonly client: SFNClient,
-    private readonly pageSize = 100,
-  ) {}
-
-  async *newestFirst(executionArn: string): AsyncIterable<readonly HistoryEvent[]> {
-    let nextToken: string | undefined;
-    do {
-      const page = await this.client.send(
-        new GetExecutionHistoryCommand({
-          executionArn,
-          reverseOrder: true,
-          maxResults: this.pageSize,
-          includeExecutionData: true,
-          nextToken,
-        }),
-      );
-      yield (page.events ?? []).map(toHistoryEvent);
-      nextToken = page.nextToken;
-    } while (nextToken);
-  }
-
-  /** From the oldest event (ExecutionStarted): needs no grant beyond states:GetExecutionHistory. */
-  async input(executionArn: string): Promise<string | null> {
-    const out = await this.client.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        maxResults: 1,
-        reverseOrder: false,
-        includeExecutionData: true,
-      }),
-    );
-    return out.events?.[0]?.executionStartedEventDetails?.input ?? null;
-  }
-}
 
 export class DynamoFailureStore implements FailureStore {
   constructor(
