@@ -115,7 +115,39 @@ function lastAttempt(events: readonly StoredEvent[]): StoredEvent[] {
   return i < 0 ? [...events] : events.slice(i + 1);
 }
 
-function classify(record: ExecutionRecord): Classification {
+type Ending = { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string | null; at: number };
+
+const ENDINGS: Record<string, Ending['status']> = {
+  ExecutionFailed: 'FAILED',
+  ExecutionTimedOut: 'TIMED_OUT',
+  ExecutionAborted: 'ABORTED',
+};
+
+/**
+ * Every unsuccessful end of the execution's attempts, when it happened: on AWS each one is a status-change
+ * event, counted by Step Functions' metrics and the failure recorder at that time, and a later successful
+ * redrive does not take it back. A record that ended unsuccessfully without an event for it in its last
+ * attempt (a process killed mid-run, recorded ABORTED afterwards) adds its own ending.
+ */
+function endings(l: Loaded): Ending[] {
+  const out: Ending[] = [];
+  for (const e of l.events) {
+    const status = ENDINGS[e.type];
+    if (status)
+      out.push({ status, error: status === 'TIMED_OUT' ? 'States.Timeout' : text(e.error), at: e.timestamp });
+  }
+  const { record } = l;
+  if (record.status === 'FAILED' || record.status === 'TIMED_OUT' || record.status === 'ABORTED') {
+    const last = lastAttempt(l.events);
+    if (!last.some((e) => ENDINGS[e.type] === record.status))
+      out.push({ status: record.status, error: record.error, at: time(record.stopDate) });
+  }
+  return out;
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v : null);
+
+function classify(record: Pick<ExecutionRecord, 'status' | 'error'>): Classification {
   if (record.status === 'SUCCEEDED') return 'succeeded';
   if (record.status === 'RUNNING') return 'running';
   return isDataOutcome(record) ? 'data' : 'system';
@@ -207,12 +239,14 @@ function measure(check: LocalCheck, loaded: readonly Loaded[], from: number, to:
       return v.length ? Math.max(...v) : null;
     }
     case 'executions':
-      return loaded.filter(
-        ({ record }) =>
-          record.status === check.status &&
-          inWindow(time(record.stopDate)) &&
-          (!check.classification || classify(record) === check.classification),
-      ).length;
+      return loaded
+        .flatMap(endings)
+        .filter(
+          (end) =>
+            check.statuses.includes(end.status) &&
+            inWindow(end.at) &&
+            (!check.classification || classify(end) === check.classification),
+        ).length;
     case 'executionDurationP99':
       return percentile(
         loaded

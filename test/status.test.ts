@@ -4,9 +4,12 @@
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HealthReport } from '../local/health';
+import type { ExecutionRecord, StoredEvent } from '../local/execution-store';
+import { evaluateAlarm, type HealthReport, type Loaded, lakeHealth } from '../local/health';
 import { replayAdviceFor } from '../local/replay-advice';
 import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { alarmsFor, type MetricAlarmSpec } from '../workflows/alarms';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { cli, tempDir } from './helpers/lake';
 
 const HEADER =
@@ -103,7 +106,7 @@ describe('lakestep status', () => {
     expect(unresolved[dqFailed.name]?.kind).toBe('rerun');
   });
 
-  it('judges a redriven execution by its final status and shows its redrive count', async () => {
+  it('judges a redriven execution by its final status and shows its redrive count; its earlier failure still counts in the alarm window, as in CloudWatch', async () => {
     const file = join(lake, 'executions', failed.name, 'execution.json');
     const record = JSON.parse(readFileSync(file, 'utf8'));
     const original = readFileSync(file, 'utf8');
@@ -133,7 +136,13 @@ describe('lakestep status', () => {
         replay: null,
       });
       expect(report.unresolved.map((x) => x.name)).toEqual([dqFailed.name]);
-      expect(report.alarms.find((a) => a.id === 'executions-failed-system')?.state).toBe('OK');
+      // The failure happened a second before the redrive succeeded: its datapoint is in the window.
+      expect(report.alarms.find((a) => a.id === 'executions-failed-system')).toMatchObject({
+        state: 'ALARM',
+        value: 1,
+      });
+      const later = await lakeHealth({ lake, asOf: new Date(at.getTime() + 6 * 60_000) });
+      expect(later.alarms.find((a) => a.id === 'executions-failed-system')?.state).toBe('OK');
     } finally {
       writeFileSync(file, original);
     }
@@ -151,5 +160,67 @@ describe('lakestep status', () => {
   it('rejects bad usage with exit 2', async () => {
     expect((await cli(['status', '--limit', 'many'])).code).toBe(2);
     expect((await cli(['status', 'extra'])).code).toBe(2);
+  });
+});
+
+describe('local alarm evaluation counts what the CloudWatch alarms count', () => {
+  const alarm = (id: string) => alarmsFor(YOUTUBE_TRENDING).find((a) => a.id === id) as MetricAlarmSpec;
+  const t0 = Date.parse('2024-05-01T10:00:00.000Z');
+  const loaded = (
+    name: string,
+    status: ExecutionRecord['status'],
+    error: string | null,
+    events: StoredEvent[],
+  ): Loaded => ({
+    record: {
+      name,
+      stateMachine: YOUTUBE_TRENDING.name,
+      definitionFile: '',
+      objectKey: `raw/youtube/statistics/region=US/${name}.csv`,
+      contentSha256: '',
+      input: {},
+      status,
+      output: null,
+      error,
+      cause: null,
+      startDate: new Date(t0).toISOString(),
+      stopDate: new Date(t0 + 1000).toISOString(),
+      redriveCount: 0,
+    },
+    events: [{ type: 'ExecutionStarted', timestamp: t0 }, ...events],
+    tasks: [],
+    metrics: [],
+  });
+
+  it('pages on a timed-out or aborted execution as a system fault, as the failure recorder classifies them', () => {
+    const runs = [
+      loaded('timed-out', 'TIMED_OUT', 'States.Timeout', [
+        { type: 'ExecutionTimedOut', timestamp: t0 + 1000 },
+      ]),
+      // Killed mid-run: recorded ABORTED afterwards, without an event for it.
+      loaded('killed', 'ABORTED', null, []),
+      loaded('dq', 'FAILED', 'DataQualityFailed', [
+        { type: 'ExecutionFailed', timestamp: t0 + 1000, error: 'DataQualityFailed' },
+      ]),
+    ];
+    const system = evaluateAlarm(alarm('executions-failed-system'), runs, t0 + 2000);
+    expect(system).toMatchObject({ state: 'ALARM', value: 2 });
+    expect(evaluateAlarm(alarm('executions-timed-out'), runs, t0 + 2000).value).toBe(1);
+    expect(evaluateAlarm(alarm('executions-aborted'), runs, t0 + 2000).value).toBe(1);
+  });
+
+  it('counts every failed attempt of a redriven execution when it happened', () => {
+    const redriven = loaded('redriven', 'SUCCEEDED', null, [
+      { type: 'ExecutionFailed', timestamp: t0 + 1000, error: 'Lambda.ServiceException' },
+      { type: 'ExecutionRedriven', timestamp: t0 + 120_000, redriveCount: 1 },
+      { type: 'ExecutionFailed', timestamp: t0 + 121_000, error: 'Lambda.ServiceException', redrive: 1 },
+      { type: 'ExecutionRedriven', timestamp: t0 + 240_000, redriveCount: 2 },
+      { type: 'ExecutionSucceeded', timestamp: t0 + 241_000, redrive: 2 },
+    ]);
+    const at = (ms: number) => evaluateAlarm(alarm('executions-failed-system'), [redriven], ms);
+    expect(at(t0 + 242_000)).toMatchObject({ state: 'ALARM', value: 2 });
+    // Five minutes after the first failure only the second is in the window; then neither.
+    expect(at(t0 + 302_000).value).toBe(1);
+    expect(at(t0 + 422_000)).toMatchObject({ state: 'OK', value: 0 });
   });
 });

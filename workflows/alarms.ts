@@ -102,10 +102,14 @@ export type LocalCheck =
   | { readonly type: 'taskDurationMax'; readonly states: readonly string[] }
   /** The largest number found at `path` in these states' task results. */
   | { readonly type: 'taskResultMax'; readonly states: readonly string[]; readonly path: readonly string[] }
-  /** Executions that ended with this status (and, for FAILED, this classification). */
+  /**
+   * Times an execution attempt ended with one of these statuses (and this classification, as the failure
+   * recorder classifies it), counted when they happened: a redriven execution's earlier failure still
+   * counts in its window, as its datapoint does in CloudWatch.
+   */
   | {
       readonly type: 'executions';
-      readonly status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+      readonly statuses: readonly ('FAILED' | 'TIMED_OUT' | 'ABORTED')[];
       readonly classification?: 'system' | 'data';
     }
   /** p99 of the durations of the executions that ended, in milliseconds. */
@@ -567,12 +571,14 @@ function stateMachineDrafts(workflow: Workflow): Draft[] {
     id: 'executions-failed-system',
     title: 'Executions failed with a system fault',
     summary:
-      'Executions ended FAILED with a system fault (not a rejected object or a DQ failure): they wait at the failed state for a fix and a replay.',
+      'Executions ended with a system fault (FAILED other than a rejected object or a DQ failure, or timed out, or aborted): they wait at the state that did not finish for a fix and a replay.',
     // Step Functions' ExecutionsFailed also counts the workflow's own Fail states (data outcomes); the
     // failure recorder classifies each failed execution and counts system faults on their own.
     metric: pipeline(METRIC.failuresRecorded, { classification: 'system' }),
     condition: `≥ ${count(t.threshold, 'execution')} ${window(t)}`,
-    local: { type: 'executions', status: 'FAILED', classification: 'system' },
+    // The recorder counts every unsuccessful ending that is not a data outcome as a system fault: a
+    // timeout and an abort too (handlers/core/record-failure.ts classify()).
+    local: { type: 'executions', statuses: ['FAILED', 'TIMED_OUT', 'ABORTED'], classification: 'system' },
   }));
   add('executionsTimedOut', (t) => ({
     id: 'executions-timed-out',
@@ -580,7 +586,7 @@ function stateMachineDrafts(workflow: Workflow): Draft[] {
     summary: `Executions hit the workflow's ${Math.round(workflow.timeoutSeconds / 3600)}-hour timeout: a task hung or a wait never ended.`,
     metric: aws('AWS/States', 'ExecutionsTimedOut', { StateMachineArn }, 'Sum'),
     condition: `≥ ${count(t.threshold, 'execution')} ${window(t)}`,
-    local: { type: 'executions', status: 'TIMED_OUT' },
+    local: { type: 'executions', statuses: ['TIMED_OUT'] },
   }));
   add('executionsAborted', (t) => ({
     id: 'executions-aborted',
@@ -588,7 +594,7 @@ function stateMachineDrafts(workflow: Workflow): Draft[] {
     summary: 'Executions were stopped by hand (StopExecution): their objects were not processed to the end.',
     metric: aws('AWS/States', 'ExecutionsAborted', { StateMachineArn }, 'Sum'),
     condition: `≥ ${count(t.threshold, 'execution')} ${window(t)}`,
-    local: { type: 'executions', status: 'ABORTED' },
+    local: { type: 'executions', statuses: ['ABORTED'] },
   }));
   add('executionsThrottled', (t) => ({
     id: 'executions-throttled',

@@ -185,7 +185,7 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
     case 'systemFaults':
       return {
         meaning:
-          "Executions ended FAILED with a system fault: an error the workflow does not end on purpose (not `ObjectRejected`, not `DataQualityFailed`). The failure recorder counts them by classification, because Step Functions' own ExecutionsFailed also counts the data outcomes. Each such execution waits at the state that failed; the pages topic has one message per execution with its failed state, error, console link and replay command.",
+          "Executions ended with a system fault: FAILED with an error the workflow does not end on purpose (not `ObjectRejected`, not `DataQualityFailed`), TIMED_OUT or ABORTED (each of these also has its own alarm). The failure recorder counts them by classification, because Step Functions' own ExecutionsFailed also counts the data outcomes. Each such execution waits at the state that failed; the pages topic has one message per execution with its failed state, error, console link and replay command.",
         checks: [
           'Read the per-execution page messages, or list the failures (below): which state, which error, how many objects.',
           'One state and one error for many objects is one cause (an outage, a deployment, permissions); fix it once.',
