@@ -124,7 +124,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
       );
     const selection = bulk
       ? await selectFailed(runtime, { since, state: values.state, error: values.error })
-      : await selectNamed(runtime, positionals);
+      : // A name given twice is one execution: redriving it twice would run a second attempt after the first.
+        await selectNamed(runtime, [...new Set(positionals)]);
     const report: ReplayReport = {
       lake: resolve(paths.root),
       dryRun,

@@ -194,6 +194,23 @@ describe('lakestep replay --failed', () => {
       `[1/1] ${names['raw_statistics/region=gb/GBvideos.csv']} → FAILED at "Materialize category_daily"`,
     );
 
+    // By name, a name given twice is replayed once (a second redrive would be another attempt).
+    const gb = names['raw_statistics/region=gb/GBvideos.csv'] as string;
+    const twice = await cli([
+      'replay',
+      gb,
+      gb,
+      '--json',
+      '--lake',
+      lake,
+      '--inject-fault',
+      'Materialize category_daily',
+    ]);
+    expect(twice.code).toBe(1);
+    const twiceDoc = JSON.parse(twice.stdout);
+    expect(twiceDoc.summary).toMatchObject({ replayed: 1, failedAgain: 1 });
+    expect(twiceDoc.executions.map((e: Entry) => [e.name, e.result?.redriveCount])).toEqual([[gb, 2]]);
+
     const all = await cli(['replay', '--failed', '--json', '--lake', lake]);
     expect(all.code).toBe(0);
     const doc = JSON.parse(all.stdout);
@@ -204,7 +221,7 @@ describe('lakestep replay --failed', () => {
     expect(results).toEqual({
       'raw_statistics_reference_data/region=gb/GB_category_id.json': 1,
       'raw_statistics/region=ca/CAvideos.csv': 1,
-      'raw_statistics/region=gb/GBvideos.csv': 2,
+      'raw_statistics/region=gb/GBvideos.csv': 3,
     });
     expect(all.stderr.trim().split('\n')).toHaveLength(3); // one progress line per replay (not a TTY)
 
