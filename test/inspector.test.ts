@@ -177,6 +177,11 @@ describe('inspector API over a lake with a success and a system fault', () => {
     expect(traversal.body.error).toContain('is not an execution name');
     const events = await getJson<{ error: string }>(inspector, '/api/executions/no-such-run/events');
     expect(events.status).toBe(404);
+    for (const path of ['/api/executions/bad%E0%A4%A', '/api/graph/%ZZ', '/assets/%'])
+      expect(await getJson<{ error: string }>(inspector, path)).toMatchObject({
+        status: 400,
+        body: { error: expect.stringContaining('malformed %-escape') },
+      });
   });
 
   it('serves the page and its assets with a no-network policy, nothing outside them, only to its own host', async () => {

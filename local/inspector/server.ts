@@ -83,7 +83,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
     const path = url.pathname;
     if (path === '/' || path === '/index.html') return file(res, resolve(PUBLIC_DIR, 'index.html'));
-    if (path.startsWith('/assets/')) return asset(res, decodeURIComponent(path.slice('/assets/'.length)));
+    if (path.startsWith('/assets/')) return asset(res, decoded(path.slice('/assets/'.length)));
     if (path === '/api/overview') return json(res, 200, await overview());
     if (path === '/api/executions')
       return json(res, 200, await executions.list(statusFilter(url.searchParams.get('status'))));
@@ -93,7 +93,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     }
     const exec = /^\/api\/executions\/([^/]+)(\/events)?$/.exec(path);
     if (exec) {
-      const name = decodeURIComponent(exec[1] as string);
+      const name = decoded(exec[1] as string);
       if (exec[2]) {
         await executions.record(name); // a missing execution is a 404, not an empty history
         return json(res, 200, await executions.events(name));
@@ -103,7 +103,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     const graph = /^\/api\/graph\/([^/]+)$/.exec(path);
     if (graph) {
       try {
-        return json(res, 200, await graphs.get(decodeURIComponent(graph[1] as string)));
+        return json(res, 200, await graphs.get(decoded(graph[1] as string)));
       } catch (e) {
         if (e instanceof GraphNotFound) throw new HttpError(404, e.message);
         throw e;
@@ -150,6 +150,15 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
         server.closeAllConnections();
       }),
   };
+}
+
+/** A path segment decoded; a malformed %-escape is the request's fault (400), not a server error. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `"${segment}" is not a valid URL path segment (a malformed %-escape)`);
+  }
 }
 
 function statusFilter(param: string | null): ExecutionStatus[] | undefined {
