@@ -13,7 +13,7 @@ import {
   selectFailed,
   selectNamed,
 } from '../local/replay-plan';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { type ExecutionSummary, LocalRuntime, RedriveRefused } from '../local/runtime';
 import { parse, UsageError } from './args';
 import { bold, dim, failedState, green, red, stateLine, yellow } from './format';
 import { replayAwsCommand } from './replay-aws';
@@ -63,7 +63,15 @@ export interface ReplayReport {
   dryRun: boolean;
   filters: { failed: boolean; since: string | null; state: string | null; error: string | null };
   executions: ReplayReportEntry[];
-  summary: { replayed: number; succeeded: number; failedAgain: number; skipped: number; superseded: number };
+  summary: {
+    replayed: number;
+    succeeded: number;
+    failedAgain: number;
+    /** Planned but not replayed: refused after the plan, or an error of the runtime (see each entry). */
+    notReplayed: number;
+    skipped: number;
+    superseded: number;
+  };
 }
 
 export async function replayCommand(argv: string[]): Promise<number> {
@@ -136,7 +144,14 @@ export async function replayCommand(argv: string[]): Promise<number> {
         error: values.error ?? null,
       },
       executions: selection.candidates.map(entryFor),
-      summary: { replayed: 0, succeeded: 0, failedAgain: 0, skipped: 0, superseded: selection.superseded },
+      summary: {
+        replayed: 0,
+        succeeded: 0,
+        failedAgain: 0,
+        notReplayed: 0,
+        skipped: 0,
+        superseded: selection.superseded,
+      },
     };
     report.summary.skipped = report.executions.filter((e) => e.action === 'skip').length;
     if (bulk || dryRun) printPlan(out, selection, dryRun);
@@ -154,8 +169,27 @@ export async function replayCommand(argv: string[]): Promise<number> {
         progress.start(i, c.record.name);
         if (!bulk) out(`${bold(`Replaying ${c.record.name}`)} ${dim(`from "${c.resumeAt}"`)}`);
         live.reset();
-        const summary = await runtime.redrive(c.record.name);
         const entry = report.executions.find((e) => e.name === c.record.name) as ReplayReportEntry;
+        let summary: ExecutionSummary;
+        try {
+          summary = await runtime.redrive(c.record.name);
+        } catch (e) {
+          // One execution that cannot be replayed (refused after the plan, or an error of the runtime)
+          // is reported with its reason; the others are still replayed and the summary still printed.
+          const error = e instanceof RedriveRefused ? `RedriveRefused.${e.code}` : (e as Error).name;
+          entry.result = {
+            status: 'NOT_REPLAYED',
+            outcome: 'error',
+            error,
+            cause: (e as Error).message,
+            redriveCount: c.record.redriveCount,
+            failedAt: null,
+          };
+          report.summary.notReplayed++;
+          progress.error(i, c.record.name, error);
+          if (!bulk) out(`    ${red('✗')} not replayed: ${(e as Error).message}`);
+          continue;
+        }
         const redriveCount = (await runtime.store.get(summary.name))?.redriveCount ?? 0;
         entry.result = resultOf(summary, redriveCount);
         report.summary.replayed++;
@@ -180,7 +214,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     }
     if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (interrupt.interrupted()) return 130;
-    if (report.summary.failedAgain > 0) return 1;
+    if (report.summary.failedAgain > 0 || report.summary.notReplayed > 0) return 1;
     // By name, an execution that could not be replayed is a failure to do what was asked.
     if (!bulk && report.summary.skipped > 0) return 1;
     return 0;
@@ -251,11 +285,13 @@ function printSummary(out: (s: string) => void, report: ReplayReport, lake: stri
   out('');
   out(
     bold(
-      `Replayed ${s.replayed}: succeeded ${s.succeeded}, failed again ${s.failedAgain}; skipped ${s.skipped}`,
+      `Replayed ${s.replayed}: succeeded ${s.succeeded}, failed again ${s.failedAgain}; skipped ${s.skipped}${s.notReplayed ? `; not replayed ${s.notReplayed}` : ''}`,
     ),
   );
   for (const e of report.executions) {
-    if (e.result && e.result.status !== 'SUCCEEDED')
+    if (e.result?.status === 'NOT_REPLAYED')
+      out(`  ${red('✗')} ${e.name}: not replayed (${e.result.error}): ${e.result.cause}`);
+    else if (e.result && e.result.status !== 'SUCCEEDED')
       out(
         `  ${red('✗')} ${e.name}: ${e.result.status} again at "${e.result.failedAt}" (${e.result.error ?? 'no error'}) — after a fix: ${redriveCommandFor(e.name, lake)}`,
       );
@@ -290,6 +326,12 @@ class Progress {
     const label = s.status === 'SUCCEEDED' ? 'succeeded' : `${s.status} at "${failedState(s)}"`;
     if (this.tty) process.stderr.write(`\r\x1b[2K${this.bar(i + 1)}  ${name} → ${label}`);
     else process.stderr.write(`[${i + 1}/${this.total}] ${name} → ${label}\n`);
+  }
+
+  error(i: number, name: string, error: string): void {
+    if (!this.enabled) return;
+    if (this.tty) process.stderr.write(`\r\x1b[2K${this.bar(i + 1)}  ${name} → not replayed (${error})`);
+    else process.stderr.write(`[${i + 1}/${this.total}] ${name} → not replayed (${error})\n`);
   }
 
   end(): void {

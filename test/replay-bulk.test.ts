@@ -214,7 +214,14 @@ describe('lakestep replay --failed', () => {
     const all = await cli(['replay', '--failed', '--json', '--lake', lake]);
     expect(all.code).toBe(0);
     const doc = JSON.parse(all.stdout);
-    expect(doc.summary).toEqual({ replayed: 3, succeeded: 3, failedAgain: 0, skipped: 2, superseded: 1 });
+    expect(doc.summary).toEqual({
+      replayed: 3,
+      succeeded: 3,
+      failedAgain: 0,
+      notReplayed: 0,
+      skipped: 2,
+      superseded: 1,
+    });
     const results = Object.fromEntries(
       (doc.executions as Entry[]).filter((e) => e.result).map((e) => [e.objectKey, e.result?.redriveCount]),
     );
