@@ -704,6 +704,9 @@ function toStoredEvent(e: Record<string, unknown>): StoredEvent {
     if ('output' in state) out.output = state.output;
   }
   if (e.index !== undefined) out.index = e.index;
+  // Map iteration and Parallel branch events name the Map/Parallel state they belong to.
+  const parent = e.parentState as { name?: string } | undefined;
+  if (parent?.name !== undefined) out.parentState = parent.name;
   if (e.Error !== undefined) out.error = e.Error;
   if (e.Cause !== undefined) out.cause = e.Cause;
   if (e.input !== undefined) out.input = e.input;

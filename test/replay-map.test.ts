@@ -80,6 +80,12 @@ describe('redrive inside Map and Parallel', () => {
         finish: { total: 10 },
       });
       expect(replayed.states.filter((s) => s.name === 'Prepare work')).toHaveLength(1);
+      // Iteration and branch events name the Map/Parallel they belong to (the inspector groups by it).
+      const nested = (await again.store.events(name)).filter((e) =>
+        /^(MapIteration|ParallelBranch)/.test(e.type),
+      );
+      expect(nested.length).toBeGreaterThan(0);
+      for (const e of nested) expect(e.parentState).toBe(e.type.startsWith('Map') ? 'Each item' : 'Fan out');
     } finally {
       again.close();
     }
