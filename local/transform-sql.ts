@@ -52,53 +52,84 @@ export function ruleCaseSql(spec: StatisticsSpec): string {
   return `CASE\n    ${whens}\n    ELSE NULL END`;
 }
 
+/** The typed expression of a raw contract column (without alias). */
+function typedExpr(
+  spec: StatisticsSpec,
+  name: string,
+  type: string,
+  cast: 'CAST' | 'try_cast' = 'CAST',
+): string {
+  const c = rawColumn(spec, name);
+  if (spec.booleanColumns.includes(name))
+    return `CASE ${c} WHEN 'True' THEN true WHEN 'TRUE' THEN true WHEN 'False' THEN false WHEN 'FALSE' THEN false ELSE NULL END`;
+  switch (type) {
+    case 'DATE':
+      return yyddmmToDate(c, cast);
+    case 'TIMESTAMP':
+      return `${cast}(replace(rtrim(${c}, 'Z'), 'T', ' ') AS TIMESTAMP)`;
+    case 'BIGINT':
+      return `${cast}(${c} AS BIGINT)`;
+    default:
+      return c;
+  }
+}
+
+const typeOf = (spec: StatisticsSpec, name: string): string =>
+  spec.schema.find((c) => c.name === name)?.type ?? 'VARCHAR';
+
 /** The typed expression for each cleansed column; `$region`, `$source_object`, `$ingested_at` are bound. */
 export function typedSelectSql(spec: StatisticsSpec): string {
   const exprs = spec.schema.map((col) => {
     if (col.name === 'region') return `$region AS region`;
     if (col.name === 'source_object') return `$source_object AS source_object`;
     if (col.name === 'ingested_at') return `CAST($ingested_at AS TIMESTAMP) AS ingested_at`;
-    const c = rawColumn(spec, col.name);
-    if (spec.booleanColumns.includes(col.name))
-      return `CASE ${c} WHEN 'True' THEN true WHEN 'TRUE' THEN true WHEN 'False' THEN false WHEN 'FALSE' THEN false ELSE NULL END AS ${col.name}`;
-    switch (col.type) {
-      case 'DATE':
-        return `${yyddmmToDate(c, 'CAST')} AS "${col.name}"`;
-      case 'TIMESTAMP':
-        return `CAST(replace(rtrim(${c}, 'Z'), 'T', ' ') AS TIMESTAMP) AS "${col.name}"`;
-      case 'BIGINT':
-        return `CAST(${c} AS BIGINT) AS "${col.name}"`;
-      default:
-        return `${c} AS "${col.name}"`;
-    }
+    return `${typedExpr(spec, col.name, col.type)} AS "${col.name}"`;
   });
   return exprs.join(',\n  ');
 }
 
 /**
- * Statements run on a connection that holds the TEMP table `raw`. Only the broken records are
- * materialized (`broken`: record_no and rule); the cleansed rows stream from raw, minus broken, through
- * typing and the dedupe window straight into Parquet, so no full copy of the batch is held.
+ * Statements over `source`, a relation of raw records (record_no, field_count, c0..c15): a table, or
+ * DuckDB's reader over the strict CSV the transform wrote. Memory stays at a narrow table, never the
+ * batch: `checked` holds each record's rule, its dedupe key and order typed (raw fields only for the
+ * broken records), `losers` the record numbers not kept (broken, or outranked by the in-batch dedupe),
+ * and the cleansed rows stream from `source`, minus the losers, through typing straight into Parquet.
  */
-export function transformStatements(spec: StatisticsSpec): {
-  broken: string;
+export function transformStatements(
+  spec: StatisticsSpec,
+  source: string,
+): {
+  checked: string;
+  losers: string;
   kept: string;
   rejected: (sourceObject: string) => string;
 } {
-  const order = spec.dedupeOrder.map((c) => `"${c}" DESC`).join(', ');
-  const key = spec.dedupeKey.filter((k) => k !== 'region').join(', ');
-  const anyBroken = spec.rules.map((r) => `(${ruleBroken(spec, r)})`).join(' OR ');
-  const raw = spec.rawColumns.map((name, i) => `r.c${i} AS "${name}"`).join(', ');
+  const dedupe = [...spec.dedupeKey.filter((k) => k !== 'region'), ...spec.dedupeOrder];
+  const keyCols = dedupe.map(
+    (name) =>
+      `CASE WHEN rule IS NULL THEN ${typedExpr(spec, name, typeOf(spec, name), 'try_cast')} END AS "k_${name}"`,
+  );
+  const rawCols = spec.rawColumns.map((_, i) => `CASE WHEN rule IS NOT NULL THEN c${i} END AS c${i}`);
+  const key = spec.dedupeKey
+    .filter((k) => k !== 'region')
+    .map((k) => `"k_${k}"`)
+    .join(', ');
+  const order = spec.dedupeOrder.map((c) => `"k_${c}" DESC`).join(', ');
+  const raw = spec.rawColumns.map((name, i) => `c${i} AS "${name}"`).join(', ');
   return {
-    broken:
-      `CREATE OR REPLACE TEMP TABLE broken AS SELECT record_no, ${ruleCaseSql(spec)} AS rule ` +
-      `FROM raw WHERE ${anyBroken}`,
-    kept:
-      `SELECT * EXCLUDE (rn, record_no) FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${order}, record_no) AS rn FROM (` +
-      `SELECT\n  ${typedSelectSql(spec)},\n  record_no\nFROM raw ANTI JOIN broken USING (record_no))) ` +
-      `WHERE rn = 1 ORDER BY trending_date, video_id`,
+    checked:
+      `CREATE OR REPLACE TEMP TABLE checked AS SELECT record_no, field_count, rule, ${keyCols.join(', ')}, ${rawCols.join(', ')} ` +
+      `FROM (SELECT *, ${ruleCaseSql(spec)} AS rule FROM ${source})`,
+    // The records not kept: broken ones, and valid ones another record of the batch outranks.
+    losers:
+      'CREATE OR REPLACE TEMP TABLE losers AS SELECT record_no FROM checked WHERE rule IS NOT NULL UNION ALL ' +
+      `SELECT record_no FROM checked WHERE rule IS NULL QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${order}, record_no) > 1`,
+    // Ordered as glue/lakestep_rules.py orders its output (CLEANSED_ORDER): same rows, same order.
+    // Run with the build_side_probe_side optimizer off: the hash table must be built on `losers` (a
+    // few percent of the batch), never on the wide rows, whose count the CSV reader underestimates.
+    kept: `SELECT\n  ${typedSelectSql(spec)}\nFROM ${source} AS r ANTI JOIN losers AS l ON r.record_no = l.record_no\nORDER BY trending_date, video_id`,
     rejected: (sourceObject) =>
-      `SELECT b.record_no, b.rule, r.field_count, ${lit(sourceObject)} AS source_object, ${raw} ` +
-      `FROM broken b JOIN raw r USING (record_no) ORDER BY b.record_no`,
+      `SELECT record_no, rule, field_count, ${lit(sourceObject)} AS source_object, ${raw} ` +
+      'FROM checked WHERE rule IS NOT NULL ORDER BY record_no',
   };
 }

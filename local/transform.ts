@@ -4,9 +4,9 @@
  * deduped within the batch, and written as staged Parquet with the batch summary the DQ step reads.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BIGINT, type DuckDBConnection, DuckDBDataChunk, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { type BatchSummary, STAGED } from '../handlers/core/contracts';
 import { CsvRecordReader } from '../handlers/core/csv-records';
@@ -31,27 +31,32 @@ export async function transformStatistics(
   args: TransformArgs,
   spec: StatisticsSpec = STATISTICS,
 ): Promise<BatchSummary> {
-  const width = spec.rawColumns.length;
-  const cols = spec.rawColumns.map((_, i) => `c${i} VARCHAR`).join(', ');
-  await conn.run(`CREATE OR REPLACE TEMP TABLE raw (record_no BIGINT, field_count INTEGER, ${cols})`);
+  const loaded = await loadRecords(conn, storage, args, spec.rawColumns.length);
   try {
-    await loadRecords(conn, storage, args, width);
-    const st = transformStatements(spec);
-    await conn.run(st.broken);
+    const st = transformStatements(spec, loaded.source);
+    await conn.run(st.checked);
+    await conn.run(st.losers);
     const stagePath = (name: string) =>
       storage.pathOf({ bucket: args.staging.bucket, key: `${args.staging.prefix}${name}` });
     const dataPath = stagePath(STAGED.data);
-    await copyAtomically(conn, st.kept, dataPath, {
-      region: args.region,
-      source_object: args.sourceObject,
-      ingested_at: args.ingestedAt.replace('T', ' ').replace('Z', ''),
-    });
+    await conn.run("SET disabled_optimizers = 'build_side_probe_side'");
+    try {
+      await copyAtomically(conn, st.kept, dataPath, {
+        region: args.region,
+        source_object: args.sourceObject,
+        ingested_at: args.ingestedAt.replace('T', ' ').replace('Z', ''),
+      });
+    } finally {
+      await conn.run('RESET disabled_optimizers');
+    }
     const one = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRowObjectsJS()[0]?.n ?? 0);
-    const read = await one('SELECT count(*) AS n FROM raw');
-    const quarantined = await one('SELECT count(*) AS n FROM broken');
+    const read = await one('SELECT count(*) AS n FROM checked');
+    const quarantined = await one('SELECT count(*) AS n FROM checked WHERE rule IS NOT NULL');
     const cleansed = await one(`SELECT count(*) AS n FROM read_parquet(${sqlString(dataPath)})`);
     const rules = (
-      await conn.runAndReadAll('SELECT rule, count(*) AS n FROM broken GROUP BY rule ORDER BY rule')
+      await conn.runAndReadAll(
+        'SELECT rule, count(*) AS n FROM checked WHERE rule IS NOT NULL GROUP BY rule ORDER BY rule',
+      )
     ).getRowObjectsJS() as { rule: string; n: bigint }[];
     if (quarantined > 0)
       await copyAtomically(conn, st.rejected(args.sourceObject), stagePath(STAGED.rejected));
@@ -74,28 +79,33 @@ export async function transformStatistics(
     );
     return summary;
   } finally {
-    await conn.run('DROP TABLE IF EXISTS raw; DROP TABLE IF EXISTS broken');
+    await conn.run('DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS losers; DROP TABLE IF EXISTS raw');
+    await loaded.cleanup();
   }
 }
 
 /**
- * Loads bronze into the `raw` table. The lenient reading runs over bytes in JavaScript and writes each
- * record as a strict CSV line (StrictCsvWriter); DuckDB's parallel native reader loads that file. This
- * is ~4x cheaper than building a JS string per field and appending them. A record too long for DuckDB's
- * line limit (only an unterminated quote makes one) sends the batch down the appender path instead.
+ * Makes bronze's records readable as a relation (record_no, field_count, c0..c15). The lenient reading
+ * runs over bytes in JavaScript and writes each record as a strict CSV line (StrictCsvWriter) that
+ * DuckDB's parallel native reader splits unambiguously; the transform reads that file twice (rules,
+ * then the kept rows) instead of holding the batch in memory — ~4x cheaper than a JS string per field
+ * appended to a table. A record too long for DuckDB's line limit (only an unterminated quote makes one)
+ * sends the batch down the appender path: the records are appended to the TEMP table `raw`.
  */
 async function loadRecords(
   conn: DuckDBConnection,
   storage: FsStorage,
   args: TransformArgs,
   width: number,
-): Promise<void> {
+): Promise<{ source: string; cleanup: () => Promise<void> }> {
   const dir =
     String(
       (await conn.runAndReadAll("SELECT current_setting('temp_directory') AS d")).getRowObjectsJS()[0]?.d ??
         '',
     ) || tmpdir();
+  await mkdir(dir, { recursive: true });
   const file = join(dir, `records-${process.pid}-${args.batchId.replace(/[^A-Za-z0-9_-]/g, '_')}.csv`);
+  const cleanup = () => rm(file, { force: true });
   const fd = openSync(file, 'w');
   let writer: StrictCsvWriter;
   try {
@@ -104,27 +114,31 @@ async function loadRecords(
     });
     for await (const bytes of storage.read(args.bronze)) writer.push(bytes);
     writer.end();
+  } catch (e) {
+    await cleanup();
+    throw e;
   } finally {
     closeSync(fd);
   }
-  try {
-    if (writer.longest > MAX_NORMALIZED_RECORD) {
-      await appendRecords(conn, storage, args, width);
-      return;
-    }
-    const columns = [
-      `'record_no': 'BIGINT'`,
-      `'field_count': 'INTEGER'`,
-      ...Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`),
-    ].join(', ');
-    await conn.run(
-      `INSERT INTO raw SELECT * FROM read_csv(${sqlString(file)}, auto_detect = false, header = false, ` +
-        `delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false, ` +
-        `max_line_size = ${MAX_NORMALIZED_RECORD + 1024}, columns = {${columns}})`,
-    );
-  } finally {
-    await rm(file, { force: true });
+  if (writer.longest > MAX_NORMALIZED_RECORD) {
+    await cleanup();
+    const cols = Array.from({ length: width }, (_, i) => `c${i} VARCHAR`).join(', ');
+    await conn.run(`CREATE OR REPLACE TEMP TABLE raw (record_no BIGINT, field_count INTEGER, ${cols})`);
+    await appendRecords(conn, storage, args, width);
+    return { source: 'raw', cleanup: async () => {} };
   }
+  const columns = [
+    `'record_no': 'BIGINT'`,
+    `'field_count': 'INTEGER'`,
+    ...Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`),
+  ].join(', ');
+  return {
+    source:
+      `read_csv(${sqlString(file)}, auto_detect = false, header = false, delim = ',', quote = '"', ` +
+      `escape = '"', new_line = '\\n', allow_quoted_nulls = false, ` +
+      `max_line_size = ${MAX_NORMALIZED_RECORD + 1024}, columns = {${columns}})`,
+    cleanup,
+  };
 }
 
 /** Rows per DataChunk: DuckDB's vector size, so each chunk is appended whole. */
@@ -179,8 +193,6 @@ async function copyAtomically(
   path: string,
   params?: Record<string, string>,
 ): Promise<void> {
-  const { mkdir } = await import('node:fs/promises');
-  const { dirname } = await import('node:path');
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`, params);
@@ -197,7 +209,7 @@ const CR = 13;
 /** Python's virtual end-of-line character (see handlers/core/csv-records.ts). */
 const EOL = -1;
 /** DuckDB reads a record up to this size; a larger one (an unterminated quote) takes the appender path. */
-export const MAX_NORMALIZED_RECORD = 8 << 20;
+export const MAX_NORMALIZED_RECORD = 1 << 20;
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 

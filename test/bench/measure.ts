@@ -10,6 +10,8 @@ export interface ChildRun {
   /** From spawn to exit, measured by the parent: Node and tsx start-up included, as a user sees it. */
   wallMs: number;
   maxRssMb: number;
+  /** User + system CPU of the child (DuckDB's threads included): steadier than wall time on a shared machine. */
+  cpuMs: number;
   stdout: string;
 }
 
@@ -33,7 +35,8 @@ export function runChild(
     if (r.error) throw r.error;
     if (!okCodes.includes(r.status ?? -1))
       throw new Error(`${script} ${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-4000)}`);
-    return { wallMs, maxRssMb: Number(readFileSync(rusage, 'utf8')) / 1024, stdout: r.stdout };
+    const usage = JSON.parse(readFileSync(rusage, 'utf8')) as { maxRssKb: number; cpuMs: number };
+    return { wallMs, maxRssMb: usage.maxRssKb / 1024, cpuMs: usage.cpuMs, stdout: r.stdout };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,6 +19,7 @@ export interface FloorCase {
 
 export interface Side {
   wallMs: number;
+  cpuMs: number;
   rows: number;
   maxRssMb: number;
   outcomes: Record<string, number>;
@@ -51,13 +52,13 @@ function runPipeline(c: FloorCase, lake: string): Side {
   const rows = report.executions
     .filter((e) => e.dataset === 'statistics')
     .reduce((n, e) => n + (e.rows?.read ?? 0), 0);
-  return { wallMs: run.wallMs, maxRssMb: run.maxRssMb, rows, outcomes };
+  return { wallMs: run.wallMs, cpuMs: run.cpuMs, maxRssMb: run.maxRssMb, rows, outcomes };
 }
 
 function runBaselineChild(c: FloorCase, out: string): Side {
   const run = runChild(join(ROOT, 'test', 'bench', 'baseline.ts'), [out, ...c.paths]);
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as Side;
-  return { wallMs: run.wallMs, maxRssMb: run.maxRssMb, rows: r.rows, outcomes: r.outcomes };
+  return { wallMs: run.wallMs, cpuMs: run.cpuMs, maxRssMb: run.maxRssMb, rows: r.rows, outcomes: r.outcomes };
 }
 
 /** Rows of category_daily on both sides, after proving the two tables hold the same rows. */

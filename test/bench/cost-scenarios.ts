@@ -1,0 +1,55 @@
+/**
+ * The stated AWS assumptions the cost model prices the measured paths with, and the day scenarios:
+ * the full dataset (10 regions, ~375k rows, ~550 MB of CSV landed per day) and 100× that, as 100×
+ * larger objects or as 100× as many objects. Each number here is a choice a reader can change.
+ */
+import type { AwsAssumptions, DayScenario, PathName } from './cost-model';
+import type { MeasuredPaths } from './path-profiles';
+
+export const FULL_DATASET = {
+  regions: 10,
+  rowsPerDay: 375_942,
+  csvBytesPerDay: 550 * 1e6,
+} as const;
+
+export function assumptionsFor(objectBytes: number, measured: MeasuredPaths): AwsAssumptions {
+  const ingestScale = objectBytes / measured.happyObjectBytes;
+  return {
+    crawlerPolls: 4,
+    crawlSeconds: 100,
+    crawlerDpus: 1,
+    objectBytes,
+    glueDpus: 2,
+    glueStartupSeconds: 30,
+    // Spark on Kaggle-shaped CSV (long quoted descriptions), per DPU: a conservative guess.
+    glueBytesPerSecondPerDpu: 2e6,
+    // The MERGE reads the region's current cleansed rows (one object version per region), all columns
+    // counted (Athena reads fewer: an upper bound), plus categories and the table itself (~1 MB).
+    athenaBytes: measured.parquetBytesPerCsvByte * objectBytes + 1e6,
+    lambdaDurationScale: { IngestObject: ingestScale },
+    serviceS3: {
+      glue: { tier1: 12, tier2: 8 },
+      crawler: { tier1: 10, tier2: 10 },
+      athena: { tier1: 10, tier2: 30 },
+    },
+    starter: { memoryMb: 256, durationMs: 200 },
+  };
+}
+
+export function dayScenarios(measured: MeasuredPaths): DayScenario[] {
+  const perObject = FULL_DATASET.csvBytesPerDay / FULL_DATASET.regions;
+  const day = (name: string, objects: number, bytes: number): DayScenario => {
+    const a = assumptionsFor(bytes, measured);
+    const paths: { path: PathName; perDay: number; assumptions: AwsAssumptions }[] = [
+      { path: 'happy', perDay: objects, assumptions: a },
+      // Category files are small and rarely change; counted daily anyway (an upper bound).
+      { path: 'reference', perDay: objects, assumptions: a },
+    ];
+    return { name, objects: paths };
+  };
+  return [
+    day('full dataset: 10 statistics + 10 category objects, 55 MB each', FULL_DATASET.regions, perObject),
+    day('100×, larger objects: 10 + 10 objects, 5.5 GB each', FULL_DATASET.regions, perObject * 100),
+    day('100×, more objects: 1,000 + 1,000 objects, 55 MB each', FULL_DATASET.regions * 100, perObject),
+  ];
+}

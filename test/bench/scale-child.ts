@@ -1,0 +1,61 @@
+/**
+ * Section 5, the local side: `scale-child.ts LAKE DATA_DIR` lands every file of DATA_DIR at once (all
+ * objects in landing before the first execution starts), then runs one execution per landed object, as
+ * the queue of S3 events would, sampling RSS as it goes. Prints one JSON line.
+ */
+import './rusage';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableCounts } from '../../local/query';
+import { type LandedObject, LocalRuntime } from '../../local/runtime';
+
+async function main(): Promise<void> {
+  const [lake, data] = process.argv.slice(2);
+  if (!lake || !data) throw new Error('usage: scale-child.ts LAKE DATA_DIR');
+  const files = readdirSync(data)
+    .sort()
+    .map((f) => join(data, f));
+  const t0 = performance.now();
+  const rt = await LocalRuntime.open({ lake });
+  try {
+    const landed: LandedObject[] = [];
+    for (const f of files) landed.push(await rt.land(f));
+    const landMs = performance.now() - t0;
+    const outcomes: Record<string, number> = {};
+    const rss: { done: number; rssMb: number; ms: number }[] = [];
+    let cleansed = 0;
+    const every = Math.max(1, Math.floor(landed.length / 10));
+    for (const [i, obj] of landed.entries()) {
+      const s = await rt.execute(obj);
+      outcomes[s.outcome] = (outcomes[s.outcome] ?? 0) + 1;
+      cleansed += s.outcome === 'succeeded' ? (s.rows?.cleansed ?? 0) : 0;
+      if ((i + 1) % every === 0 || i === landed.length - 1)
+        rss.push({ done: i + 1, rssMb: process.memoryUsage().rss / 2 ** 20, ms: performance.now() - t0 });
+    }
+    const executions = await rt.store.list();
+    const keys = new Set(executions.map((e) => e.objectKey));
+    const unfinished = executions.filter((e) => e.status === 'RUNNING').length;
+    const tables = Object.fromEntries((await tableCounts(rt.warehouse)).map((t) => [t.name, t.rows]));
+    process.stdout.write(
+      `${JSON.stringify({
+        landed: landed.length,
+        executions: executions.length,
+        keysWithExecution: landed.filter((o) => keys.has(o.key)).length,
+        unfinished,
+        outcomes,
+        cleansedRowsReported: cleansed,
+        tables,
+        landMs,
+        wallMs: performance.now() - t0,
+        rss,
+      })}\n`,
+    );
+  } finally {
+    rt.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

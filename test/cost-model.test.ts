@@ -1,0 +1,179 @@
+/**
+ * The benchmark's pure parts that can be wrong: counting billed transitions from a stored history (also
+ * from a real local execution), the cost arithmetic with its billing minimums, the no-op results that
+ * satisfy the committed ASL, and the AWS landing simulation's accounting. Nothing here is timed.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalRuntime } from '../local/runtime';
+import { GLUE_CAPACITY_RETRY } from '../workflows/retry-policies';
+import {
+  type AwsAssumptions,
+  awsTransitions,
+  costPerDay,
+  costPerObject,
+  countTransitions,
+  LIST_PRICES,
+  type PathProfile,
+  total,
+} from './bench/cost-model';
+import { noOpResult } from './bench/orchestration';
+import { retryDelay, simulateLanding } from './bench/scale-model';
+import { tempDir } from './helpers/lake';
+import { REAL_DATA } from './helpers/python';
+
+const ASSUME: AwsAssumptions = {
+  crawlerPolls: 4,
+  crawlSeconds: 100,
+  crawlerDpus: 1,
+  objectBytes: 55e6,
+  glueDpus: 2,
+  glueStartupSeconds: 30,
+  glueBytesPerSecondPerDpu: 2e6,
+  athenaBytes: 5e6,
+  lambdaDurationScale: {},
+  serviceS3: {
+    glue: { tier1: 0, tier2: 0 },
+    crawler: { tier1: 0, tier2: 0 },
+    athena: { tier1: 0, tier2: 0 },
+  },
+  starter: { memoryMb: 1024, durationMs: 1000 },
+};
+
+const HAPPY: PathProfile = {
+  path: 'happy',
+  count: { transitions: 15, entered: 15, retries: 0, polls: 2 },
+  statesPerPoll: 3,
+  lambdas: [],
+  glueRuns: 1,
+  crawlerRuns: 1,
+  athenaQueries: 1,
+  s3: { tier1: 1000, tier2: 1000 },
+};
+
+describe('countTransitions', () => {
+  it('bills every state entered and every retry, and counts the polls', () => {
+    const c = countTransitions(
+      [
+        { type: 'ExecutionStarted' },
+        { type: 'StateEntered', stateName: 'A' },
+        { type: 'StateFailed', stateName: 'A' },
+        { type: 'StateRetried', stateName: 'A' },
+        { type: 'StateExited', stateName: 'A' },
+        { type: 'StateEntered', stateName: 'Poll' },
+        { type: 'StateExited', stateName: 'Poll' },
+        { type: 'StateEntered', stateName: 'Poll' },
+        { type: 'ExecutionSucceeded' },
+      ],
+      'Poll',
+    );
+    expect(c).toEqual({ transitions: 4, entered: 3, retries: 1, polls: 2 });
+  });
+
+  it('counts a real local execution of the category path from its stored history', async () => {
+    const { dir, cleanup } = tempDir('cost-model');
+    const rt = await LocalRuntime.open({ lake: join(dir, 'lake') });
+    try {
+      const s = await rt.execute(await rt.land(join(REAL_DATA, 'json', 'US_category_id.json')));
+      expect(s.outcome).toBe('succeeded');
+      const c = countTransitions(await rt.store.events(s.name), 'Get crawler status');
+      // Every state the run report lists was entered once; the local crawler is RUNNING for one poll.
+      expect(c.entered).toBe(s.states.length);
+      expect(c.polls).toBe(s.states.filter((x) => x.name === 'Get crawler status').length);
+      expect(c.polls).toBe(2);
+      expect(c.retries).toBe(0);
+    } finally {
+      rt.close();
+      cleanup();
+    }
+  });
+});
+
+describe('the cost arithmetic', () => {
+  it('adds the polls AWS makes beyond the local ones, three states each', () => {
+    expect(awsTransitions(HAPPY, ASSUME)).toBe(15 + 2 * 3);
+    expect(awsTransitions({ ...HAPPY, count: { ...HAPPY.count, polls: 0 } }, ASSUME)).toBe(15);
+  });
+
+  it('applies the billing minimums: Glue 1 minute, crawler 10 minutes, Athena 10 MB', () => {
+    const lines = Object.fromEntries(costPerObject(HAPPY, ASSUME).map((l) => [l.item, l.usd]));
+    // Glue: 30 s + 55 MB / 4 MB/s = 43.75 s → billed 60 s × 2 DPU.
+    expect(lines['Glue job']).toBeCloseTo((2 * 60 * 0.44) / 3600, 10);
+    expect(lines['Glue crawler']).toBeCloseTo((600 * 0.44) / 3600, 10);
+    expect(lines.Athena).toBeCloseTo((10 * 2 ** 20 * 5) / 2 ** 40, 12);
+    expect(lines['Step Functions']).toBeCloseTo(21 * 0.000025, 12);
+    expect(lines['S3 requests']).toBeCloseTo(0.005 + 0.0004, 10); // 1,000 of each class
+    // Lambda: only the starter here, 1 GB × 1 s, plus one request.
+    expect(lines.Lambda).toBeCloseTo(LIST_PRICES.lambdaPerGbSecond + LIST_PRICES.lambdaPerRequest, 12);
+  });
+
+  it('bills Glue beyond the minimum by the second, and paths without a job pay none', () => {
+    const big = { ...ASSUME, objectBytes: 400e6 }; // 30 + 100 s
+    const glue = costPerObject(HAPPY, big).find((l) => l.item === 'Glue job');
+    expect(glue?.usd).toBeCloseTo((2 * 130 * 0.44) / 3600, 10);
+    expect(costPerObject({ ...HAPPY, glueRuns: 0 }, ASSUME).some((l) => l.item === 'Glue job')).toBe(false);
+  });
+
+  it('sums a day over its objects and names a path that was not measured', () => {
+    const profiles = new Map([['happy', HAPPY] as const]);
+    const day = costPerDay(
+      { name: 'd', objects: [{ path: 'happy', perDay: 10, assumptions: ASSUME }] },
+      profiles,
+    );
+    expect(day.total).toBeCloseTo(10 * total(costPerObject(HAPPY, ASSUME)), 10);
+    expect(() =>
+      costPerDay({ name: 'd', objects: [{ path: 'rejected', perDay: 1, assumptions: ASSUME }] }, profiles),
+    ).toThrow(/rejected/);
+  });
+});
+
+describe('the no-op results for the orchestration benchmark', () => {
+  it('carry every field each Task state of the committed ASL selects', () => {
+    const asl = JSON.parse(readFileSync(join(__dirname, '..', 'asl', 'youtube-trending.asl.json'), 'utf8'));
+    const ingest = noOpResult(asl.States['Ingest object']);
+    expect(ingest).toMatchObject({ Payload: { status: 'accepted', dataset: 'statistics' } });
+    expect(noOpResult(asl.States['Get crawler status'])).toEqual({ Crawler: { State: 'READY' } });
+  });
+});
+
+describe('the landing simulation', () => {
+  const base = {
+    startBurst: 1300,
+    startPerSecond: 300,
+    glueMaxConcurrentRuns: 20,
+    glueSeconds: 90,
+    glueRetry: GLUE_CAPACITY_RETRY,
+    lambdaSeconds: 6,
+    crawlSeconds: 100,
+    crawlerWaitSeconds: 30,
+    athenaConcurrency: 20,
+    athenaSeconds: 15,
+    athenaRetry: { ...GLUE_CAPACITY_RETRY, intervalSeconds: 5 },
+    timeoutSeconds: 21_600,
+    statesPerPoll: 3,
+    seed: 1,
+  };
+
+  it('accounts for every object: each succeeds, fails or times out, and each success ran its own crawl', () => {
+    for (const objects of [1, 10, 300]) {
+      const r = simulateLanding({ ...base, objects });
+      expect(r.succeeded + r.failedGlueCapacity + r.failedAthenaCapacity + r.timedOut).toBe(objects);
+      expect(r.crawls).toBeGreaterThanOrEqual(r.succeeded);
+    }
+  });
+
+  it('one object goes straight through; crawls serialize a burst', () => {
+    const one = simulateLanding({ ...base, objects: 1 });
+    expect(one).toMatchObject({ succeeded: 1, crawls: 1, glueRetries: 0, maxCrawlerQueue: 1 });
+    const ten = simulateLanding({ ...base, objects: 10 });
+    expect(ten.succeeded).toBe(10);
+    expect(ten.makespanSeconds).toBeGreaterThanOrEqual(10 * base.crawlSeconds);
+  });
+
+  it('computes retry delays as Step Functions does, capped, with full jitter below the cap', () => {
+    expect(retryDelay({ ...GLUE_CAPACITY_RETRY, jitter: 'NONE' }, 1, () => 0.5)).toBe(30);
+    expect(retryDelay({ ...GLUE_CAPACITY_RETRY, jitter: 'NONE' }, 3, () => 0.5)).toBe(120);
+    expect(retryDelay({ ...GLUE_CAPACITY_RETRY, jitter: 'NONE' }, 9, () => 0.5)).toBe(600);
+    expect(retryDelay({ ...GLUE_CAPACITY_RETRY, jitter: 'FULL' }, 3, () => 0.5)).toBe(60);
+  });
+});
