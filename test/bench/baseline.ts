@@ -2,7 +2,7 @@
  * The floor the pipeline is measured against: one plain DuckDB script doing the pipeline's work with no
  * orchestration — raw CSV → row rules → typed, deduped, cleansed Parquet (+ quarantined rows) per
  * object, category references → Parquet, then `category_daily` over everything once. Same DuckDB
- * settings as the local warehouse (2 threads, 1 GB), same rule SQL (local/transform-sql.ts), DuckDB's
+ * settings as the local warehouse (WAREHOUSE_SETTINGS), same rule SQL (local/transform-sql.ts), DuckDB's
  * native CSV reader instead of ours. What "the same work" means is docs/decisions/0012-*.md.
  *
  * Run as a script: `baseline.ts OUT_DIR PATH...` prints one JSON line (wall time, rows, outcomes).
@@ -11,6 +11,7 @@ import './rusage';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { WAREHOUSE_SETTINGS } from '../../local/catalog';
 import { sqlString } from '../../local/sql';
 import { ruleBroken, ruleCaseSql, typedSelectSql } from '../../local/transform-sql';
 import { BATCH_DQ_RULES, DATASET_ROUTES, STATISTICS } from '../../workflows/datasets';
@@ -192,8 +193,8 @@ GROUP BY ALL`;
 export async function runBaseline(files: readonly string[], out: string): Promise<BaselineResult> {
   await mkdirp(join(out, 'tmp'));
   const instance = await DuckDBInstance.create(':memory:', {
-    memory_limit: '1GB',
-    threads: '2',
+    memory_limit: WAREHOUSE_SETTINGS.memoryLimit,
+    threads: String(WAREHOUSE_SETTINGS.threads),
     temp_directory: join(out, 'tmp'),
     preserve_insertion_order: 'false',
   });
