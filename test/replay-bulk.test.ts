@@ -5,22 +5,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ReplayReportEntry } from '../cli/replay';
 import { LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
 import { CATEGORY_DAILY_SQL, cli, query, runFiles, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
 
-interface Entry {
-  name: string;
-  objectKey: string;
-  status: string;
-  error: string | null;
-  stoppedAt: string;
-  action: 'redrive' | 'skip';
-  resumeAt?: string;
-  skip?: { reason: string; message: string; advice: string | null };
-  result?: { status: string; redriveCount: number; failedAt: string | null };
-}
+type Entry = ReplayReportEntry;
 
 describe('lakestep replay --failed', () => {
   const { dir, cleanup } = tempDir('replay-bulk');

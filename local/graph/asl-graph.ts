@@ -4,23 +4,13 @@
  * Positions come later (layout.ts); this module only reads and checks the definition.
  */
 import { conditionLabel } from './conditions';
-import type { GraphNodeType } from './types';
+import type { GraphEdge, GraphNode } from './types';
 
-export interface AslNode {
-  id: string;
-  name: string;
-  type: GraphNodeType;
-  parent: string | null;
-  resource?: string;
-  detail?: string;
-}
+/** A state as read from the definition: a GraphNode before layout gives it a place. */
+export type AslNode = Omit<GraphNode, 'x' | 'y' | 'width' | 'height'>;
 
-export interface AslEdge {
-  from: string;
-  to: string;
-  kind: 'next' | 'choice' | 'default' | 'catch';
-  label?: string;
-}
+/** A transition as read from the definition: a GraphEdge before layout routes it. */
+export type AslEdge = Omit<GraphEdge, 'labelX' | 'labelY' | 'points'>;
 
 /** Where each Map/Parallel's inner flow begins (one per branch) and ends, for the layout's anchors. */
 export interface AslScope {
