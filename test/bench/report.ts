@@ -155,6 +155,7 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
     `| landing all objects | ${s1(s.landMs)} |`,
     `| all executions, wall (one at a time: the local runtime runs executions sequentially) | ${s1(s.wallMs)} (${int(s.wallMs / Math.max(1, s.executions))} ms per execution) |`,
     `| RSS after each tenth (MB) | ${s.rss.map((x) => int(x.rssMb)).join(' → ')} (growth ${int(rssGrowth)} MB) |`,
+    `| of which the JS heap (MB) | ${s.rss.map((x) => int(x.heapMb)).join(' → ')} |`,
     `| peak RSS | ${int(s.maxRssMb)} MB |`,
   ].join('\n');
   const sims = [
@@ -167,6 +168,14 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
   ].join('\n');
   const simIn = r.simulations[0]?.inputs;
 
+  const readmeTable = [
+    '| case | pipeline | baseline (plain DuckDB) | pipeline / baseline | peak RSS |',
+    '|---|---:|---:|---:|---:|',
+    ...r.floor.map(
+      (f) =>
+        `| ${f.name} | ${s1(f.pipeline.wallMs)} | ${s1(f.baseline.wallMs)} | ${(f.pipeline.wallMs / f.baseline.wallMs).toFixed(2)}× | ${int(f.pipeline.maxRssMb)} MB |`,
+    ),
+  ].join('\n');
   const doc = `# Performance and cost
 
 Measured by \`npm run bench\` (test/bench/index.ts) in one run${r.quick ? ' — **quick mode: small sizes, not the reading of record**' : ''}.
@@ -179,6 +188,12 @@ native memory included); CPU is the child's user + system time.
 - Machine: ${r.machine}
 - **Shared machine**: other engineers' tests ran at the same time (load average ${r.load.before.toFixed(1)} at the start,
   ${r.load.after.toFixed(1)} at the end, on 2 cores). Wall times are noisy; ratios within one case and the CPU ratio are steadier.
+
+## Headline (also in the README)
+
+<!-- performance:begin -->
+${readmeTable}
+<!-- performance:end -->
 
 ## Targets
 
@@ -250,13 +265,5 @@ DML queries, ${simIn?.athenaSeconds ?? '—'} s per MERGE; execution timeout 6 h
 
 ${sims}
 `;
-  const readmeTable = [
-    '| case | pipeline | baseline (plain DuckDB) | pipeline / baseline | peak RSS |',
-    '|---|---:|---:|---:|---:|',
-    ...r.floor.map(
-      (f) =>
-        `| ${f.name} | ${s1(f.pipeline.wallMs)} | ${s1(f.baseline.wallMs)} | ${(f.pipeline.wallMs / f.baseline.wallMs).toFixed(2)}× | ${int(f.pipeline.maxRssMb)} MB |`,
-    ),
-  ].join('\n');
   return { doc, readmeTable, summary: `${targets}\n\n${floorTable(r.floor)}` };
 }

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     for (const f of files) landed.push(await rt.land(f));
     const landMs = performance.now() - t0;
     const outcomes: Record<string, number> = {};
-    const rss: { done: number; rssMb: number; ms: number }[] = [];
+    const rss: { done: number; rssMb: number; heapMb: number; ms: number }[] = [];
     let cleansed = 0;
     const every = Math.max(1, Math.floor(landed.length / 10));
     for (const [i, obj] of landed.entries()) {
@@ -30,7 +30,12 @@ async function main(): Promise<void> {
       outcomes[s.outcome] = (outcomes[s.outcome] ?? 0) + 1;
       cleansed += s.outcome === 'succeeded' ? (s.rows?.cleansed ?? 0) : 0;
       if ((i + 1) % every === 0 || i === landed.length - 1)
-        rss.push({ done: i + 1, rssMb: process.memoryUsage().rss / 2 ** 20, ms: performance.now() - t0 });
+        rss.push({
+          done: i + 1,
+          rssMb: process.memoryUsage().rss / 2 ** 20,
+          heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+          ms: performance.now() - t0,
+        });
     }
     const executions = await rt.store.list();
     const keys = new Set(executions.map((e) => e.objectKey));

@@ -29,7 +29,7 @@ export interface ScaleReading {
   wallMs: number;
   landMs: number;
   maxRssMb: number;
-  rss: { done: number; rssMb: number; ms: number }[];
+  rss: { done: number; rssMb: number; heapMb: number; ms: number }[];
 }
 
 async function categoryDailyMatches(lake: string, data: string): Promise<boolean> {
