@@ -2,6 +2,7 @@
  * Object-level validation of a landed object, streamed: UTF-8 (a leading BOM is fine), the statistics
  * header, the categories reference shape. Returns the first problem as a reason code and a message.
  */
+import { isUtf8 } from 'node:buffer';
 import { STATISTICS } from '../../workflows/datasets';
 import { CsvRecordReader } from './csv-records';
 
@@ -38,26 +39,61 @@ export class EncodingProblem extends Error {
   }
 }
 
-/** Reads the whole object (to prove it is UTF-8) and checks its first record against the contract header. */
+/**
+ * How many leading bytes of `bytes` end on a whole UTF-8 sequence: a sequence cut by the chunk's end is
+ * left for the next chunk. (Invalid bytes are not judged here: the validation of the prefix does that.)
+ */
+export function wholeSequencesLength(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let i = n - 1; i >= Math.max(0, n - 4); i--) {
+    const b = bytes[i] as number;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: its lead is further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return i + need > n ? i : n;
+  }
+  return n;
+}
+
+/**
+ * Reads the whole object to prove it is UTF-8 — byte-level validation, no decoding to strings, so a
+ * large object costs little more than reading it — and checks its first record against the contract
+ * header (only the bytes up to the header are decoded).
+ */
 export async function validateStatistics(chunks: AsyncIterable<Uint8Array>): Promise<Problem | null> {
   let header: string[] | null = null;
   const reader = new CsvRecordReader((r) => {
     header ??= r;
   });
-  try {
-    for await (const text of decodeUtf8(chunks)) {
-      if (header === null) reader.push(text);
-    }
-    if (header === null) reader.end();
-  } catch (e) {
-    if (e instanceof EncodingProblem)
-      return { reason: 'encoding', detail: `it is not UTF-8 (${e.message}); re-export it as UTF-8` };
-    throw e;
+  const decoder = new TextDecoder('utf-8'); // the header's bytes, once proven valid (a BOM is dropped)
+  let offset = 0;
+  let carry: Uint8Array = new Uint8Array(0);
+  const encoding = (e: EncodingProblem): Problem => ({
+    reason: 'encoding',
+    detail: `it is not UTF-8 (${e.message}); re-export it as UTF-8`,
+  });
+  for await (const chunk of chunks) {
+    const bytes = carry.length ? concat(carry, chunk) : chunk;
+    const whole = wholeSequencesLength(bytes);
+    const valid = bytes.subarray(0, whole);
+    if (!isUtf8(valid))
+      return encoding(new EncodingProblem(offset - carry.length, offset + chunk.byteLength));
+    if (header === null) reader.push(decoder.decode(valid, { stream: true }));
+    carry = bytes.slice(whole);
+    offset += chunk.byteLength;
   }
+  if (carry.length) return encoding(new EncodingProblem(offset - carry.length, offset));
+  if (header === null) reader.end();
   const found: string[] = header ?? [];
   const expected = STATISTICS.rawColumns;
   if (found.length === expected.length && found.every((c, i) => c === expected[i])) return null;
   return { reason: 'header_mismatch', detail: describeHeaderMismatch(found, expected) };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 function describeHeaderMismatch(found: readonly string[], expected: readonly string[]): string {
