@@ -208,12 +208,19 @@ describe('glue/lakestep_rules.py', () => {
                   : `"${c}"::VARCHAR`,
             )
             .join(', ');
-        const read = async (file: string, cols: readonly { name: string; type: string }[]) => {
+        const read = async (
+          file: string,
+          cols: readonly { name: string; type: string }[],
+          orderBy: string,
+        ) => {
           const path = storage.pathOf({ bucket: staging.bucket, key: `${staging.prefix}${file}` });
-          const r = await conn.runAndReadAll(`SELECT ${asText(cols)} FROM read_parquet('${path}')`);
+          const r = await conn.runAndReadAll(
+            `SELECT ${asText(cols)} FROM read_parquet('${path}') ORDER BY ${orderBy}`,
+          );
           return r.getRows().map((row) => row.map((v) => (v === null ? null : String(v))));
         };
-        const rows = await read(summary.files.data, STATISTICS.schema);
+        // The DuckDB batch file is unordered; the Python rules sort by CLEANSED_ORDER (unique in a batch).
+        const rows = await read(summary.files.data, STATISTICS.schema, 'trending_date, video_id');
         const rejectedCols = [
           { name: 'record_no', type: 'BIGINT' },
           { name: 'rule', type: 'VARCHAR' },
@@ -221,7 +228,9 @@ describe('glue/lakestep_rules.py', () => {
           { name: 'source_object', type: 'VARCHAR' },
           ...STATISTICS.rawColumns.map((c) => ({ name: c, type: 'VARCHAR' })),
         ];
-        const rejected = summary.files.rejected ? await read(summary.files.rejected, rejectedCols) : [];
+        const rejected = summary.files.rejected
+          ? await read(summary.files.rejected, rejectedCols, 'record_no')
+          : [];
         return { summary, rows, rejected };
       } finally {
         conn.closeSync();
