@@ -186,7 +186,7 @@ native memory included); CPU is the child's user + system time.
 - Date: ${r.date}
 - Commit: ${r.commit}
 - Machine: ${r.machine}
-- **Shared machine**: other engineers' tests ran at the same time (load average ${r.load.before.toFixed(1)} at the start,
+- **Shared machine**: a 2-core machine that other sessions may use at the same time (load average ${r.load.before.toFixed(1)} at the start,
   ${r.load.after.toFixed(1)} at the end, on 2 cores). Wall times are noisy; ratios within one case and the CPU ratio are steadier.
 
 ## Headline (also in the README)
