@@ -204,7 +204,9 @@ export class PipelineStack extends cdk.Stack {
         failuresTable: consoleUrl(
           `dynamodbv2/home?region=${this.region}#table?name=${failureCapture.table.tableName}`,
         ),
-        lambdaFunctions: consoleUrl(`lambda/home?region=${this.region}#/functions?fo=and&o0=%3A&v0=${prefix}-`),
+        lambdaFunctions: consoleUrl(
+          `lambda/home?region=${this.region}#/functions?fo=and&o0=%3A&v0=${prefix}-`,
+        ),
         glueJobs: consoleUrl(`gluestudio/home?region=${this.region}#/jobs`),
         crawlers: consoleUrl(`glue/home?region=${this.region}#/v2/data-catalog/crawlers`),
         athenaWorkGroup: consoleUrl(

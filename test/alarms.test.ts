@@ -256,7 +256,7 @@ describe('the deployed alarms', () => {
 
   it('makes a Glue state-change rule for each event-counted alarm, logging to a log group', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule')) as {
-      Properties: Record<string, any>;
+      Properties: { Name?: string; EventPattern: { detail?: unknown } };
     }[];
     const failed = rules.find((r) => r.Properties.Name === 'lakestep-dev-transform-batch-job-failed');
     expect(failed?.Properties.EventPattern).toEqual({
@@ -276,7 +276,7 @@ describe('the deployed alarms', () => {
 
   it('lets CloudWatch publish to the encrypted topics', () => {
     const keys = Object.values(template.findResources('AWS::KMS::Key')) as {
-      Properties: { KeyPolicy: { Statement: any[] } };
+      Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } };
     }[];
     const statements = keys.flatMap((k) => k.Properties.KeyPolicy.Statement);
     expect(statements).toEqual(
