@@ -177,17 +177,24 @@ export async function replayCommand(argv: string[]): Promise<number> {
           // One execution that cannot be replayed (refused after the plan, or an error of the runtime)
           // is reported with its reason; the others are still replayed and the summary still printed.
           const error = e instanceof RedriveRefused ? `RedriveRefused.${e.code}` : (e as Error).name;
+          const advice = e instanceof RedriveRefused ? e.advice : null;
+          // What the store says now: a runtime error after the redrive began ends it FAILED, counted.
+          const now = await runtime.store.get(c.record.name).catch(() => null);
           entry.result = {
             status: 'NOT_REPLAYED',
             outcome: 'error',
             error,
             cause: (e as Error).message,
-            redriveCount: c.record.redriveCount,
+            redriveCount: now?.redriveCount ?? c.record.redriveCount,
             failedAt: null,
           };
+          if (advice) entry.skip = { reason: error, message: (e as Error).message, advice };
           report.summary.notReplayed++;
           progress.error(i, c.record.name, error);
-          if (!bulk) out(`    ${red('✗')} not replayed: ${(e as Error).message}`);
+          if (!bulk) {
+            out(`    ${red('✗')} not replayed: ${(e as Error).message}`);
+            if (advice) out(dim(`      ${advice}`));
+          }
           continue;
         }
         const redriveCount = (await runtime.store.get(summary.name))?.redriveCount ?? 0;

@@ -54,6 +54,9 @@ export interface RuntimeOptions {
 }
 
 /** Why an execution cannot be redriven, with the command that helps instead (if any). */
+/** The error of an execution that lakestep itself failed to run (not a task's, not the workflow's). */
+export const RUNTIME_ERROR = 'Lakestep.RuntimeError';
+
 export class RedriveRefused extends Error {
   constructor(
     readonly code:
@@ -432,15 +435,22 @@ export class LocalRuntime {
     };
     await this.store.save(running);
     (await this.latestByKey()).set(running.objectKey, running);
-    await this.store.appendEvent(name, {
-      type: 'ExecutionRedriven',
-      timestamp: now.getTime(),
-      redriveCount: redrive,
-      resumeAt: resume.state,
-      resumeReason: resume.why,
-    });
+    let trimmed: AslDefinition;
+    try {
+      await this.store.appendEvent(name, {
+        type: 'ExecutionRedriven',
+        timestamp: now.getTime(),
+        redriveCount: redrive,
+        resumeAt: resume.state,
+        resumeReason: resume.why,
+      });
+      trimmed = definitionFrom(this.definition(), resume.state);
+    } catch (e) {
+      await this.recordRuntimeError(running, e);
+      throw e;
+    }
     return this.run(running, {
-      definition: definitionFrom(this.definition(), resume.state),
+      definition: trimmed,
       input: resume.input,
       redrive,
       memo: resume.nested ? new TaskMemo(await this.store.tasks(name), resume.state) : null,
@@ -476,7 +486,40 @@ export class LocalRuntime {
    * carry `redrive: N`, and its library-made ExecutionStarted is left out: the ExecutionRedriven event
    * stands for it), every task invocation, and the final status.
    */
+  /**
+   * Runs one attempt; an error of lakestep itself (not an outcome of the execution: a full disk, a bug)
+   * ends the execution FAILED with `Lakestep.RuntimeError` once its tasks have stopped, instead of
+   * leaving it RUNNING, and is rethrown. A redrive resumes it like any system fault.
+   */
   private async run(record: ExecutionRecord, attempt: Attempt): Promise<ExecutionSummary> {
+    try {
+      return await this.runAttempt(record, attempt);
+    } catch (e) {
+      await this.recordRuntimeError(record, e);
+      throw e;
+    }
+  }
+
+  private async recordRuntimeError(record: ExecutionRecord, e: unknown): Promise<void> {
+    const { owner: _owner, ...finished } = record;
+    const failed: ExecutionRecord = {
+      ...finished,
+      status: 'FAILED',
+      output: null,
+      error: RUNTIME_ERROR,
+      cause: `lakestep itself failed while running execution ${record.name}: ${(e as Error).message ?? String(e)}`,
+      stopDate: new Date().toISOString(),
+    };
+    try {
+      await this.store.save(failed);
+      const index = await this.latestByKey();
+      if (index.get(failed.objectKey)?.name === failed.name) index.set(failed.objectKey, failed);
+    } catch {
+      // The store itself is failing: the next reader finds the record RUNNING with a dead owner (ABORTED).
+    }
+  }
+
+  private async runAttempt(record: ExecutionRecord, attempt: Attempt): Promise<ExecutionSummary> {
     const { redrive, memo } = attempt;
     const definition = attempt.definition ?? this.definition();
     // A first run uses the whole definition, built and validated once per runtime (~0.2 s a time).
@@ -572,6 +615,7 @@ export class LocalRuntime {
     })();
     let status: Exclude<ExecutionStatus, 'RUNNING'> = 'SUCCEEDED';
     let output: unknown = null;
+    let unexpected: unknown;
     try {
       output = await execution.result;
     } catch (e) {
@@ -588,12 +632,16 @@ export class LocalRuntime {
           e instanceof ExecutionAbortedError
         )
       )
-        throw e;
+        unexpected = e;
     } finally {
       this.current = null;
       stopped.abort();
     }
     await Promise.allSettled([...inflight]);
+    if (unexpected !== undefined) {
+      await Promise.allSettled(writes);
+      throw unexpected;
+    }
     await consume;
     // The library ends the event stream without an event for a timeout or an abort: record one.
     if (status === 'TIMED_OUT' || status === 'ABORTED') {
