@@ -77,7 +77,10 @@ export class FsStorage implements LakeStorage {
     try {
       await mkdir(dirname(path), { recursive: true });
       await pipeline(
-        createReadStream(source, { highWaterMark: 1 << 20 }),
+        createReadStream(source, { highWaterMark: 1 << 20 }).on('error', (e) => {
+          // Reading the source is not a lake operation: name the file, not the object being written.
+          Object.assign(e, { sourceFile: source });
+        }),
         async function* (chunks: AsyncIterable<Buffer>) {
           for await (const chunk of chunks) {
             onChunk(chunk);
@@ -89,6 +92,8 @@ export class FsStorage implements LakeStorage {
       await rename(tmp, path);
     } catch (e) {
       await rm(tmp, { force: true });
+      if ((e as { sourceFile?: string }).sourceFile === source)
+        throw new Error(`Cannot read ${source}: ${(e as Error).message}`);
       this.fail('PUT', ref, e);
     }
   }
