@@ -18,7 +18,8 @@ SQL_TYPES = ("VARCHAR", "BIGINT", "DATE", "TIMESTAMP", "BOOLEAN")
 CONTEXT_COLUMNS = ("region", "source_object", "ingested_at")
 # Columns of a quarantined record ahead of its raw values (local/transform-sql.ts `rejected`).
 REJECTED_LEADING_COLUMNS = ("record_no", "rule", "field_count", "source_object")
-# The cleansed rows' order, as the local transform writes them (ORDER BY trending_date, video_id).
+# The cleansed rows' order in this script's output (the local transform writes its batch file unordered;
+# the parity test in test/glue.test.ts compares in this order, unique within a batch).
 CLEANSED_ORDER = ("trending_date", "video_id")
 BIGINT_MAX = 2**63 - 1
 BOOLEANS = {"True": True, "TRUE": True, "False": False, "FALSE": False}

@@ -20,6 +20,7 @@ const REQUEST_CLASS: Record<string, keyof S3Requests | null> = {
   read: 'tier2',
   readBytes: 'tier2',
   write: 'tier1',
+  writeFromFile: 'tier1', // the upload that lands the object (a PUT)
   copy: 'tier1',
   list: 'tier1',
   delete: null,
