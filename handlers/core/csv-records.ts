@@ -5,14 +5,14 @@
  * CR/LF, a bare CR ends a record, blank lines yield no record, and an unterminated quote runs to EOF.
  */
 
-const QUOTE = 34;
-const COMMA = 44;
-const LF = 10;
-const CR = 13;
+export const QUOTE = 34;
+export const COMMA = 44;
+export const LF = 10;
+export const CR = 13;
 /** A virtual character: Python's reader feeds one after every physical line. */
-const EOL = -1;
+export const EOL = -1;
 
-enum S {
+export enum CsvState {
   StartRecord = 0,
   StartField = 1,
   InField = 2,
@@ -20,22 +20,113 @@ enum S {
   QuoteInQuoted = 4,
   EatCrnl = 5,
 }
+const S = CsvState;
+
+/**
+ * The transitions of Python's csv reader (excel dialect, strict=False), once for both readers: the
+ * text reader below and the byte-level one of the local transform (local/transform.ts). A reader feeds
+ * it the structural characters (its own fast paths skip the ordinary ones) and keeps the field's
+ * characters its own way: `add(i)` marks where they start in the current chunk, `flushSegment(i)`
+ * takes them up to i, `saveField()` ends a field and `emit()` a record.
+ */
+export abstract class LenientCsvMachine {
+  protected state: CsvState = S.StartRecord;
+  /** Start, in the current chunk, of characters being added to the field; -1 when none. */
+  protected segStart = -1;
+
+  protected abstract flushSegment(i: number): void;
+  protected abstract saveField(): void;
+  protected abstract emit(): void;
+
+  protected add(i: number): void {
+    if (this.segStart < 0) this.segStart = i;
+  }
+
+  private endOfLine(c: number): void {
+    this.saveField();
+    if (c === EOL) {
+      this.state = S.StartRecord;
+      this.emit();
+    } else this.state = S.EatCrnl;
+  }
+
+  protected char(c: number, i: number): void {
+    switch (this.state) {
+      case S.StartRecord:
+        if (c === EOL) {
+          this.emit(); // a blank line: no fields, so nothing is emitted
+          return;
+        }
+        if (c === LF || c === CR) {
+          this.state = S.EatCrnl;
+          return;
+        }
+        this.state = S.StartField;
+        this.startField(c, i);
+        return;
+      case S.StartField:
+        this.startField(c, i);
+        return;
+      case S.InField:
+        this.flushSegment(i);
+        if (c === LF || c === CR || c === EOL) this.endOfLine(c);
+        else if (c === COMMA) {
+          this.saveField();
+          this.state = S.StartField;
+        }
+        return;
+      case S.InQuoted:
+        this.flushSegment(i);
+        if (c === QUOTE) this.state = S.QuoteInQuoted;
+        return;
+      case S.QuoteInQuoted:
+        if (c === QUOTE) {
+          this.add(i);
+          this.state = S.InQuoted;
+        } else if (c === COMMA) {
+          this.saveField();
+          this.state = S.StartField;
+        } else if (c === LF || c === CR || c === EOL) this.endOfLine(c);
+        else {
+          // Lenient: characters after a closing quote stay in the field.
+          this.add(i);
+          this.state = S.InField;
+        }
+        return;
+      case S.EatCrnl:
+        if (c === EOL) {
+          this.state = S.StartRecord;
+          this.emit();
+        }
+        return;
+    }
+  }
+
+  private startField(c: number, i: number): void {
+    if (c === LF || c === CR || c === EOL) this.endOfLine(c);
+    else if (c === QUOTE) this.state = S.InQuoted;
+    else if (c === COMMA) this.saveField();
+    else {
+      this.add(i);
+      this.state = S.InField;
+    }
+  }
+}
 
 export type RecordSink = (fields: string[]) => void;
 
-export class CsvRecordReader {
-  private state: S = S.StartRecord;
+export class CsvRecordReader extends LenientCsvMachine {
   private fields: string[] = [];
   private field = '';
-  /** Start, in the current chunk, of characters being added to the field; -1 when none. */
-  private segStart = -1;
   private chunk = '';
   /** A CR at the end of a chunk waits for the next chunk to know whether CRLF follows. */
   private pendingCr = false;
   private sawAny = false;
   private lastWasTerminator = false;
 
-  constructor(private readonly sink: RecordSink) {}
+  constructor(private readonly sink: RecordSink) {
+    super();
+  }
 
   push(text: string): void {
     if (text.length === 0) return;
@@ -89,98 +180,22 @@ export class CsvRecordReader {
     this.chunk = '';
   }
 
-  private flushSegment(i: number): void {
+  protected flushSegment(i: number): void {
     if (this.segStart >= 0) {
       this.field += this.chunk.slice(this.segStart, i);
       this.segStart = -1;
     }
   }
 
-  private add(i: number): void {
-    if (this.segStart < 0) this.segStart = i;
-  }
-
-  private saveField(): void {
+  protected saveField(): void {
     this.fields.push(this.field);
     this.field = '';
   }
 
-  private emit(): void {
+  protected emit(): void {
     const record = this.fields;
     this.fields = [];
     if (record.length > 0) this.sink(record);
-  }
-
-  private endOfLine(c: number): void {
-    this.saveField();
-    if (c === EOL) {
-      this.state = S.StartRecord;
-      this.emit();
-    } else {
-      this.state = S.EatCrnl;
-    }
-  }
-
-  private char(c: number, i: number): void {
-    switch (this.state) {
-      case S.StartRecord:
-        if (c === EOL) {
-          this.emit(); // a blank line: no fields, so nothing is emitted
-          return;
-        }
-        if (c === LF || c === CR) {
-          this.state = S.EatCrnl;
-          return;
-        }
-        this.state = S.StartField;
-        this.startField(c, i);
-        return;
-      case S.StartField:
-        this.startField(c, i);
-        return;
-      case S.InField:
-        this.flushSegment(i);
-        if (c === LF || c === CR || c === EOL) this.endOfLine(c);
-        else if (c === COMMA) {
-          this.saveField();
-          this.state = S.StartField;
-        }
-        return;
-      case S.InQuoted:
-        this.flushSegment(i);
-        if (c === QUOTE) this.state = S.QuoteInQuoted;
-        return;
-      case S.QuoteInQuoted:
-        if (c === QUOTE) {
-          this.add(i);
-          this.state = S.InQuoted;
-        } else if (c === COMMA) {
-          this.saveField();
-          this.state = S.StartField;
-        } else if (c === LF || c === CR || c === EOL) {
-          this.endOfLine(c);
-        } else {
-          this.add(i);
-          this.state = S.InField;
-        }
-        return;
-      case S.EatCrnl:
-        if (c === EOL) {
-          this.state = S.StartRecord;
-          this.emit();
-        }
-        return;
-    }
-  }
-
-  private startField(c: number, i: number): void {
-    if (c === LF || c === CR || c === EOL) this.endOfLine(c);
-    else if (c === QUOTE) this.state = S.InQuoted;
-    else if (c === COMMA) this.saveField();
-    else {
-      this.add(i);
-      this.state = S.InField;
-    }
   }
 }
 
