@@ -42,7 +42,7 @@ export const STATISTICS_HEADER: readonly string[] = STATISTICS.rawColumns;
 type Rng = () => number;
 
 /** mulberry32: tiny, fast, good enough for sample data, and identical on every platform. */
-function mulberry32(seed: number): Rng {
+export function mulberry32(seed: number): Rng {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -18,7 +18,7 @@ import {
   total,
 } from './bench/cost-model';
 import { noOpResult } from './bench/orchestration';
-import { retryDelay, simulateLanding } from './bench/scale-model';
+import { landingInputs, retryDelay, simulateLanding } from './bench/scale-model';
 import { tempDir } from './helpers/lake';
 import { REAL_DATA } from './helpers/python';
 
@@ -137,20 +137,10 @@ describe('the no-op results for the orchestration benchmark', () => {
 });
 
 describe('the landing simulation', () => {
+  // The bench's inputs, with a faster Athena retry and a seed of its own.
   const base = {
-    startBurst: 1300,
-    startPerSecond: 300,
-    glueMaxConcurrentRuns: 20,
-    glueSeconds: 90,
-    glueRetry: GLUE_CAPACITY_RETRY,
-    lambdaSeconds: 6,
-    crawlSeconds: 100,
-    crawlerWaitSeconds: 30,
-    athenaConcurrency: 20,
-    athenaSeconds: 15,
+    ...landingInputs(0),
     athenaRetry: { ...GLUE_CAPACITY_RETRY, intervalSeconds: 5 },
-    timeoutSeconds: 21_600,
-    statesPerPoll: 3,
     seed: 1,
   };
 

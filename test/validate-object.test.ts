@@ -4,6 +4,7 @@
  * must be the same wherever a chunk boundary splits a multi-byte character.
  */
 import { validateStatistics, wholeSequencesLength } from '../handlers/core/validate-object';
+import { mulberry32 } from '../local/sample-data';
 import { STATISTICS } from '../workflows/datasets';
 
 const HEADER = STATISTICS.rawColumns.join(',');
@@ -25,17 +26,6 @@ function fatalVerdict(bytes: Uint8Array): boolean {
   } catch {
     return false;
   }
-}
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // Pieces that make valid and invalid sequences likely: ASCII, 2/3/4-byte characters, a BOM, lone
@@ -60,7 +50,7 @@ const PIECES: number[][] = [
 
 describe('validateStatistics (byte-level UTF-8 proof)', () => {
   it('judges random bytes exactly as a fatal decoder does, for random chunkings', async () => {
-    const next = rng(20261121);
+    const next = mulberry32(20261121);
     let invalid = 0;
     for (let n = 0; n < 400; n++) {
       const body: number[] = [];

@@ -15,6 +15,7 @@ import { WAREHOUSE_SETTINGS } from '../../local/catalog';
 import { sqlString } from '../../local/sql';
 import { ruleBroken, ruleCaseSql, typedSelectSql } from '../../local/transform-sql';
 import { BATCH_DQ_RULES, DATASET_ROUTES, STATISTICS } from '../../workflows/datasets';
+import type { ReferenceRow } from '../helpers/python';
 
 export type BaselineOutcome = 'succeeded' | 'rejected' | 'dq_failed';
 
@@ -27,17 +28,8 @@ export interface BaselineObject {
   quarantined: number;
 }
 
-export interface CategoryDailyRow {
-  region: string;
-  trending_date: string;
-  category_id: number;
-  category_title: string;
-  videos: number;
-  views: number;
-  likes: number;
-  dislikes: number;
-  comments: number;
-}
+/** A row of analytics.category_daily, as the reference program prints it. */
+export type CategoryDailyRow = ReferenceRow;
 
 export interface BaselineResult {
   objects: BaselineObject[];

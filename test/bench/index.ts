@@ -12,8 +12,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeLargeStatisticsFile } from '../../local/sample-data';
-import { ATHENA_API_RETRY, GLUE_CAPACITY_RETRY } from '../../workflows/retry-policies';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 import { measureBundles } from './bundles';
 import { assumptionsFor, dayScenarios, FULL_DATASET } from './cost-scenarios';
 import { REAL, ROOT } from './measure';
@@ -22,7 +20,7 @@ import { measurePaths } from './path-profiles';
 import { type FloorCase, type FloorReading, measureFloor } from './pipeline-vs-floor';
 import { render } from './report';
 import { measureScale } from './scale';
-import { type ScaleInputs, simulateLanding } from './scale-model';
+import { landingInputs, simulateLanding } from './scale-model';
 
 const quick = process.argv.includes('--quick') || process.env.LAKESTEP_BENCH_QUICK === '1';
 const SIZES = quick ? [20_000, 100_000] : [100_000, 1_000_000];
@@ -36,26 +34,6 @@ function csvBytes(paths: readonly string[]): number {
     for (const f of files) if (f.endsWith('.csv')) n += statSync(f).size;
   }
   return n;
-}
-
-function simulationInputs(objects: number): ScaleInputs {
-  return {
-    objects,
-    startBurst: 1300,
-    startPerSecond: 300,
-    glueMaxConcurrentRuns: 20,
-    glueSeconds: 90,
-    glueRetry: GLUE_CAPACITY_RETRY,
-    lambdaSeconds: 6,
-    crawlSeconds: 100,
-    crawlerWaitSeconds: 30,
-    athenaConcurrency: 20,
-    athenaSeconds: 15,
-    athenaRetry: ATHENA_API_RETRY,
-    timeoutSeconds: YOUTUBE_TRENDING.timeoutSeconds,
-    statesPerPoll: 3,
-    seed: 7,
-  };
 }
 
 async function main(): Promise<void> {
@@ -91,7 +69,7 @@ async function main(): Promise<void> {
   log(`5. scale: ${SCALE_OBJECTS} objects landed at once`);
   const scale = await measureScale(SCALE_OBJECTS, 20);
   const simulations = [10, 100, 1_000].map((n) => {
-    const inputs = simulationInputs(n);
+    const inputs = landingInputs(n);
     return { inputs, result: simulateLanding(inputs) };
   });
 

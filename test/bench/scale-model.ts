@@ -5,7 +5,11 @@
  * for and then runs itself (Catch → Wait → poll), and Athena's DML concurrency with its Retry — under the
  * execution timeout. Service times and quotas are stated inputs, not measurements.
  */
+
+import { mulberry32 } from '../../local/sample-data';
+import { ATHENA_API_RETRY, GLUE_CAPACITY_RETRY } from '../../workflows/retry-policies';
 import type { RetryPolicy } from '../../workflows/types';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 
 export interface ScaleInputs {
   readonly objects: number;
@@ -57,17 +61,6 @@ interface Exec {
   end: 'succeeded' | 'glue' | 'athena' | 'timeout' | null;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Delay before retry number `attempt` (1-based) with FULL jitter, as Step Functions computes it. */
 export function retryDelay(p: RetryPolicy, attempt: number, random: () => number): number {
   const base = Math.min(
@@ -78,7 +71,7 @@ export function retryDelay(p: RetryPolicy, attempt: number, random: () => number
 }
 
 export function simulateLanding(x: ScaleInputs): ScaleResult {
-  const random = rng(x.seed);
+  const random = mulberry32(x.seed);
   const execs: Exec[] = [];
   let tokens = x.startBurst;
   let queued = x.objects;
@@ -193,5 +186,26 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
     glueRetries,
     extraPollTransitions: execs.reduce((s, e) => s + Math.max(0, e.polls - 1) * x.statesPerPoll, 0),
     lastStartSeconds: lastStart,
+  };
+}
+
+/** The AWS side as the bench simulates it: service limits and durations of the deployed pipeline. */
+export function landingInputs(objects: number): ScaleInputs {
+  return {
+    objects,
+    startBurst: 1300,
+    startPerSecond: 300,
+    glueMaxConcurrentRuns: 20,
+    glueSeconds: 90,
+    glueRetry: GLUE_CAPACITY_RETRY,
+    lambdaSeconds: 6,
+    crawlSeconds: 100,
+    crawlerWaitSeconds: 30,
+    athenaConcurrency: 20,
+    athenaSeconds: 15,
+    athenaRetry: ATHENA_API_RETRY,
+    timeoutSeconds: YOUTUBE_TRENDING.timeoutSeconds,
+    statesPerPoll: 3,
+    seed: 7,
   };
 }
