@@ -1,5 +1,6 @@
 /** Argument parsing shared by the commands: node:util parseArgs, with usage errors as a type. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { didYouMean } from './suggest';
 
 export class UsageError extends Error {}
 
@@ -9,6 +10,17 @@ export function parse<const O extends Options>(args: string[], options: O, comma
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`lakestep ${command}: ${(e as Error).message}`);
+    throw new UsageError(`lakestep ${command}: ${optionProblem(e as Error & { code?: string }, options)}`);
   }
+}
+
+/** parseArgs's message, made specific: an unknown option names the nearest known one. */
+function optionProblem(e: Error & { code?: string }, options: Options): string {
+  const unknown = /^Unknown option '(-{1,2}[^']+)'/.exec(e.message)?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    const flag = unknown.split('=')[0] as string;
+    const known = Object.keys(options).map((o) => `--${o}`);
+    return `unknown option ${flag}${didYouMean(flag, known)} (options: ${known.join(', ')})`;
+  }
+  return e.message;
 }

@@ -9,6 +9,11 @@ export const yellow = color(33);
 export const dim = color(2);
 export const bold = color(1);
 
+/** "1 row", "2 rows": a count with its noun, singular for one. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}
+
 export function ms(n: number | null): string {
   if (n === null) return '–';
   return n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(1)} s`;

@@ -1,6 +1,7 @@
 /** The `lakestep` command: dispatches to a subcommand; exit 0 ok, 1 a failure, 2 a usage error. */
 import '../local/polyfills';
 import { UsageError } from './args';
+import { checkLake } from './lake-check';
 import { generateCommand } from './generate';
 import { graphCommand } from './graph';
 import { inspectCommand } from './inspect';
@@ -9,6 +10,7 @@ import { replayCommand } from './replay';
 import { rerunCommand } from './rerun';
 import { runCommand } from './run';
 import { statusCommand } from './status';
+import { didYouMean } from './suggest';
 
 const USAGE = `lakestep — run the data-lake pipeline locally from the committed ASL
 
@@ -45,10 +47,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const fn = COMMANDS[command];
   if (!fn) {
-    console.error(`lakestep: unknown command "${command}"\n\n${USAGE}`);
+    console.error(
+      `lakestep: unknown command "${command}"${didYouMean(command, Object.keys(COMMANDS))}\n\n${USAGE}`,
+    );
     return 2;
   }
   try {
+    checkLake(command, rest);
     return await fn(rest);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -7,10 +7,12 @@ import { resolve } from 'node:path';
 import { lakePaths } from '../local/lake';
 import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
 import { parse, UsageError } from './args';
-import { bold, dim, rowsLine, stateLine } from './format';
-import { LiveStates, onInterrupt, resultLabel } from './run';
+import { dim } from './format';
+import { checkFaults, onInterrupt, parseFault } from './run';
+import { RunProgress } from './run-progress';
 
 export const RERUN_USAGE = `usage: lakestep rerun --object KEY [--object KEY]... [--lake DIR] [--json]
+                      [--inject-fault "STATE[:transient|:permanent|:hang]"]...
 
 Starts a fresh execution for each object already landed (its landing key, as \`lakestep status\` and
 \`lakestep run\` print it: e.g. raw_statistics/region=us/USvideos.csv), for after a code or rule fix.
@@ -19,6 +21,7 @@ For a system fault that a fix resolved, \`lakestep replay EXECUTION\` resumes th
   --object KEY   the landing key (repeatable)
   --lake DIR     the local lake (default ./.lakestep)
   --json         print exactly one JSON document on stdout
+  --inject-fault make a state's task fail in the new execution (as \`lakestep run --inject-fault\`)
 
 Exit status: 0 when every execution ended in a data outcome (succeeded, rejected, dq_failed), 1 when
 any failed with a system fault or an object is not in the landing bucket, 2 for usage errors.`;
@@ -30,6 +33,7 @@ export async function rerunCommand(argv: string[]): Promise<number> {
       object: { type: 'string', multiple: true },
       lake: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'inject-fault': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     'rerun',
@@ -46,17 +50,29 @@ export async function rerunCommand(argv: string[]): Promise<number> {
   if (!keys.length)
     throw new UsageError(`lakestep rerun: name an object with --object KEY\n\n${RERUN_USAGE}`);
   const json = values.json === true;
-  const out = json ? () => {} : (s: string) => console.log(s);
-  const live = new LiveStates(out);
-  const runtime = await LocalRuntime.open({ lake: values.lake, onEvent: (_n, e) => live.onEvent(e) });
+  const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f, 'rerun'));
+  const progress = new RunProgress({
+    mode: 'lines',
+    total: keys.length,
+    write: json ? () => {} : (s) => void process.stdout.write(s),
+  });
+  const runtime = await LocalRuntime.open({
+    lake: values.lake,
+    faults,
+    onEvent: (n, e) => progress.onEvent(n, e),
+  });
+  try {
+    checkFaults(runtime, faults, 'rerun');
+  } catch (e) {
+    runtime.close();
+    throw e;
+  }
   const interrupt = onInterrupt(runtime, (s) => process.stderr.write(`${s}\n`));
   const executions: ExecutionSummary[] = [];
   const problems: { objectKey: string; error: string }[] = [];
   try {
-    for (const [i, key] of keys.entries()) {
+    for (const key of keys) {
       if (interrupt.interrupted()) break;
-      out(`${bold(`[${i + 1}/${keys.length}]`)} ${key} ${dim('(rerun)')}`);
-      live.reset();
       let summary: ExecutionSummary;
       try {
         summary = await runtime.rerun(key);
@@ -67,16 +83,15 @@ export async function rerunCommand(argv: string[]): Promise<number> {
         continue;
       }
       executions.push(summary);
-      for (const s of summary.states.filter((x) => x.status !== 'SUCCEEDED')) out(stateLine(s));
-      const rows = rowsLine(summary);
-      out(`    → ${resultLabel(summary)}${rows ? dim(`  ${rows}`) : ''}  ${dim(summary.name)}`);
-      if (summary.outcome !== 'succeeded' && summary.cause) out(dim(`      ${summary.cause}`));
+      progress.finish(summary);
+      if (!json) progress.print(dim(`      execution ${summary.name} (rerun)`));
     }
     if (json)
       process.stdout.write(
         `${JSON.stringify({ lake: resolve(lakePaths(values.lake).root), executions, problems }, null, 2)}\n`,
       );
   } finally {
+    progress.close();
     interrupt.dispose();
     runtime.close();
   }

@@ -1,53 +1,74 @@
 /**
- * `lakestep run`: lands files in the local lake (or the generated sample) and runs one execution of
- * the committed ASL per landed object, as S3 uploads would trigger them on AWS.
+ * `lakestep run`: lands files in the local lake (or the generated sample, in a lake of its own) and
+ * runs one execution of the committed ASL per landed object, as S3 uploads would trigger them on AWS.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { FAULT_MODES, type Fault } from '../local/bindings';
-import type { StoredEvent } from '../local/execution-store';
-import { lakePaths } from '../local/lake';
+import { DEFAULT_LAKE, lakePaths } from '../local/lake';
+import {
+  formatBytes,
+  freeBytes,
+  isNoSpace,
+  type LandingInterruption,
+  recordInterruption,
+} from '../local/landing-interruptions';
 import { tableCounts } from '../local/query';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { type ExecutionSummary, type LandedObject, LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
 import { parse, UsageError } from './args';
-import { bold, dim, failedState, outcomeLabel, red, rowsLine, stateLine } from './format';
+import { collectDataInputs, type DataInput, type SkippedEntry } from './data-inputs';
+import { bold, dim, plural, red, yellow } from './format';
+import { type ProgressMode, RunProgress, resultLabel, summaryCounts, tallyOf } from './run-progress';
+import { didYouMean } from './suggest';
 
-export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--lake DIR] [--json] [--inject-fault "STATE[:transient|:permanent|:hang]"]...
+export { LiveStates } from './live-states';
+export { resultLabel };
 
-  --data PATH      a file, or a directory read non-recursively (repeatable); without it the built-in
-                   sample is generated into <lake>/sample and run
-  --lake DIR       the local lake (default ./.lakestep)
+/** The built-in sample's own lake: it never shares keys or analytics with a user's data. */
+export const SAMPLE_LAKE = '.lakestep-sample';
+
+export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--recursive] [--lake DIR] [--json] [--verbose]
+                    [--inject-fault "STATE[:transient|:permanent|:hang]"]...
+
+  --data PATH      a file, or a directory (repeatable); without it the built-in sample is generated
+                   into ${SAMPLE_LAKE}/sample and run in the lake ${SAMPLE_LAKE}
+  --recursive      read the subdirectories of a --data directory too (else they are listed as skipped)
+  --lake DIR       the local lake (default ${DEFAULT_LAKE}; ${SAMPLE_LAKE} for the sample)
   --json           print exactly one JSON document on stdout
+  --verbose        in a terminal, every state of every execution (default: one progress bar)
   --inject-fault   make a state's task fail: transient fails once then succeeds, permanent (default)
-                   fails every attempt, hang never answers (until a timeout, or Ctrl-C)
+                   fails every attempt, hang never answers (until a timeout, or Ctrl-C). An object
+                   already processed runs again as a fresh execution, so that the fault happens.
 
-Ctrl-C stops the running execution: it ends ABORTED (npx lakestep replay NAME resumes it); a second
-Ctrl-C exits at once.`;
+Entries that cannot be landed (a broken symlink, a FIFO, a name that is not UTF-8 or is too long) are
+reported and skipped; the others land. Ctrl-C stops the running execution: it ends ABORTED
+(npx lakestep replay NAME resumes it); a second Ctrl-C exits at once.
+
+Exit status: 0 when every object ended in a data outcome (succeeded, rejected, dq_failed) or was
+already processed, 1 when an execution failed with a system fault or an entry could not be landed
+(or the lake's disk is full), 2 for usage errors, 130 after Ctrl-C.`;
+
+/** A run's execution in --json: the summary, and whether it was a duplicate event that ran nothing. */
+export type RunExecution = Omit<ExecutionSummary, 'duplicateEvent'> & { duplicateEvent: boolean };
 
 export interface RunReport {
   lake: string;
-  executions: Omit<ExecutionSummary, 'duplicateEvent'>[];
+  executions: RunExecution[];
   tables: { name: string; rows: number }[];
-}
-
-export function filesFrom(paths: readonly string[]): string[] {
-  const files: string[] = [];
-  for (const p of paths) {
-    const abs = resolve(p);
-    if (!existsSync(abs)) throw new UsageError(`lakestep run: --data ${p} does not exist`);
-    if (statSync(abs).isDirectory()) {
-      const entries = readdirSync(abs)
-        .sort()
-        .map((f) => join(abs, f))
-        .filter((f) => statSync(f).isFile());
-      files.push(...entries);
-    } else files.push(abs);
-  }
-  return files;
+  /** Inputs that were not landed, each with why (issue: one bad entry never stops the others). */
+  skipped: (SkippedEntry | { path: string; reason: 'landing_failed'; message: string })[];
+  /** Why the run stopped before landing every input, and what it did not land; null when it did not. */
+  interrupted: LandingInterruption | null;
 }
 
 export function parseFault(spec: string, command = 'run'): Fault {
+  const colon = spec.lastIndexOf(':');
+  const suffix = colon > 0 ? spec.slice(colon + 1) : '';
+  if (colon > 0 && /^[A-Za-z_-]+$/.test(suffix) && !FAULT_MODES.includes(suffix as Fault['mode']))
+    throw new UsageError(
+      `lakestep ${command}: --inject-fault "${spec}": unknown fault mode "${suffix}"${didYouMean(suffix, FAULT_MODES)} (modes: ${FAULT_MODES.join(', ')})`,
+    );
   const m = new RegExp(`^(.+?)(?::(${FAULT_MODES.join('|')}))?$`).exec(spec);
   if (!m?.[1])
     throw new UsageError(
@@ -56,13 +77,39 @@ export function parseFault(spec: string, command = 'run'): Fault {
   return { state: m[1], mode: (m[2] as Fault['mode']) ?? 'permanent' };
 }
 
+/** The lake the run uses: --lake, else the sample's own lake for the sample and the default for data. */
+function lakeFor(lake: string | undefined, sample: boolean): string {
+  return lake ?? (sample ? SAMPLE_LAKE : DEFAULT_LAKE);
+}
+
+/**
+ * The sample and a user's data never share a lake: the sample's files land under the same keys as
+ * the real ones (USvideos.csv) and would replace them, and its regions would mix into the analytics.
+ */
+function refuseMixing(root: string, sample: boolean): void {
+  const sampleDir = join(root, 'sample');
+  const landing = join(root, 'landing');
+  const hasSample = existsSync(sampleDir);
+  const hasData = existsSync(landing) && readdirSync(landing).length > 0;
+  if (sample && hasData && !hasSample)
+    throw new UsageError(
+      `lakestep run: the lake ${root} holds your data; the built-in sample would replace objects under the same keys (e.g. raw_statistics/region=us/USvideos.csv) and mix its regions into your analytics. Run the sample in its own lake: \`lakestep run\` (lake ${SAMPLE_LAKE}) or \`lakestep run --lake OTHER_DIR\`.`,
+    );
+  if (!sample && hasSample)
+    throw new UsageError(
+      `lakestep run: the lake ${root} holds the built-in sample (${sampleDir}); your files would replace its objects and mix with its regions. Land your data in another lake: omit --lake (lake ${DEFAULT_LAKE}) or pass --lake OTHER_DIR.`,
+    );
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
     {
       data: { type: 'string', multiple: true },
+      recursive: { type: 'boolean', default: false },
       lake: { type: 'string' },
       json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
       'inject-fault': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
@@ -75,28 +122,45 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (positionals.length)
     throw new UsageError(`lakestep run: unexpected argument "${positionals[0]}" (files go after --data)`);
   const json = values.json === true;
-  const paths = lakePaths(values.lake);
+  const sample = !values.data?.length;
+  if (sample && values.recursive) throw new UsageError('lakestep run: --recursive reads --data directories');
+  const lake = lakeFor(values.lake, sample);
+  const paths = lakePaths(lake);
   const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f));
-  const progress = json
-    ? process.stderr.isTTY
-      ? (s: string) => process.stderr.write(`${s}\n`)
-      : () => {}
-    : (s: string) => console.log(s);
+  refuseMixing(paths.root, sample);
 
-  let files: string[];
-  if (values.data?.length) files = filesFrom(values.data);
-  else {
+  // --json keeps stdout for its document; progress goes to a terminal's stderr, or nowhere.
+  const sink = json ? process.stderr : process.stdout;
+  const mode: ProgressMode | null =
+    json && !process.stderr.isTTY ? null : !sink.isTTY || json ? 'lines' : values.verbose ? 'verbose' : 'bar';
+  const write = mode ? (s: string) => void sink.write(s) : () => {};
+  const say = (s: string) => write(`${s}\n`);
+
+  let inputs: DataInput[];
+  let skipped: RunReport['skipped'];
+  if (sample) {
     const dir = join(paths.root, 'sample');
-    files = (await writeSample(dir)).sort();
-    progress(dim(`Generated the built-in sample (YouTube trending, ${files.length} files) in ${dir}`));
-  }
-  if (files.length === 0) throw new UsageError('lakestep run: no files to land');
+    const files = (await writeSample(dir)).sort();
+    inputs = collectDataInputs(files).files;
+    skipped = [];
+    say(dim(`Generated the built-in sample (YouTube trending, ${files.length} files) in ${dir}`));
+  } else ({ files: inputs, skipped } = collectDataInputs(values.data ?? [], { recursive: values.recursive }));
+  for (const s of skipped) warn(json, `skipped ${s.path}: ${s.message}`);
+  if (inputs.length === 0)
+    throw new UsageError(
+      `lakestep run: no files to land${skipped.length ? ` (${plural(skipped.length, 'entry', 'entries')} skipped, above)` : ''}`,
+    );
 
-  const live = new LiveStates(progress);
+  const progress = new RunProgress({
+    mode: mode ?? 'lines',
+    total: inputs.length,
+    write,
+    columns: sink.columns,
+  });
   const runtime = await LocalRuntime.open({
-    lake: values.lake,
+    lake,
     faults,
-    onEvent: (_name, e) => live.onEvent(e),
+    onEvent: (name, e) => progress.onEvent(name, e),
   });
   try {
     checkFaults(runtime, faults, 'run');
@@ -104,46 +168,106 @@ export async function runCommand(argv: string[]): Promise<number> {
     runtime.close();
     throw e;
   }
+  progress.startTicking();
   const executions: ExecutionSummary[] = [];
+  let interrupted: LandingInterruption | null = null;
   const t0 = Date.now();
-  const interrupt = onInterrupt(runtime, progress);
+  const interrupt = onInterrupt(runtime, (s) => progress.print(s));
   try {
-    for (const [i, file] of files.entries()) {
-      if (interrupt.interrupted()) break;
-      const obj = await runtime.land(file);
-      progress(`${bold(`[${i + 1}/${files.length}]`)} ${obj.key}`);
-      live.reset();
-      const summary = await runtime.execute(obj);
+    for (const [i, input] of inputs.entries()) {
+      const notLanded = () => inputs.slice(i).map((x) => x.path);
+      if (interrupt.interrupted()) {
+        interrupted = stopped('interrupted', `Stopped by ${interrupt.signal()} before landing these files`, null, notLanded());
+        break;
+      }
+      let obj: LandedObject;
+      try {
+        obj = await runtime.land(input.path);
+      } catch (e) {
+        if (isNoSpace(e)) {
+          interrupted = stopped('no_space', noSpaceMessage(paths.root, input, e), input.path, notLanded());
+          break;
+        }
+        const entry = { path: input.path, reason: 'landing_failed' as const, message: (e as Error).message };
+        skipped.push(entry);
+        progress.print(red(`✗ could not land ${input.path}: ${entry.message}`));
+        continue;
+      }
+      let summary: ExecutionSummary;
+      try {
+        summary = await runtime.execute(obj);
+        if (summary.duplicateEvent && faults.length) {
+          // A fault was asked for: an object that would not run again must not pass silently.
+          progress.print(
+            dim(`${obj.key}: already processed; --inject-fault given, so it runs again as a fresh execution`),
+          );
+          summary = await runtime.rerun(obj.key);
+        }
+      } catch (e) {
+        const reason = isNoSpace(e) ? 'no_space' : 'runtime_error';
+        const message =
+          reason === 'no_space'
+            ? noSpaceMessage(paths.root, input, e)
+            : `lakestep itself failed while running ${obj.key}: ${(e as Error).message}`;
+        interrupted = stopped(reason, message, input.path, inputs.slice(i + 1).map((x) => x.path));
+        break;
+      }
       executions.push(summary);
-      if (summary.duplicateEvent) progress(dim('    already processed (same object version): not run again'));
-      // States that succeeded were printed as they finished; a state that failed is known only at the end.
-      else for (const s of summary.states.filter((x) => x.status !== 'SUCCEEDED')) progress(stateLine(s));
-      const rows = rowsLine(summary);
-      progress(`    → ${resultLabel(summary)}${rows ? dim(`  ${rows}`) : ''}`);
-      if (summary.outcome !== 'succeeded' && summary.cause) progress(dim(`      ${summary.cause}`));
+      progress.finish(summary);
     }
+  } finally {
+    progress.close();
+    interrupt.dispose();
+  }
+  try {
+    if (interrupted && !recordInterruption(paths.root, interrupted))
+      interrupted = { ...interrupted, message: `${interrupted.message} (could not record this in the lake either)` };
     const report: RunReport = {
       lake: paths.root,
-      executions: executions.map(({ duplicateEvent: _d, ...e }) => e),
-      tables: await tableCounts(runtime.warehouse),
+      executions: executions.map(({ duplicateEvent, ...e }) => ({ ...e, duplicateEvent: duplicateEvent === true })),
+      tables: await tableCounts(runtime.warehouse).catch(() => []),
+      skipped,
+      interrupted,
     };
+    if (interrupted && interrupted.reason !== 'interrupted') warn(json, red(interrupted.message));
     if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else printSummary(report, Date.now() - t0);
+    else printSummary(report, Date.now() - t0, lake, progress.counted());
   } finally {
-    interrupt.dispose();
     runtime.close();
   }
   if (interrupt.interrupted()) return 130;
-  return executions.some((e) => e.outcome === 'failed') ? 1 : 0;
+  const landingFailed = skipped.some((s) => s.reason !== 'subdirectory');
+  return interrupted || landingFailed || executions.some((e) => tallyOf(e) === 'failed') ? 1 : 0;
+}
+
+function stopped(
+  reason: LandingInterruption['reason'],
+  message: string,
+  file: string | null,
+  notLanded: string[],
+): LandingInterruption {
+  return { at: new Date().toISOString(), reason, message, file, notLanded };
+}
+
+/** A full disk is the lake's, not the source's: name the lake, its free space and what to do. */
+function noSpaceMessage(root: string, input: DataInput, e: unknown): string {
+  const free = freeBytes(root);
+  return `The lake at ${root} is out of space (${(e as { code?: string }).code ?? 'ENOSPC'}) while landing ${input.path} as ${input.key}${free === null ? '' : `: ${formatBytes(free)} free on its filesystem`}. Free space there (or pass --lake DIR on a larger disk), then run the same command again: what landed is kept, and landing it again is not run twice.`;
+}
+
+/** Lines about inputs go to stderr with --json (stdout holds the document), else to stdout. */
+function warn(json: boolean, line: string): void {
+  if (json) process.stderr.write(`lakestep run: ${line}\n`);
+  else console.log(yellow(line));
 }
 
 /** A usage error when a fault names no task state of the definition. */
 export function checkFaults(runtime: LocalRuntime, faults: readonly Fault[], command: string): void {
-  const known = new Set(runtime.taskStates());
+  const known = runtime.taskStates();
   for (const f of faults)
-    if (!known.has(f.state))
+    if (!known.includes(f.state))
       throw new UsageError(
-        `lakestep ${command}: --inject-fault names no task state "${f.state}" (tasks: ${[...known].join(', ')})`,
+        `lakestep ${command}: --inject-fault names no task state "${f.state}"${didYouMean(f.state, known)} (tasks: ${known.join(', ')})`,
       );
 }
 
@@ -155,12 +279,14 @@ export function checkFaults(runtime: LocalRuntime, faults: readonly Fault[], com
 export function onInterrupt(
   runtime: LocalRuntime,
   print: (line: string) => void,
-): { interrupted: () => boolean; dispose: () => void } {
+): { interrupted: () => boolean; signal: () => string; dispose: () => void } {
   let signals = 0;
+  let first = '';
   const handler = (signal: NodeJS.Signals) => {
     signals++;
     if (signals > 1) process.exit(130);
-    const name = runtime.abort(`Interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}) while running`);
+    first = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    const name = runtime.abort(`Interrupted (${first}) while running`);
     print(
       name
         ? dim(`    ■ ${signal}: stopping ${name} once its running task returns (again to exit at once)`)
@@ -171,6 +297,7 @@ export function onInterrupt(
   process.on('SIGTERM', handler);
   return {
     interrupted: () => signals > 0,
+    signal: () => first,
     dispose: () => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
@@ -178,59 +305,54 @@ export function onInterrupt(
   };
 }
 
-/** The outcome of an execution in a few words; a timeout or an abort says so rather than FAILED. */
-export function resultLabel(e: ExecutionSummary): string {
-  if (e.status === 'TIMED_OUT' || e.status === 'ABORTED')
-    return red(`${e.status} at "${failedState(e)}"${e.error ? ` with ${e.error}` : ''}`);
-  return outcomeLabel(e);
-}
-
-/** Prints each state as it finishes, while the execution runs. */
-export class LiveStates {
-  private entered = new Map<string, { t0: number; attempts: number; lastError?: string }>();
-  constructor(private readonly print: (line: string) => void) {}
-
-  reset(): void {
-    this.entered.clear();
-  }
-
-  onEvent(e: StoredEvent): void {
-    const name = e.stateName as string | undefined;
-    if (!name) return;
-    if (e.type === 'StateEntered') this.entered.set(name, { t0: e.timestamp, attempts: 1 });
-    const cur = this.entered.get(name);
-    if (!cur) return;
-    if (e.type === 'StateFailed') cur.lastError = String(e.error ?? 'error');
-    if (e.type === 'StateRetried') {
-      cur.attempts++;
-      this.print(dim(`      ↻ ${name}: ${cur.lastError ?? 'error'}, retrying (attempt ${cur.attempts})`));
-    }
-    if (e.type === 'StateExited' && e.stateType !== 'Fail')
-      this.print(
-        stateLine({
-          name,
-          status: 'SUCCEEDED',
-          attempts: cur.attempts,
-          startedAt: '',
-          durationMs: e.timestamp - cur.t0,
-        }),
-      );
-  }
-}
-
-function printSummary(report: RunReport, elapsedMs: number): void {
-  const by = (o: string) => report.executions.filter((e) => e.outcome === o).length;
+function printSummary(
+  report: RunReport,
+  elapsedMs: number,
+  lake: string,
+  counts: ReturnType<RunProgress['counted']>,
+): void {
+  const lakeArg = lake === DEFAULT_LAKE ? '' : ` --lake ${lake}`;
+  const ran = report.executions.filter((e) => !e.duplicateEvent).length;
   console.log('');
-  console.log(bold(`Ran ${report.executions.length} executions in ${(elapsedMs / 1000).toFixed(1)} s`));
   console.log(
-    `  succeeded ${by('succeeded')}   rejected ${by('rejected')}   dq_failed ${by('dq_failed')}   failed ${by('failed')}`,
+    bold(
+      `Ran ${plural(ran, 'execution')} in ${(elapsedMs / 1000).toFixed(1)} s${counts.duplicate ? ` (${plural(counts.duplicate, 'object')} already processed)` : ''}`,
+    ),
   );
-  for (const e of report.executions.filter((x) => x.outcome === 'failed'))
-    console.log(`  ✗ ${e.objectKey}: failed at "${failedState(e)}" (${e.error}) — execution ${e.name}`);
+  console.log(`  ${summaryCounts(counts)}`);
+  const unresolved = report.executions.filter((e) => tallyOf(e) === 'failed' || tallyOf(e) === 'aborted');
+  for (const e of unresolved)
+    console.log(
+      `  ✗ ${e.objectKey}: ${resultLabel(e)} — resume it: npx lakestep replay ${e.name}${lakeArg}`,
+    );
+  const bad = report.skipped.filter((s) => s.reason !== 'subdirectory');
+  if (bad.length) console.log(red(`  ${plural(bad.length, 'entry', 'entries')} not landed (listed above)`));
+  const subdirs = report.skipped.filter((s) => s.reason === 'subdirectory');
+  if (subdirs.length)
+    console.log(
+      yellow(
+        `  ${plural(subdirs.length, 'subdirectory', 'subdirectories')} skipped (${subdirs.map((s) => s.path).join(', ')}): pass --recursive to include them`,
+      ),
+    );
+  if (report.interrupted) {
+    const n = report.interrupted.notLanded.length;
+    console.log(
+      red(
+        `  Stopped before landing ${plural(n, 'file')}${n ? `: ${report.interrupted.notLanded.slice(0, 5).join(', ')}${n > 5 ? ', …' : ''}` : ''} — run the same command again to land ${n === 1 ? 'it' : 'them'}`,
+      ),
+    );
+  }
   console.log(bold('Tables'));
   for (const t of report.tables) console.log(`  ${t.name.padEnd(28)} ${String(t.rows).padStart(9)} rows`);
   console.log(dim(`Lake: ${report.lake}  (executions in ${join(report.lake, 'executions')})`));
-  console.log(
-    dim(`Next: npx lakestep query --lake ${report.lake} "SELECT * FROM analytics.category_daily LIMIT 10"`),
-  );
+  if (unresolved.length)
+    console.log(
+      dim(
+        `Next: npx lakestep status${lakeArg}   (then npx lakestep replay --failed${lakeArg} after a fix)`,
+      ),
+    );
+  else
+    console.log(
+      dim(`Next: npx lakestep query${lakeArg} "SELECT * FROM analytics.category_daily LIMIT 10"`),
+    );
 }

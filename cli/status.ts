@@ -4,17 +4,22 @@
  * and the command that fixes each unresolved failure.
  */
 import { type AlarmState, type ExecutionHealth, type HealthReport, lakeHealth } from '../local/health';
+import { lakePaths } from '../local/lake';
+import { type LandingInterruption, unresolvedInterruption } from '../local/landing-interruptions';
 import { parse, UsageError } from './args';
-import { bold, dim, green, ms, red, table, yellow } from './format';
+import { bold, dim, green, ms, plural, red, table, yellow } from './format';
 
-export const STATUS_USAGE = `usage: lakestep status [--lake DIR] [--json] [--limit N] [--now]
+export const STATUS_USAGE = `usage: lakestep status [--lake DIR] [--json] [--limit N] [--now | --as-of TIME]
 
-  --lake DIR   the local lake (default ./.lakestep)
-  --json       print exactly one JSON document on stdout
-  --limit N    how many recent executions to list (default 20)
-  --now        evaluate the alarms as of the clock, not as of the lake's last activity
+  --lake DIR     the local lake (default ./.lakestep)
+  --json         print exactly one JSON document on stdout
+  --limit N      how many recent executions to list (default 20)
+  --now          evaluate the alarms at the current time, as CloudWatch does (the default)
+  --as-of TIME   evaluate them at TIME instead (ISO-8601, e.g. 2026-12-01T09:00:00Z; or
+                 "last-activity": the lake's last event), for a report that reads the same later
 
-  Exit status: 0 when no paging alarm would fire, 1 when one would (see docs/monitoring.md).`;
+  Exit status: 0 when no paging alarm would fire, 1 when one would or the last run stopped before
+  landing all its files (see docs/monitoring.md).`;
 
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -24,6 +29,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       limit: { type: 'string' },
       now: { type: 'boolean', default: false },
+      'as-of': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'status',
@@ -37,10 +43,30 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 0)
     throw new UsageError(`lakestep status: --limit must be a whole number, got "${values.limit}"`);
-  const report = await lakeHealth({ lake: values.lake, limit, asOf: values.now ? new Date() : undefined });
-  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else print(report);
-  return report.alarms.some((a) => a.severity === 'page' && a.state === 'ALARM') ? 1 : 0;
+  const report = await lakeHealth({ lake: values.lake, limit, asOf: asOfFrom(values.now, values['as-of']) });
+  const interruption = unresolvedInterruption(
+    lakePaths(values.lake).root,
+    report.executions[0]?.startDate ?? null,
+  );
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...report, interruption }, null, 2)}\n`);
+  else print(report, interruption);
+  return interruption || report.alarms.some((a) => a.severity === 'page' && a.state === 'ALARM') ? 1 : 0;
+}
+
+/**
+ * When the alarms are evaluated: now by default, as CloudWatch does (a window that ended at the lake's
+ * last activity would keep paging long after a fix); `--as-of` fixes it for a reproducible report.
+ */
+function asOfFrom(now: boolean | undefined, asOf: string | undefined): Date | undefined {
+  if (asOf === undefined) return new Date();
+  if (now) throw new UsageError('lakestep status: give --now or --as-of, not both');
+  if (asOf === 'last-activity') return undefined;
+  const at = new Date(asOf);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(asOf) || Number.isNaN(at.getTime()))
+    throw new UsageError(
+      `lakestep status: --as-of must be an ISO-8601 time (2026-12-01T09:00:00Z) or "last-activity", got "${asOf}"`,
+    );
+  return at;
 }
 
 /** Plain text: table() pads by length, so no colour codes inside its cells. */
@@ -53,13 +79,22 @@ const outcomeOf = (e: ExecutionHealth) =>
       ? `${e.status} ${e.error ?? ''}`.trim()
       : e.classification;
 
-function print(r: HealthReport): void {
+function print(r: HealthReport, interruption: LandingInterruption | null): void {
   const t = r.totals;
-  console.log(bold(`Lake ${r.lake}: ${t.executions} executions`));
+  console.log(bold(`Lake ${r.lake}: ${plural(t.executions, 'execution')}`));
   console.log(
     `  succeeded ${t.succeeded}   rejected ${t.rejected}   dq_failed ${t.dq_failed}   failed ${t.failed}   running ${t.running}`,
   );
   if (t.executions === 0) console.log(dim('  No executions yet: run `npx lakestep run` first.'));
+  if (interruption) {
+    const n = interruption.notLanded.length;
+    console.log(red(`\n${bold('The last run stopped before landing all its files')} (${interruption.at})`));
+    console.log(`  ${interruption.message}`);
+    if (n)
+      console.log(
+        `  Not landed: ${plural(n, 'file')} (${interruption.notLanded.slice(0, 5).join(', ')}${n > 5 ? ', …' : ''}): run the same command again`,
+      );
+  }
 
   if (r.executions.length) {
     console.log(`\n${bold('Recent executions')} ${dim('(newest first)')}`);
@@ -82,7 +117,7 @@ function print(r: HealthReport): void {
     console.log(`\n${bold('Failures by failed state and error')}`);
     for (const g of r.failures)
       console.log(
-        `  ${String(g.count).padStart(4)}×  ${`"${g.failedState ?? '?'}"`.padEnd(32)} ${(g.error ?? '?').padEnd(30)} ${g.classification === 'system' ? red('system fault') : yellow('data outcome')}  ${dim(`latest: ${g.executions[0]}`)}`,
+        `  ${String(g.count).padStart(4)}×  ${`"${g.failedState ?? '?'}"`.padEnd(32)} ${(g.error ?? (g.classification === 'system' ? 'ABORTED (no error)' : '?')).padEnd(30)} ${g.classification === 'system' ? red('system fault') : yellow('data outcome')}  ${dim(`latest: ${g.executions[0]}`)}`,
       );
   }
 
@@ -136,7 +171,7 @@ function print(r: HealthReport): void {
     for (const e of r.unresolved) {
       const mark = e.classification === 'system' ? red('✗') : yellow('↷');
       console.log(
-        `  ${mark} ${e.name}  ${e.status} at "${e.failedState ?? '?'}" with ${e.error ?? 'no error'}${e.redriveCount ? dim(` (redriven ${e.redriveCount}×)`) : ''}`,
+        `  ${mark} ${e.name}  ${e.status} at "${e.failedState ?? '?'}" ${e.error ? `with ${e.error}` : e.cause ? `(${e.cause})` : 'with no error'}${e.redriveCount ? dim(` (redriven ${e.redriveCount}×)`) : ''}`,
       );
       if (e.replay) {
         console.log(`      ${e.replay.command}`);

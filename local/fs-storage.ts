@@ -12,6 +12,15 @@ import type { LakeStorage, ObjectInfo, ObjectRef } from '../handlers/core/ports'
 const TRANSIENT_CODES = new Set(['EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN', 'ENOSPC']);
 let tmpCounter = 0;
 
+/** `<path>.tmp-PID-N`, its name part cut so that the suffix never pushes it past a filesystem's 255 bytes. */
+function tmpPathFor(path: string): string {
+  const suffix = `.tmp-${process.pid}-${tmpCounter++}`;
+  const slash = path.lastIndexOf(sep);
+  let name = path.slice(slash + 1);
+  while (Buffer.byteLength(name) + suffix.length > 255) name = name.slice(0, -1);
+  return `${path.slice(0, slash + 1)}${name}${suffix}`;
+}
+
 export class FsStorage implements LakeStorage {
   constructor(readonly root: string) {}
 
@@ -59,7 +68,7 @@ export class FsStorage implements LakeStorage {
     const path = this.pathOf(ref);
     try {
       await mkdir(dirname(path), { recursive: true });
-      const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
+      const tmp = tmpPathFor(path);
       await writeFile(tmp, body);
       await rename(tmp, path);
     } catch (e) {
@@ -73,13 +82,18 @@ export class FsStorage implements LakeStorage {
    */
   async writeFromFile(ref: ObjectRef, source: string, onChunk: (chunk: Buffer) => void): Promise<void> {
     const path = this.pathOf(ref);
-    const tmp = `${path}.tmp-${process.pid}-${tmpCounter++}`;
+    const tmp = tmpPathFor(path);
     try {
       await mkdir(dirname(path), { recursive: true });
+      // Reading the source is not a lake operation: name the file, not the object being written. But
+      // pipeline() destroys every stream with the first error, so a write error (a full disk) reaches
+      // the source's 'error' listener too: only an error the writer did not raise is the source's.
+      const writer = createWriteStream(tmp).on('error', (e) => {
+        Object.assign(e, { lakeWrite: true });
+      });
       await pipeline(
         createReadStream(source, { highWaterMark: 1 << 20 }).on('error', (e) => {
-          // Reading the source is not a lake operation: name the file, not the object being written.
-          Object.assign(e, { sourceFile: source });
+          if (!(e as { lakeWrite?: boolean }).lakeWrite) Object.assign(e, { sourceFile: source });
         }),
         async function* (chunks: AsyncIterable<Buffer>) {
           for await (const chunk of chunks) {
@@ -87,12 +101,12 @@ export class FsStorage implements LakeStorage {
             yield chunk;
           }
         },
-        createWriteStream(tmp),
+        writer,
       );
       await rename(tmp, path);
     } catch (e) {
       await rm(tmp, { force: true });
-      if ((e as { sourceFile?: string }).sourceFile === source)
+      if ((e as { sourceFile?: string }).sourceFile === source && !(e as { lakeWrite?: boolean }).lakeWrite)
         throw new Error(`Cannot read ${source}: ${(e as Error).message}`);
       this.fail('PUT', ref, e);
     }
@@ -102,7 +116,7 @@ export class FsStorage implements LakeStorage {
     const target = this.pathOf(to);
     try {
       await mkdir(dirname(target), { recursive: true });
-      const tmp = `${target}.tmp-${process.pid}-${tmpCounter++}`;
+      const tmp = tmpPathFor(target);
       await copyFile(this.pathOf(from), tmp);
       await rename(tmp, target);
     } catch (e) {

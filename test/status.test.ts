@@ -150,6 +150,7 @@ describe('lakestep status', () => {
 
   it('on an empty lake: says so, and the freshness alarm fires (no successful run at all)', async () => {
     const empty = join(dir, 'empty');
+    (await LocalRuntime.open({ lake: empty })).close(); // a lake with nothing run in it yet
     const { code, stdout } = await cli(['status', '--lake', empty]);
     expect(stdout).toContain('No executions yet');
     // No successful statistics run at all: the freshness alarm would fire (its missing data breaches).
