@@ -49,11 +49,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** A path for messages: a name that is not UTF-8 shows its bytes as \xNN. */
 function printable(dir: string, name: Buffer): string {
   let text = '';
-  for (const b of name) text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  for (const b of name)
+    text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   return join(dir, text);
 }
 
-export function collectDataInputs(paths: readonly string[], options: { recursive?: boolean } = {}): DataInputs {
+export function collectDataInputs(
+  paths: readonly string[],
+  options: { recursive?: boolean } = {},
+): DataInputs {
   const files: DataInput[] = [];
   const skipped: SkippedEntry[] = [];
   const seenDirs = new Set<string>();

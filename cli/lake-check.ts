@@ -5,8 +5,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UsageError } from './args';
 import { lakePaths } from '../local/lake';
+import { UsageError } from './args';
 
 /** Commands that read an existing lake; `run` makes one, `graph` and `generate` use none. */
 const READS_A_LAKE = new Set(['status', 'replay', 'rerun', 'inspect', 'query']);

@@ -1,10 +1,10 @@
 /** The `lakestep` command: dispatches to a subcommand; exit 0 ok, 1 a failure, 2 a usage error. */
 import '../local/polyfills';
 import { UsageError } from './args';
-import { checkLake } from './lake-check';
 import { generateCommand } from './generate';
 import { graphCommand } from './graph';
 import { inspectCommand } from './inspect';
+import { checkLake } from './lake-check';
 import { queryCommand } from './query';
 import { replayCommand } from './replay';
 import { rerunCommand } from './rerun';

@@ -159,7 +159,8 @@ export class RunProgress {
     if (summary.duplicateEvent)
       this.emit(flight, dim('    already processed (same object version): not run again'));
     // States that succeeded were written as they finished; a state that failed is known only now.
-    else for (const s of summary.states.filter((x) => x.status !== 'SUCCEEDED')) this.emit(flight, stateLine(s));
+    else
+      for (const s of summary.states.filter((x) => x.status !== 'SUCCEEDED')) this.emit(flight, stateLine(s));
     const rows = rowsLine(summary);
     this.emit(flight, `    → ${resultLabel(summary)}${rows ? dim(`  ${rows}`) : ''}`);
     if (summary.outcome !== 'succeeded' && summary.cause) this.emit(flight, dim(`      ${summary.cause}`));
@@ -322,5 +323,3 @@ export const summaryCounts = (c: Readonly<Record<Tally, number>>): string =>
     ...(c.aborted ? [`aborted ${c.aborted}`] : []),
     `duplicates ${c.duplicate} ${dim('(already processed: not run again)')}`,
   ].join('   ');
-
-

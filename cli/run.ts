@@ -177,7 +177,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     for (const [i, input] of inputs.entries()) {
       const notLanded = () => inputs.slice(i).map((x) => x.path);
       if (interrupt.interrupted()) {
-        interrupted = stopped('interrupted', `Stopped by ${interrupt.signal()} before landing these files`, null, notLanded());
+        interrupted = stopped(
+          'interrupted',
+          `Stopped by ${interrupt.signal()} before landing these files`,
+          null,
+          notLanded(),
+        );
         break;
       }
       let obj: LandedObject;
@@ -209,7 +214,12 @@ export async function runCommand(argv: string[]): Promise<number> {
           reason === 'no_space'
             ? noSpaceMessage(paths.root, input, e)
             : `lakestep itself failed while running ${obj.key}: ${(e as Error).message}`;
-        interrupted = stopped(reason, message, input.path, inputs.slice(i + 1).map((x) => x.path));
+        interrupted = stopped(
+          reason,
+          message,
+          input.path,
+          inputs.slice(i + 1).map((x) => x.path),
+        );
         break;
       }
       executions.push(summary);
@@ -221,10 +231,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   try {
     if (interrupted && !recordInterruption(paths.root, interrupted))
-      interrupted = { ...interrupted, message: `${interrupted.message} (could not record this in the lake either)` };
+      interrupted = {
+        ...interrupted,
+        message: `${interrupted.message} (could not record this in the lake either)`,
+      };
     const report: RunReport = {
       lake: paths.root,
-      executions: executions.map(({ duplicateEvent, ...e }) => ({ ...e, duplicateEvent: duplicateEvent === true })),
+      executions: executions.map(({ duplicateEvent, ...e }) => ({
+        ...e,
+        duplicateEvent: duplicateEvent === true,
+      })),
       tables: await tableCounts(runtime.warehouse).catch(() => []),
       skipped,
       interrupted,
@@ -322,9 +338,7 @@ function printSummary(
   console.log(`  ${summaryCounts(counts)}`);
   const unresolved = report.executions.filter((e) => tallyOf(e) === 'failed' || tallyOf(e) === 'aborted');
   for (const e of unresolved)
-    console.log(
-      `  ✗ ${e.objectKey}: ${resultLabel(e)} — resume it: npx lakestep replay ${e.name}${lakeArg}`,
-    );
+    console.log(`  ✗ ${e.objectKey}: ${resultLabel(e)} — resume it: npx lakestep replay ${e.name}${lakeArg}`);
   const bad = report.skipped.filter((s) => s.reason !== 'subdirectory');
   if (bad.length) console.log(red(`  ${plural(bad.length, 'entry', 'entries')} not landed (listed above)`));
   const subdirs = report.skipped.filter((s) => s.reason === 'subdirectory');
@@ -347,12 +361,8 @@ function printSummary(
   console.log(dim(`Lake: ${report.lake}  (executions in ${join(report.lake, 'executions')})`));
   if (unresolved.length)
     console.log(
-      dim(
-        `Next: npx lakestep status${lakeArg}   (then npx lakestep replay --failed${lakeArg} after a fix)`,
-      ),
+      dim(`Next: npx lakestep status${lakeArg}   (then npx lakestep replay --failed${lakeArg} after a fix)`),
     );
   else
-    console.log(
-      dim(`Next: npx lakestep query${lakeArg} "SELECT * FROM analytics.category_daily LIMIT 10"`),
-    );
+    console.log(dim(`Next: npx lakestep query${lakeArg} "SELECT * FROM analytics.category_daily LIMIT 10"`));
 }

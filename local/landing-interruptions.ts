@@ -65,7 +65,11 @@ export function freeBytes(path: string): number | null {
 
 /** True when an error (or its cause) is a full disk or quota. */
 export function isNoSpace(e: unknown): boolean {
-  for (let x = e as { code?: string; cause?: unknown } | undefined, i = 0; x && i < 5; x = x.cause as never, i++)
+  for (
+    let x = e as { code?: string; cause?: unknown } | undefined, i = 0;
+    x && i < 5;
+    x = x.cause as never, i++
+  )
     if (x.code === 'ENOSPC' || x.code === 'EDQUOT') return true;
   return false;
 }

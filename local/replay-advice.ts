@@ -5,11 +5,13 @@
  * the data or the rules are fixed and the object is rerun.
  */
 import { DATA_OUTCOME_ERRORS } from '../handlers/core/record-failure';
+import { UNKNOWN_PREFIX } from '../workflows/datasets';
 import type { ExecutionRecord } from './execution-store';
 import { DEFAULT_LAKE } from './lake';
 
 export interface ReplayAdvice {
-  readonly kind: 'redrive' | 'rerun';
+  /** `land`: an object whose name matches no dataset; a rerun of it would only be rejected again. */
+  readonly kind: 'redrive' | 'rerun' | 'land';
   readonly command: string;
   readonly why: string;
 }
@@ -43,6 +45,12 @@ export function replayAdviceFor(
   lake?: string,
 ): ReplayAdvice | null {
   if (record.status === 'SUCCEEDED' || record.status === 'RUNNING') return null;
+  if (record.error === 'ObjectRejected' && record.objectKey.startsWith(`${UNKNOWN_PREFIX}/`))
+    return {
+      kind: 'land',
+      command: `npx lakestep run --data RENAMED_FILE${lakeFlag(lake)}`,
+      why: `its name matches no dataset (unknown_dataset), so a rerun would be rejected again: rename the file to <CC>videos*.csv or <CC>_category_id*.json and land it`,
+    };
   if (isDataOutcome(record))
     return {
       kind: 'rerun',

@@ -3,9 +3,10 @@
  * off a terminal, never interleaved when several run at once; in a terminal one bar with counts and an
  * ETA, and the state each running execution is in with its elapsed time.
  */
+
+import { RunProgress } from '../cli/run-progress';
 import type { StoredEvent } from '../local/execution-store';
 import type { ExecutionSummary } from '../local/runtime';
-import { RunProgress } from '../cli/run-progress';
 
 process.env.NO_COLOR = '1';
 
@@ -141,7 +142,9 @@ describe('run progress, in a terminal (bar)', () => {
     p.onEvent('exec-us', exited('Ingest object', h.advance(3)));
     p.finish(summary('us'));
     p.onEvent('exec-gb', started('gb', h.at()));
-    p.finish(summary('gb', { status: 'FAILED', outcome: 'rejected', error: 'ObjectRejected', reason: 'encoding' }));
+    p.finish(
+      summary('gb', { status: 'FAILED', outcome: 'rejected', error: 'ObjectRejected', reason: 'encoding' }),
+    );
     p.finish(summary('ca', { duplicateEvent: true }));
     p.close();
     const text = h.output();
@@ -159,7 +162,8 @@ describe('run progress, in a terminal (bar)', () => {
     p.onEvent('x', started('us', 0));
     p.onEvent('x', entered('Materialize category_daily', 0));
     p.close();
-    for (const line of out.replace(/\x1b\[\d+F\x1b\[J/g, '').split('\n')) expect([...line].length).toBeLessThanOrEqual(40);
+    for (const line of out.replace(/\x1b\[\d+F\x1b\[J/g, '').split('\n'))
+      expect([...line].length).toBeLessThanOrEqual(40);
   });
 });
 

@@ -25,13 +25,19 @@ if (!has('apt-get'))
   );
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
-const sudo = root ? [] : spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0 ? ['sudo', '-n'] : null;
+const sudo = root
+  ? []
+  : spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0
+    ? ['sudo', '-n']
+    : null;
 if (!sudo)
   fail(
     `the inspector's browser tests need Chromium at ${CHROMIUM}; installing it needs root: run \`sudo apt-get install -y chromium\` once (or set LAKESTEP_CHROMIUM=/path/to/chromium), then npm test again.`,
   );
 
-console.error(`lakestep tests: no Chromium at ${CHROMIUM}; installing Debian's chromium with apt-get (once)…`);
+console.error(
+  `lakestep tests: no Chromium at ${CHROMIUM}; installing Debian's chromium with apt-get (once)…`,
+);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 // Wait for another apt/dpkg run (another test run installing it too) instead of failing on its lock.
 const lock = ['-o', 'DPkg::Lock::Timeout=600'];
@@ -40,7 +46,6 @@ const apt = (args) => {
   return spawnSync(cmd, rest, { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
 };
 if (!apt(['update', '-qq'])) fail('`apt-get update` failed (see above): cannot install chromium.');
-if (!apt(['install', '-y', '-qq', 'chromium']))
-  fail('`apt-get install chromium` failed (see above).');
+if (!apt(['install', '-y', '-qq', 'chromium'])) fail('`apt-get install chromium` failed (see above).');
 if (!existsSync(CHROMIUM)) fail(`apt-get installed chromium, but ${CHROMIUM} is still missing.`);
 console.error(`lakestep tests: installed ${CHROMIUM}.`);

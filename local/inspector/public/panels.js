@@ -32,7 +32,11 @@ function replayBox(replay) {
     h(
       'p',
       { class: 'replay-title' },
-      replay.kind === 'redrive' ? 'Redrive it after the fix' : 'Rerun the object after fixing the data',
+      replay.kind === 'redrive'
+        ? 'Redrive it after the fix'
+        : replay.kind === 'land'
+          ? 'Rename the file to a dataset name and land it'
+          : 'Rerun the object after fixing the data',
     ),
     h(
       'div',
