@@ -10,6 +10,9 @@ import type { ExecutionSummary } from '../local/runtime';
 
 process.env.NO_COLOR = '1';
 
+/** The live area's redraw: cursor up N lines, clear to the end of the screen. */
+const REDRAW = new RegExp(`${String.fromCharCode(27)}\\[\\d+F${String.fromCharCode(27)}\\[J`, 'g');
+
 const key = (n: string) => `raw_statistics/region=${n}/${n.toUpperCase()}videos.csv`;
 const started = (n: string, t: number): StoredEvent => ({
   type: 'ExecutionStarted',
@@ -152,7 +155,7 @@ describe('run progress, in a terminal (bar)', () => {
     expect(text).not.toContain('region=us/USvideos.csv →');
     expect(text).toContain('raw_statistics/region=gb/GBvideos.csv → rejected (encoding)');
     expect(text).toContain('raw_statistics/region=ca/CAvideos.csv → already processed');
-    expect(text).toMatch(/\x1b\[\d+F\x1b\[J/); // the live lines are redrawn, not appended
+    expect(text).toMatch(REDRAW); // the live lines are redrawn, not appended
     expect(p.counted()).toMatchObject({ succeeded: 1, rejected: 1, duplicate: 1 });
   });
 
@@ -162,8 +165,7 @@ describe('run progress, in a terminal (bar)', () => {
     p.onEvent('x', started('us', 0));
     p.onEvent('x', entered('Materialize category_daily', 0));
     p.close();
-    for (const line of out.replace(/\x1b\[\d+F\x1b\[J/g, '').split('\n'))
-      expect([...line].length).toBeLessThanOrEqual(40);
+    for (const line of out.replace(REDRAW, '').split('\n')) expect([...line].length).toBeLessThanOrEqual(40);
   });
 });
 
