@@ -131,13 +131,24 @@ export function resolveStageSettings(stage: string, overrides: unknown = {}): St
   return settings as unknown as StageSettings;
 }
 
-/** The stage's entry of the `lakestep:stages` context value (cdk.json), or none. */
+/**
+ * The stage's entry of the `lakestep:stages` context value (cdk.json). A stage it does not list is
+ * refused, naming the known ones: a typo (`-c lakestep:stage=prd`) would otherwise synthesize, and
+ * deploy, a whole new stack with the defaults.
+ */
 export function stageOverridesFrom(stagesContext: unknown, stage: string): unknown {
   if (stagesContext === undefined) return {};
   if (typeof stagesContext !== 'object' || stagesContext === null) {
     throw new Error(`context lakestep:stages must be an object keyed by stage name`);
   }
-  return (stagesContext as Record<string, unknown>)[stage] ?? {};
+  const stages = stagesContext as Record<string, unknown>;
+  if (!Object.hasOwn(stages, stage)) {
+    const known = Object.keys(stages);
+    throw new Error(
+      `unknown stage '${stage}' (known stages: ${known.join(', ')}): pass -c lakestep:stage=${known[0] ?? 'NAME'}, or add '${stage}' to cdk.json's "lakestep:stages"`,
+    );
+  }
+  return stages[stage];
 }
 
 /** Glue database names use `_`: Athena SQL cannot use `-` in an unquoted name. */

@@ -20,11 +20,17 @@ describe('resolveStageSettings', () => {
     expect(cdkJson.context['lakestep:stage']).toBe('dev');
   });
 
-  it('applies the defaults to a stage cdk.json does not list', () => {
-    expect(resolveStageSettings('qa', stageOverridesFrom(stages, 'qa'))).toEqual({
+  it('applies the defaults to a stage listed without settings', () => {
+    expect(resolveStageSettings('qa', stageOverridesFrom({ ...stages, qa: {} }, 'qa'))).toEqual({
       namePrefix: 'lakestep-qa',
       ...DEFAULT_STAGE_SETTINGS,
     });
+  });
+
+  it('refuses a stage cdk.json does not list (a typo would synthesize a new stack), naming the known ones', () => {
+    expect(() => stageOverridesFrom(stages, 'prd')).toThrow(
+      "unknown stage 'prd' (known stages: dev, prod)",
+    );
   });
 
   it('names every unknown key and bad value', () => {
