@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { documentSvg } from '../local/graph';
+import { cli } from './helpers/lake';
 import { aslFileName } from '../workflows/render-asl';
-import { renderMermaid } from '../workflows/render-mermaid';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 
 const ROOT = resolve(__dirname, '..');
@@ -15,11 +15,10 @@ const between = (text: string, name: string) => {
 };
 
 describe('README', () => {
-  it('shows the state machine of the committed ASL (re-render it after `npm run asl`)', () => {
-    const asl = JSON.parse(readFileSync(join(ROOT, 'asl', aslFileName(YOUTUBE_TRENDING)), 'utf8'));
-    expect(between(readme, 'state-machine')).toBe(
-      `\`\`\`mermaid\n${renderMermaid(asl, YOUTUBE_TRENDING)}\`\`\`\n`,
-    );
+  it('shows the state machine exactly as `lakestep graph --format mermaid` draws it (re-render it with `npm run asl`)', async () => {
+    const graph = await cli(['graph', '--format', 'mermaid']);
+    expect(graph.code).toBe(0);
+    expect(between(readme, 'state-machine')).toBe(`\`\`\`mermaid\n${graph.stdout}\`\`\`\n`);
   });
 
   it('docs/state-machine.svg draws the committed ASL (re-render it with `npm run asl`)', () => {

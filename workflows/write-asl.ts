@@ -4,9 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { documentSvg } from '../local/graph';
+import { documentSvg, renderMermaid } from '../local/graph';
 import { aslFileName, renderAsl, renderAslText } from './render-asl';
-import { renderMermaid } from './render-mermaid';
 import { WORKFLOWS, YOUTUBE_TRENDING } from './youtube-trending';
 
 const root = join(__dirname, '..');
@@ -17,7 +16,8 @@ for (const workflow of WORKFLOWS) {
 }
 
 const readme = join(root, 'README.md');
-const diagram = `\`\`\`mermaid\n${renderMermaid(renderAsl(YOUTUBE_TRENDING), YOUTUBE_TRENDING)}\`\`\`\n`;
+// One Mermaid renderer: the README shows exactly what `lakestep graph --format mermaid` prints.
+const diagram = `\`\`\`mermaid\n${renderMermaid(renderAsl(YOUTUBE_TRENDING))}\`\`\`\n`;
 const text = readFileSync(readme, 'utf8');
 writeFileSync(
   readme,
