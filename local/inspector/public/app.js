@@ -3,10 +3,11 @@
  * and the detail panels. Where you are lives in the URL hash (#/executions/<name>/states/<id>), so a
  * link or the back button returns to it; the server's live feed (SSE) keeps everything current.
  */
-import { badge, duration, fill, h, message, time } from './dom.js';
+import { duration, fill, h, message, outcomeBadge, outcomeOf, time } from './dom.js';
 import { dataPanel, eventsPanel, runPanel, statePanel } from './panels.js';
 
-const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
+// Filters by outcome, as the CLI counts them (FAILED: a system fault; data outcomes apart).
+const OUTCOMES = ['RUNNING', 'SUCCEEDED', 'REJECTED', 'DQ_FAILED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 const STATE_CLASSES = ['succeeded', 'failed', 'retried', 'caught', 'running', 'notreached'].map(
   (s) => `status-${s}`,
 );
@@ -157,9 +158,10 @@ function live(stateName) {
 
 // ---------------------------------------------------------------- executions list
 function renderFilters() {
-  const counts = ui.list?.counts ?? {};
+  const counts = {};
+  for (const x of ui.list?.executions ?? []) counts[outcomeOf(x)] = (counts[outcomeOf(x)] ?? 0) + 1;
   const total = ui.list?.total ?? 0;
-  const options = ['ALL', ...STATUSES];
+  const options = ['ALL', ...OUTCOMES];
   fill(
     $('filters'),
     options.map((s) =>
@@ -176,7 +178,7 @@ function renderFilters() {
             renderList();
           },
         },
-        s === 'ALL' ? 'all' : s.toLowerCase().replace('_', ' '),
+        s === 'ALL' ? 'all' : s === 'TIMED_OUT' ? 'timed out' : s.toLowerCase(),
         h('span', { class: 'chip-count' }, String(s === 'ALL' ? total : (counts[s] ?? 0))),
       ),
     ),
@@ -209,7 +211,7 @@ function renderList() {
     fill(msg, h('p', { class: 'muted' }, 'Loading executions…'));
     return;
   }
-  const shown = list.executions.filter((x) => ui.filter === 'ALL' || x.status === ui.filter);
+  const shown = list.executions.filter((x) => ui.filter === 'ALL' || outcomeOf(x) === ui.filter);
   fill(
     $('execution-list'),
     shown.map((x) =>
@@ -225,12 +227,7 @@ function renderList() {
             'aria-current': x.name === ui.execution ? 'page' : null,
             title: x.name,
           },
-          h(
-            'span',
-            { class: 'execution-line' },
-            badge(x.status ?? 'unreadable'),
-            keyLabel(x.objectKey ?? x.name),
-          ),
+          h('span', { class: 'execution-line' }, outcomeBadge(x), keyLabel(x.objectKey ?? x.name)),
           h(
             'span',
             { class: 'execution-meta' },

@@ -141,6 +141,29 @@ export function facts(pairs) {
   );
 }
 
+/**
+ * How an execution ended, as the CLI says it: a rejected or DQ-failed object is a data outcome the
+ * workflow reached on purpose (its Step Functions status is FAILED), not a failure of the pipeline.
+ */
+export function outcomeOf(x) {
+  if (x?.status === 'FAILED' && x.error === 'ObjectRejected') return 'REJECTED';
+  if (x?.status === 'FAILED' && x.error === 'DataQualityFailed') return 'DQ_FAILED';
+  return x?.status ?? null;
+}
+
+/** The outcome's badge, with the Step Functions status beside it when they differ. */
+export function outcomeBadge(x) {
+  const outcome = outcomeOf(x);
+  return h(
+    'span',
+    { class: 'outcome' },
+    badge(outcome ?? 'unreadable'),
+    outcome !== x?.status
+      ? h('span', { class: 'muted sfn-status', title: 'Step Functions status' }, ` ${x.status}`)
+      : null,
+  );
+}
+
 export function badge(status) {
   const s = String(status ?? 'unknown').toLowerCase();
   return h('span', { class: `badge badge-${s}` }, s.replace('_', ' '));

@@ -1,6 +1,18 @@
 /** The detail panels of the inspector: the run, the selected state, the data a run produced, its events. */
 import { rowsChart, ruleBars } from './chart.js';
-import { badge, copyButton, dateTime, duration, facts, h, jsonView, message, number, time } from './dom.js';
+import {
+  badge,
+  copyButton,
+  dateTime,
+  duration,
+  facts,
+  h,
+  jsonView,
+  message,
+  number,
+  outcomeBadge,
+  time,
+} from './dom.js';
 
 function ordinal(n) {
   const v = n % 100;
@@ -58,7 +70,7 @@ export function runPanel(detail, onSelectState) {
   return [
     h('h3', { class: 'execution-name' }, r.name),
     facts([
-      ['Status', badge(r.status)],
+      ['Outcome', outcomeBadge(r)],
       ['Object', h('code', {}, r.objectKey)],
       ['Started', dateTime(r.startDate)],
       ['Stopped', r.stopDate ? dateTime(r.stopDate) : 'still running'],
