@@ -2,9 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { documentSvg } from '../local/graph';
-import { cli } from './helpers/lake';
 import { aslFileName } from '../workflows/render-asl';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { cli } from './helpers/lake';
 
 const ROOT = resolve(__dirname, '..');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

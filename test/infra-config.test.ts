@@ -28,9 +28,7 @@ describe('resolveStageSettings', () => {
   });
 
   it('refuses a stage cdk.json does not list (a typo would synthesize a new stack), naming the known ones', () => {
-    expect(() => stageOverridesFrom(stages, 'prd')).toThrow(
-      "unknown stage 'prd' (known stages: dev, prod)",
-    );
+    expect(() => stageOverridesFrom(stages, 'prd')).toThrow("unknown stage 'prd' (known stages: dev, prod)");
   });
 
   it('names every unknown key and bad value', () => {

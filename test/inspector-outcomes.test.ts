@@ -45,7 +45,9 @@ describe('inspector outcomes in Chromium', () => {
     const { page, errors } = await openPage(browser, inspector.url);
     const item = page.locator(`#execution-list a[data-name="${rejected}"]`);
     await item.waitFor();
-    expect((await item.locator('.outcome').textContent())?.replace(/\s+/g, ' ').trim()).toBe('rejected FAILED');
+    expect((await item.locator('.outcome').textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      'rejected FAILED',
+    );
     const chip = async (f: string) =>
       (await page.locator(`#filters [data-filter="${f}"]`).textContent())?.replace(/\s+/g, ' ').trim();
     expect(await chip('FAILED')).toBe('failed1');
