@@ -1,7 +1,7 @@
 /** `lakestep query`: SQL over the local catalog, the Athena stand-in. */
 import { openForQuery, runQuery } from '../local/query';
 import { parse, UsageError } from './args';
-import { dim, table } from './format';
+import { dim, plural, table } from './format';
 
 export const QUERY_USAGE = `usage: lakestep query [--lake DIR] [--json] "SQL"
 
@@ -29,7 +29,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(result.rows)}\n`);
     else {
       console.log(table(result.columns, result.rows));
-      console.log(dim(`(${result.rows.length} rows)`));
+      console.log(dim(`(${plural(result.rows.length, 'row')})`));
     }
   } finally {
     warehouse.close();

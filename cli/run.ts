@@ -357,7 +357,8 @@ function printSummary(
     );
   }
   console.log(bold('Tables'));
-  for (const t of report.tables) console.log(`  ${t.name.padEnd(28)} ${String(t.rows).padStart(9)} rows`);
+  for (const t of report.tables)
+    console.log(`  ${t.name.padEnd(28)} ${String(t.rows).padStart(9)} ${t.rows === 1 ? 'row' : 'rows'}`);
   console.log(dim(`Lake: ${report.lake}  (executions in ${join(report.lake, 'executions')})`));
   if (unresolved.length)
     console.log(

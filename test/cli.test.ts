@@ -22,13 +22,16 @@ describe('lakestep CLI', () => {
     ]);
     expect(out.code).toBe(0);
     const doc = JSON.parse(out.stdout);
-    expect(Object.keys(doc).sort()).toEqual(['executions', 'lake', 'tables']);
+    expect(Object.keys(doc).sort()).toEqual(['executions', 'interrupted', 'lake', 'skipped', 'tables']);
+    expect(doc.skipped).toEqual([]);
+    expect(doc.interrupted).toBeNull();
     expect(doc.executions).toHaveLength(2);
     for (const e of doc.executions) {
       expect(Object.keys(e).sort()).toEqual(
         [
           'cause',
           'dataset',
+          'duplicateEvent',
           'error',
           'name',
           'objectKey',
@@ -130,7 +133,7 @@ describe('lakestep CLI', () => {
 
   it('query on a lake that does not exist says what to do', async () => {
     const out = await cli(['query', '--lake', join(dir, 'nowhere'), 'SELECT 1']);
-    expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/run `lakestep run` first/);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/No lake at .*nowhere: run `lakestep run --lake .* --data FILE` first/);
   });
 });

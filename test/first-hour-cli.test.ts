@@ -128,6 +128,10 @@ describe('first-hour answers of the CLI', () => {
     expect((await cli(['status', '--lake', old, '--as-of', 'yesterday'])).code).toBe(2);
   });
 
+  it('query counts one row in the singular', async () => {
+    expect((await cli(['query', '--lake', lake, 'SELECT 1 AS one'])).stdout).toContain('(1 row)');
+  });
+
   it('status names one execution in the singular', async () => {
     const one = join(dir, 'one');
     await cli(['run', '--lake', one, '--data', CA]);
