@@ -9,31 +9,14 @@
  * a free port, never the default 4321 that another process may hold.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { commandsOf } from './helpers/docs-blocks';
 import { ROOT, tempDir } from './helpers/lake';
 
 jest.setTimeout(600_000);
 
 const SHARED = resolve(process.env.LAKESTEP_SHARED ?? join(ROOT, '..', 'shared'));
-
-/** The shell commands of the bash block between `<!-- NAME:begin -->` and `<!-- NAME:end -->`. */
-export function commandsOf(file: string, name: string): string[] {
-  const text = readFileSync(join(ROOT, file), 'utf8');
-  const block = new RegExp(
-    `<!-- ${name}:begin -->\\n\`\`\`bash\\n([\\s\\S]*?)\`\`\`\\n<!-- ${name}:end -->`,
-  ).exec(text);
-  if (!block?.[1]) throw new Error(`${file} has no bash block marked ${name}`);
-  return block[1].split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
-}
 
 interface Result {
   code: number | null;
