@@ -70,6 +70,8 @@ export class RunProgress {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** The file being landed now (a large upload takes seconds before its execution starts). */
+  private landingFile: { path: string; t0: number } | null = null;
   private lastDraw = -Infinity;
 
   constructor(private readonly options: ProgressOptions) {
@@ -110,6 +112,12 @@ export class RunProgress {
     this.flights.push(flight);
     this.emit(flight, `${bold(`[${flight.index}/${this.options.total}]`)} ${key}`);
     return flight;
+  }
+
+  /** The file being landed now, or null once it has landed. */
+  landing(path: string | null): void {
+    this.landingFile = path === null ? null : { path, t0: this.now() };
+    this.redraw();
   }
 
   /** An event of execution `name` (from the runtime's onEvent). */
@@ -243,6 +251,8 @@ export class RunProgress {
             `  ⋯ ${f.key}  ${f.state ? `${f.state} ${ms(at - f.stateT0)}${f.attempts > 1 ? ` (attempt ${f.attempts})` : ''}` : 'starting'}`,
           ),
         );
+    if (this.landingFile)
+      lines.push(dim(`  ⋯ landing ${this.landingFile.path}  ${ms(at - this.landingFile.t0)}`));
     return lines;
   }
 

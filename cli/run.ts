@@ -186,6 +186,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         break;
       }
       let obj: LandedObject;
+      progress.landing(input.path);
       try {
         obj = await runtime.land(input.path);
       } catch (e) {
@@ -197,6 +198,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         skipped.push(entry);
         progress.print(red(`✗ could not land ${input.path}: ${entry.message}`));
         continue;
+      } finally {
+        progress.landing(null);
       }
       let summary: ExecutionSummary;
       try {

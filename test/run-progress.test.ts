@@ -137,6 +137,16 @@ describe('run progress, in a terminal (bar)', () => {
     p.close();
   });
 
+  it('shows the file being landed, with its elapsed time, until it has landed', () => {
+    const h = harness('bar', 1);
+    h.progress.landing('/data/USvideos.csv');
+    h.advance(3_300);
+    expect(h.progress.liveText()).toContain('  ⋯ landing /data/USvideos.csv  3.3 s');
+    h.progress.landing(null);
+    expect(h.progress.liveText().join('\n')).not.toContain('landing');
+    h.progress.close();
+  });
+
   it('writes nothing per succeeded object, one line per other outcome, and redraws in place', () => {
     const h = harness('bar', 3);
     const p = h.progress;
