@@ -121,7 +121,7 @@ describe('lakestep CLI', () => {
 
   it.each([
     [['run', '--data', '/no/such/path'], /does not exist/],
-    [['run', '--bogus'], /Unknown option/],
+    [['run', '--bogus'], /unknown option --bogus/],
     [['run', '--inject-fault', 'No such state', '--data', REAL_DATA], /names no task state/],
     [['query'], /expected one SQL argument/],
     [['frobnicate'], /unknown command/],
