@@ -1,6 +1,7 @@
 /** The `lakestep` command: dispatches to a subcommand; exit 0 ok, 1 a failure, 2 a usage error. */
 import '../local/polyfills';
 import { UsageError } from './args';
+import { fetchCommand } from './fetch';
 import { generateCommand } from './generate';
 import { graphCommand } from './graph';
 import { inspectCommand } from './inspect';
@@ -16,6 +17,7 @@ usage: lakestep <command> [options]
 
 commands:
   run       land files (or the built-in sample) and run one execution per object
+  fetch     fetch a day of trending data from the YouTube Data API, land it and run it
   status    recent executions, failures by state and error, DQ outcomes, alarms that would fire
   replay    redrive failed executions (locally, or on AWS with --aws)
   rerun     start a fresh execution for an object already landed (after a code or rule fix)
@@ -28,6 +30,7 @@ Run \`lakestep <command> --help\` for a command's options.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
+  fetch: fetchCommand,
   status: statusCommand,
   replay: replayCommand,
   rerun: rerunCommand,
