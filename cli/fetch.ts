@@ -6,8 +6,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRegionCode, fetchRegions, type RegionFetch } from '../handlers/core/fetch-trending';
-import { DEFAULT_API_URL, type HttpGet, YouTubeApi } from '../handlers/core/youtube-api';
 import { trendingDateOf } from '../handlers/core/trending-files';
+import { DEFAULT_API_URL, fetchHttpGet, YouTubeApi } from '../handlers/core/youtube-api';
 import { lakePaths } from '../local/lake';
 import { tableCounts } from '../local/query';
 import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
@@ -43,12 +43,6 @@ export interface FetchReport extends RunReport {
   }[];
 }
 
-/** The HTTP port over Node's fetch; the body is read under the same abort signal as the request. */
-export const nodeHttpGet: HttpGet = async (url, { signal }) => {
-  const res = await fetch(url, { signal, redirect: 'error' });
-  return { status: res.status, body: await res.text() };
-};
-
 function checkApiUrl(raw: string): string {
   let url: URL;
   try {
@@ -80,7 +74,8 @@ export async function fetchCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new UsageError(`lakestep fetch: unexpected argument "${positionals[0]}"`);
-  if (!values.region?.length) throw new UsageError(`lakestep fetch: name at least one --region\n\n${FETCH_USAGE}`);
+  if (!values.region?.length)
+    throw new UsageError(`lakestep fetch: name at least one --region\n\n${FETCH_USAGE}`);
   const regions: string[] = [];
   for (const r of values.region) {
     let cc: string;
@@ -113,7 +108,7 @@ export async function fetchCommand(argv: string[]): Promise<number> {
   const api = new YouTubeApi({
     baseUrl: apiUrl,
     apiKey,
-    http: nodeHttpGet,
+    http: fetchHttpGet,
     timeoutMs: Number(process.env.LAKESTEP_FETCH_TIMEOUT_MS ?? 10_000),
     backoffMs: Number(process.env.LAKESTEP_FETCH_BACKOFF_MS ?? 500),
   });

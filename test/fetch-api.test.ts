@@ -5,8 +5,7 @@
  */
 import { fetchRegions } from '../handlers/core/fetch-trending';
 import { categoriesJson, trendingCsv, trendingDateOf, videoRecord } from '../handlers/core/trending-files';
-import { quotaResetAfter, YouTubeApi } from '../handlers/core/youtube-api';
-import { nodeHttpGet } from '../cli/fetch';
+import { fetchHttpGet, quotaResetAfter, YouTubeApi } from '../handlers/core/youtube-api';
 import { apiError, FAKE_KEY, FakeYouTube } from './helpers/fake-youtube';
 import { pythonCsvRecords } from './helpers/python';
 
@@ -18,7 +17,7 @@ function api(overrides: Partial<ConstructorParameters<typeof YouTubeApi>[0]> = {
   return new YouTubeApi({
     baseUrl,
     apiKey: FAKE_KEY,
-    http: nodeHttpGet,
+    http: fetchHttpGet,
     timeoutMs: 300,
     backoffMs: 10,
     sleep: async (ms) => {
@@ -45,8 +44,15 @@ describe('a good day', () => {
     expect(us?.apiCalls).toBe(5);
     expect(us?.quotaUnits).toBe(5);
     const videoCalls = fake.requests.filter((r) => r.method === 'videos');
-    expect(videoCalls.map((r) => r.params.pageToken ?? null)).toEqual([null, 'page-50', 'page-100', 'page-150']);
-    expect(videoCalls.every((r) => r.params.maxResults === '50' && r.params.chart === 'mostPopular')).toBe(true);
+    expect(videoCalls.map((r) => r.params.pageToken ?? null)).toEqual([
+      null,
+      'page-50',
+      'page-100',
+      'page-150',
+    ]);
+    expect(videoCalls.every((r) => r.params.maxResults === '50' && r.params.chart === 'mostPopular')).toBe(
+      true,
+    );
     expect(us?.files.map((f) => f.fileName)).toEqual(['US_category_id.json', 'USvideos_2017-11-14.csv']);
   });
 
@@ -58,7 +64,10 @@ describe('a good day', () => {
     expect(header?.[0]).toBe('video_id');
     expect(records).toHaveLength(200);
     expect(records.every((r) => r.length === 16)).toBe(true);
-    const first = fake.charts.get('US')?.[0] as { id: string; snippet: { title: string; description: string } };
+    const first = fake.charts.get('US')?.[0] as {
+      id: string;
+      snippet: { title: string; description: string };
+    };
     const row = records.find((r) => r[0] === first.id);
     expect(row?.[1]).toBe('17.14.11');
     expect(row?.[2]).toBe(first.snippet.title);
@@ -96,7 +105,9 @@ describe('answers that are not a good day', () => {
     fake.script('videos', 'US', [{ status: 403, body: apiError(403, 'quotaExceeded', 'quota') }]);
     const out = await fetchRegions(api(), ['US', 'GB'], '2017-11-14');
     expect(out[0]?.error?.name).toBe('YouTube.QuotaExceeded');
-    expect(out[0]?.error?.message).toMatch(/10,000 units a day.*resets at midnight Pacific Time \(next: \d{4}-/);
+    expect(out[0]?.error?.message).toMatch(
+      /10,000 units a day.*resets at midnight Pacific Time \(next: \d{4}-/,
+    );
     expect(out[1]?.status).toBe('not_fetched');
     expect(out[0]?.apiCalls).toBe(1); // never retried
   });
@@ -171,7 +182,10 @@ describe('answers that are not a good day', () => {
     const broken = [
       { id: 'noSnippet01' },
       { ...(chart[1] as object), statistics: undefined },
-      { ...(chart[2] as object), snippet: { ...(chart[2] as { snippet: object }).snippet, title: undefined } },
+      {
+        ...(chart[2] as object),
+        snippet: { ...(chart[2] as { snippet: object }).snippet, title: undefined },
+      },
       42,
     ];
     fake.script('videos', 'US', [{ body: { items: [...broken, chart[0]] } }]);

@@ -63,7 +63,13 @@ describe('lakestep fetch --region US', () => {
       ['raw_statistics/region=us/USvideos_2017-11-14.csv', 'succeeded'],
     ]);
     expect(report.fetch).toEqual([
-      expect.objectContaining({ region: 'US', status: 'fetched', videosFetched: 200, apiCalls: 5, quotaUnits: 5 }),
+      expect.objectContaining({
+        region: 'US',
+        status: 'fetched',
+        videosFetched: 200,
+        apiCalls: 5,
+        quotaUnits: 5,
+      }),
     ]);
   });
 
@@ -98,7 +104,17 @@ describe('lakestep fetch --region US', () => {
 describe('failures', () => {
   it('a failed region lands nothing, the others land, exit 1', async () => {
     const lake = join(dir, 'lake-partial');
-    const res = await fetchCli(['--region', 'XX', '--region', 'US', '--date', '2017-11-15', '--lake', lake, '--json']);
+    const res = await fetchCli([
+      '--region',
+      'XX',
+      '--region',
+      'US',
+      '--date',
+      '2017-11-15',
+      '--lake',
+      lake,
+      '--json',
+    ]);
     expect(res.code).toBe(1);
     const report = JSON.parse(res.stdout);
     expect(report.fetch.map((r: { region: string; status: string }) => [r.region, r.status])).toEqual([
@@ -120,7 +136,10 @@ describe('failures', () => {
 
   it('usage errors exit 2: no key, a bad region, a bad date, a bad URL', async () => {
     expect((await fetchCli(['--region', 'US'], null)).stderr).toMatch(/YOUTUBE_API_KEY is not set/);
-    for (const args of [['--region', 'USA'], ['--region', 'US', '--date', '2017-02-30']]) {
+    for (const args of [
+      ['--region', 'USA'],
+      ['--region', 'US', '--date', '2017-02-30'],
+    ]) {
       const res = await fetchCli(args);
       expect(res.code).toBe(2);
     }

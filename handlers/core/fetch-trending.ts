@@ -4,8 +4,10 @@
  * answers were complete, so a failure never lands half a region; an error that no region can escape (a
  * bad key, an exhausted quota) stops the regions after it. The same core runs in the CLI and the Lambda.
  */
-import { QUOTA_UNITS_PER_CALL, type YouTubeApi, YouTubeApiError } from './youtube-api';
+import { landingKeyFor } from './classify';
+import type { LakeStorage } from './ports';
 import { categoriesJson, trendingCsv } from './trending-files';
+import { QUOTA_UNITS_PER_CALL, type YouTubeApi, YouTubeApiError } from './youtube-api';
 
 export interface FetchedFile {
   readonly fileName: string;
@@ -31,7 +33,8 @@ export interface RegionFetch {
 
 export function checkRegionCode(region: string): string {
   const cc = region.toUpperCase();
-  if (!/^[A-Z]{2}$/.test(cc)) throw new Error(`--region ${region} is not a two-letter ISO 3166-1 code (e.g. US)`);
+  if (!/^[A-Z]{2}$/.test(cc))
+    throw new Error(`--region ${region} is not a two-letter ISO 3166-1 code (e.g. US)`);
   return cc;
 }
 
@@ -121,4 +124,23 @@ export async function fetchRegions(
     if (r.error?.accountWide) stop = { ...r.error, region };
   }
   return out;
+}
+
+/** Writes a region's files to the landing bucket under their dataset keys, categories first. */
+export async function landFetched(
+  region: RegionFetch,
+  storage: Pick<LakeStorage, 'write'>,
+  landingBucket: string,
+): Promise<string[]> {
+  const keys: string[] = [];
+  for (const f of region.files) {
+    const key = landingKeyFor(f.fileName);
+    await storage.write(
+      { bucket: landingBucket, key },
+      f.content,
+      f.fileName.endsWith('.json') ? 'application/json' : 'text/csv; charset=utf-8',
+    );
+    keys.push(key);
+  }
+  return keys;
 }

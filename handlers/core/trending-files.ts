@@ -122,7 +122,10 @@ export function trendingCsv(region: string, isoDate: string, items: readonly unk
 }
 
 /** The categories file: the API's answer as is, once it is known to hold an `items` list. */
-export function categoriesJson(region: string, body: Record<string, unknown>): { fileName: string; content: string } {
+export function categoriesJson(
+  region: string,
+  body: Record<string, unknown>,
+): { fileName: string; content: string } {
   if (!Array.isArray(body.items))
     throw new Error(`videoCategories.list for ${region} answered without an "items" list`);
   return { fileName: categoriesFileName(region), content: `${JSON.stringify(body, null, 1)}\n` };

@@ -6,7 +6,16 @@
  */
 
 /** One HTTP GET: the status and the whole body as text. Rejects on a network error or an abort. */
-export type HttpGet = (url: string, init: { signal: AbortSignal }) => Promise<{ status: number; body: string }>;
+export type HttpGet = (
+  url: string,
+  init: { signal: AbortSignal },
+) => Promise<{ status: number; body: string }>;
+
+/** The HTTP port over the runtime's own fetch (Node ≥ 18); the body is read under the same signal. */
+export const fetchHttpGet: HttpGet = async (url, { signal }) => {
+  const res = await fetch(url, { signal, redirect: 'error' });
+  return { status: res.status, body: await res.text() };
+};
 
 export interface YouTubeApiOptions {
   /** e.g. `https://www.googleapis.com/youtube/v3` (no trailing slash needed). */
@@ -65,7 +74,9 @@ export class YouTubeApiError extends Error {
 /** `"…" (N chars)` for a value that goes into an error: never a whole body. */
 export function excerpt(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? JSON.stringify(flat) : `${JSON.stringify(flat.slice(0, max))}… (${text.length} chars)`;
+  return flat.length <= max
+    ? JSON.stringify(flat)
+    : `${JSON.stringify(flat.slice(0, max))}… (${text.length} chars)`;
 }
 
 /** When the daily quota resets: midnight in America/Los_Angeles, as the API's console says. */
@@ -83,7 +94,11 @@ export function quotaResetAfter(now: Date): Date {
 }
 
 interface ApiErrorBody {
-  error?: { code?: number; message?: string; errors?: { reason?: string; domain?: string; message?: string }[] };
+  error?: {
+    code?: number;
+    message?: string;
+    errors?: { reason?: string; domain?: string; message?: string }[];
+  };
 }
 
 function reasonOf(body: string): { reason: string | null; message: string | null } {
@@ -146,7 +161,11 @@ export class YouTubeApi {
 
   /** `videoCategories.list?part=snippet&regionCode=CC`: the body as the category files store it. */
   async categories(regionCode: string): Promise<Record<string, unknown>> {
-    const body = await this.get('videoCategories', { part: 'snippet', regionCode }, `the categories of ${regionCode}`);
+    const body = await this.get(
+      'videoCategories',
+      { part: 'snippet', regionCode },
+      `the categories of ${regionCode}`,
+    );
     return body as Record<string, unknown>;
   }
 
@@ -169,8 +188,8 @@ export class YouTubeApi {
       if (!RETRYABLE.has(outcome.code)) throw outcome;
       last = outcome;
     }
-    // biome-ignore lint/style/noNonNullAssertion: the loop ran at least once and only retryable errors reach here
-    const e = last!;
+    // The loop ran at least once, and only retryable errors reach here.
+    const e = last as YouTubeApiError;
     throw new YouTubeApiError(
       e.code,
       `${e.message}; gave up after ${this.attempts} attempts`,
@@ -194,7 +213,12 @@ export class YouTubeApi {
       ({ status, body } = await this.options.http(this.url(method, params), { signal: controller.signal }));
     } catch (e) {
       if (controller.signal.aborted)
-        return new YouTubeApiError('timeout', `${where} did not answer within ${this.timeoutMs} ms`, null, attempt);
+        return new YouTubeApiError(
+          'timeout',
+          `${where} did not answer within ${this.timeoutMs} ms`,
+          null,
+          attempt,
+        );
       // A network error's message never carries the URL (and so never the key) as Node reports it.
       return new YouTubeApiError('network', `${where} failed: ${(e as Error).message}`, null, attempt);
     } finally {
@@ -204,7 +228,12 @@ export class YouTubeApi {
       try {
         const parsed: unknown = JSON.parse(body);
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-          return new YouTubeApiError('malformedResponse', `${where} answered JSON that is not an object`, 200, attempt);
+          return new YouTubeApiError(
+            'malformedResponse',
+            `${where} answered JSON that is not an object`,
+            200,
+            attempt,
+          );
         return parsed;
       } catch (e) {
         return new YouTubeApiError(
@@ -242,7 +271,12 @@ function classifyError(status: number, body: string, where: string, attempt: num
   if (status === 400 && (r === 'invalidRegionCode' || r === 'regionCodeNotSupported'))
     return regionNotSupported(where, status, attempt, said);
   if (status === 400)
-    return new YouTubeApiError('badRequest', `${where}: the API rejected the request (400 ${r})${said}`, status, attempt);
+    return new YouTubeApiError(
+      'badRequest',
+      `${where}: the API rejected the request (400 ${r})${said}`,
+      status,
+      attempt,
+    );
   if (status === 403 && (r === 'quotaExceeded' || r === 'dailyLimitExceeded' || r === 'rateLimitExceeded'))
     return new YouTubeApiError(
       'quotaExceeded',
@@ -261,7 +295,12 @@ function classifyError(status: number, body: string, where: string, attempt: num
   if (status === 429)
     return new YouTubeApiError('throttled', `${where}: throttled (429 ${r})${said}`, status, attempt);
   if (status >= 500)
-    return new YouTubeApiError('serverError', `${where}: the API failed (${status} ${r})${said}`, status, attempt);
+    return new YouTubeApiError(
+      'serverError',
+      `${where}: the API failed (${status} ${r})${said}`,
+      status,
+      attempt,
+    );
   return new YouTubeApiError(
     'badRequest',
     `${where}: unexpected HTTP ${status} (${r})${said}`,

@@ -75,7 +75,10 @@ export class FakeYouTube {
 
   constructor() {
     this.charts.set('US', realChartItems());
-    this.categories.set('US', JSON.parse(readFileSync(join(REAL_DATA, 'json', 'US_category_id.json'), 'utf8')));
+    this.categories.set(
+      'US',
+      JSON.parse(readFileSync(join(REAL_DATA, 'json', 'US_category_id.json'), 'utf8')),
+    );
   }
 
   /** Scripted answers for the next calls of a method for a region. */
@@ -128,13 +131,17 @@ export class FakeYouTube {
 
   private normal(method: string, params: Record<string, string>): { status: number; body: unknown } {
     if (params.key !== FAKE_KEY)
-      return { status: 400, body: apiError(400, 'keyInvalid', 'API key not valid. Please pass a valid API key.') };
+      return {
+        status: 400,
+        body: apiError(400, 'keyInvalid', 'API key not valid. Please pass a valid API key.'),
+      };
     const region = params.regionCode ?? '';
     if (method === 'videos') {
       if (params.chart !== 'mostPopular' || params.part !== 'snippet,statistics')
         return { status: 400, body: apiError(400, 'badRequest', 'unexpected parameters') };
       const chart = this.charts.get(region);
-      if (!chart) return { status: 404, body: apiError(404, 'notFound', `The chart for ${region} is not supported.`) };
+      if (!chart)
+        return { status: 404, body: apiError(404, 'notFound', `The chart for ${region} is not supported.`) };
       const size = Math.min(50, Number(params.maxResults ?? 5));
       const start = params.pageToken ? Number(params.pageToken.replace(/^page-/, '')) : 0;
       if (!Number.isInteger(start) || start < 0 || start > chart.length)
@@ -153,7 +160,8 @@ export class FakeYouTube {
       };
     }
     if (method === 'videoCategories') {
-      if (params.part !== 'snippet') return { status: 400, body: apiError(400, 'badRequest', 'part must be snippet') };
+      if (params.part !== 'snippet')
+        return { status: 400, body: apiError(400, 'badRequest', 'part must be snippet') };
       const cats = this.categories.get(region);
       if (!cats) return { status: 404, body: apiError(404, 'notFound', `No categories for ${region}.`) };
       return { status: 200, body: cats };
