@@ -9,6 +9,7 @@ import { queryCommand } from './query';
 import { replayCommand } from './replay';
 import { rerunCommand } from './rerun';
 import { runCommand } from './run';
+import { smokeCommand } from './smoke';
 import { statusCommand } from './status';
 
 const USAGE = `lakestep — run the data-lake pipeline locally from the committed ASL
@@ -25,6 +26,7 @@ commands:
   graph     export the state machine graph (svg or mermaid)
   query     SQL over the local catalog (cleansed.*, analytics.*)
   generate  write the built-in sample data set (or a large statistics file) to a directory
+  smoke     prove a deployed stage: upload one object and wait for its execution to succeed (--aws)
 
 Run \`lakestep <command> --help\` for a command's options.`;
 
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   graph: graphCommand,
   query: queryCommand,
   generate: generateCommand,
+  smoke: smokeCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
