@@ -41,3 +41,18 @@ export function describe(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`;
   return String(e);
 }
+
+/** How many characters of an outside value an error, log line or event shows. */
+export const SHOWN_CHARACTERS = 120;
+
+/**
+ * An outside value (a header, a field, a name, an id) as it may appear in a message: whole when short,
+ * else a short prefix and its length, so a 600 MB field never grows a cause, a log line or an event.
+ */
+export function capText(value: string, shown = SHOWN_CHARACTERS): string {
+  if (value.length <= shown) return value;
+  let cut = shown;
+  const last = value.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--; // never split a surrogate pair
+  return `${value.slice(0, cut)}… (${value.length} characters)`;
+}

@@ -5,6 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { STATISTICS } from '../../workflows/datasets';
 import { CsvRecordReader } from './csv-records';
+import { capText } from './errors';
 
 export interface Problem {
   readonly reason: 'empty_object' | 'encoding' | 'header_mismatch' | 'reference_shape';
@@ -113,7 +114,15 @@ export interface Category {
   readonly assignable: boolean | null;
 }
 
-/** Parses a category reference object. Any item out of shape rejects the whole object. */
+/** A BIGINT bound of the contract: counts and category ids are below 2^63. */
+export const BIGINT_MAX = 2n ** 63n - 1n;
+
+/**
+ * Parses a category reference object. Any item out of shape rejects the whole object. JSON.parse is
+ * RFC 8259 (NaN/Infinity are not JSON) and iterative in V8 (deep nesting is no reason to reject), and it
+ * keeps a number apart from a string: an id must be a JSON string of digits, so `10`, `10.0` and `1e1` are
+ * out of shape, and so is an id of 2^63 or more (it would not fit the BIGINT column).
+ */
 export function parseCategories(text: string): { categories: Category[] } | Problem {
   let doc: unknown;
   try {
@@ -126,23 +135,35 @@ export function parseCategories(text: string): { categories: Category[] } | Prob
   const categories: Category[] = [];
   for (const [i, item] of items.entries()) {
     const snippet = isRecord(item) ? item.snippet : undefined;
-    const id = isRecord(item) ? idText(item.id) : null;
+    const id = isRecord(item) ? item.id : undefined;
     const title = isRecord(snippet) ? snippet.title : undefined;
-    if (id === null || !/^[0-9]+$/.test(id))
-      return { reason: 'reference_shape', detail: `items[${i}] has no digit-string "id"` };
+    if (typeof id !== 'string' || !/^[0-9]+$/.test(id))
+      return {
+        reason: 'reference_shape',
+        detail: `items[${i}] has no "id" that is a JSON string of digits (${describeJsonValue(id)})`,
+      };
+    const value = BigInt(id);
+    if (value > BIGINT_MAX)
+      return {
+        reason: 'reference_shape',
+        detail: `items[${i}] has the id ${capText(id)}, which is not below 2^63 (a category id is a BIGINT)`,
+      };
     if (typeof title !== 'string')
       return { reason: 'reference_shape', detail: `items[${i}] has no string "snippet.title"` };
     const assignable =
       isRecord(snippet) && typeof snippet.assignable === 'boolean' ? snippet.assignable : null;
-    categories.push({ id: BigInt(id), title, assignable });
+    categories.push({ id: value, title, assignable });
   }
   return { categories };
 }
 
-function idText(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  return null;
+/** What an out-of-shape id is, briefly: its JSON type, and a capped text of a scalar. */
+function describeJsonValue(v: unknown): string {
+  if (v === undefined) return 'it has none';
+  if (typeof v === 'string') return `the string ${capText(JSON.stringify(v))}`;
+  if (typeof v === 'number') return `the number ${v}`;
+  if (v === null) return 'null';
+  return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
