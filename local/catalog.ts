@@ -80,6 +80,7 @@ export class Warehouse {
     for (const m of materializations) {
       const cols = m.columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ');
       await this.conn.run(`CREATE TABLE IF NOT EXISTS analytics.${sqlIdent(m.table)} (${cols})`);
+      await this.widenColumns(m);
     }
     for (const t of CLEANSED_TABLES) {
       const exists = await this.conn.runAndReadAll(
@@ -87,6 +88,28 @@ export class Warehouse {
       );
       if (exists.currentRowCount === 0) await this.conn.run(emptyView(t.name, t.schema));
     }
+  }
+
+  /**
+   * A lake created by an earlier version holds its sums as BIGINT, which one large batch overflows:
+   * widen such columns to the type the materialization declares (DuckDB casts the rows in place; a
+   * BIGINT always fits DECIMAL(38,0)). Only widening is done, never a narrowing or a rename.
+   */
+  private async widenColumns(m: Materialization): Promise<void> {
+    const found = await this.conn.runAndReadAll(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'analytics' AND table_name = ${sqlString(m.table)}`,
+    );
+    const types = new Map(
+      (found.getRowObjectsJS() as { column_name: string; data_type: string }[]).map((r) => [
+        r.column_name,
+        r.data_type,
+      ]),
+    );
+    for (const c of m.columns)
+      if (c.type === 'DECIMAL(38,0)' && types.get(c.name) === 'BIGINT')
+        await this.conn.run(
+          `ALTER TABLE analytics.${sqlIdent(m.table)} ALTER COLUMN ${sqlIdent(c.name)} TYPE ${c.type}`,
+        );
   }
 
   /** The crawl: infers each cleansed table's schema from the Parquet written and points the view at it. */
