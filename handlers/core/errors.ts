@@ -37,9 +37,9 @@ export class ContractError extends LakeError {
   }
 }
 
+/** An error as a message may quote it: name and message, capped (a driver may echo a whole value). */
 export function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return String(e);
+  return capText(e instanceof Error ? `${e.name}: ${e.message}` : String(e), 1000);
 }
 
 /** How many characters of an outside value an error, log line or event shows. */

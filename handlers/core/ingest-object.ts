@@ -9,7 +9,7 @@ import { METRIC } from '../../workflows/alarms';
 import { classify, partitionValueFor } from './classify';
 import type { Batch, BatchSummary, IngestInput, IngestResult } from './contracts';
 import { partitionPath, STAGED } from './contracts';
-import { ObjectNotFoundError } from './errors';
+import { capText, ObjectNotFoundError } from './errors';
 import { addDatasetDimensions } from './metrics';
 import type { CorePorts, ObjectRef } from './ports';
 import {
@@ -21,6 +21,9 @@ import {
   validateStatistics,
 } from './validate-object';
 
+/** The longest detail a rejection's cause carries (the object's key comes on top). */
+const DETAIL_CHARACTERS = 1000;
+
 export async function ingestObject(input: IngestInput, ports: CorePorts): Promise<IngestResult> {
   const { storage, buckets, log, metrics } = ports;
   const landed: ObjectRef = { bucket: input.bucket, key: input.object.key };
@@ -29,7 +32,8 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   addDatasetDimensions(metrics, c.dataset ?? 'unknown', c.region);
 
   const reject = async (reason: string, detail: string): Promise<IngestResult> => {
-    const cause = `Object ${where} was rejected (${reason}): ${detail}.`;
+    // The detail is built from capped values already; capping it again bounds what any check may add.
+    const cause = `Object ${where} was rejected (${reason}): ${capText(detail, DETAIL_CHARACTERS)}.`;
     const prefix = `objects/${landed.key}/${input.executionName}/`;
     await storage.copy(landed, { bucket: buckets.quarantine, key: `${prefix}${c.fileName}` });
     await storage.write(
@@ -57,7 +61,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   if (!c.dataset || !c.region)
     return reject(
       'unknown_dataset',
-      `its name "${c.fileName}" matches no dataset (expected <CC>videos*.csv or <CC>_category_id*.json)`,
+      `its name "${capText(c.fileName)}" matches no dataset (expected <CC>videos*.csv or <CC>_category_id*.json)`,
     );
   if (head.size === 0) return reject('empty_object', 'it has zero bytes');
 
