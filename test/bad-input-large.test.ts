@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream, readdirSync, statSync } from 'node
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { capText } from '../handlers/core/errors';
+import { readCategoryText } from '../handlers/core/ingest-object';
 import { HEADER_READ_BOUND, validateStatistics } from '../handlers/core/validate-object';
 import { STATISTICS } from '../workflows/datasets';
 import { runFiles, tempDir } from './helpers/lake';
@@ -92,6 +93,18 @@ describe('the statistics header is read with a bound', () => {
     expect(problem?.reason).toBe('header_mismatch');
     expect(problem?.detail).toContain('(40000 characters)');
     expect(problem?.detail.length).toBeLessThan(1000);
+  });
+});
+
+describe('a category reference is read whole only up to a bound', () => {
+  it('is too large beyond the bound, yet still rejected as encoding when it is not UTF-8', async () => {
+    expect(await readCategoryText(generated(3 * MiB, 0x20), MiB)).toBe('too_large');
+    const notUtf8 = async function* () {
+      yield* generated(3 * MiB, 0x20);
+      yield Buffer.from([0xff]);
+    };
+    expect(await readCategoryText(notUtf8(), MiB)).toMatchObject({ reason: 'encoding' });
+    expect(await readCategoryText(generated(MiB, 0x20, '\ufeff{"items": []}'), MiB)).toHaveLength(MiB - 3);
   });
 });
 
