@@ -379,6 +379,30 @@ describe(`${FILES} randomly damaged files land as the reference says, and nothin
     }
   });
 
+  it('quarantines each bad row with the rule the reference names, in promoted and DQ-failed batches', async () => {
+    const rejected = (glob: string) =>
+      query(
+        lake,
+        `SELECT source_object, rule, count(*)::INTEGER AS n FROM read_parquet('${glob}', union_by_name = true) GROUP BY ALL`,
+      );
+    const rows = [
+      ...(await rejected(`${join(lake, 'quarantine', 'rows', 'statistics')}/*/*/*.parquet`)),
+      ...(await rejected(`${join(lake, 'quarantine', 'batches', 'statistics')}/*/*/*/rejected.parquet`)),
+    ];
+    const mine: Record<string, Record<string, number>> = {};
+    for (const r of rows) {
+      const file = basename(r.source_object as string);
+      mine[file] = { ...mine[file], [r.rule as string]: r.n as number };
+    }
+    const theirs = Object.fromEntries(
+      Object.entries(reference.objects)
+        .filter(([, o]) => o.outcome !== 'rejected' && Object.keys(o.rules ?? {}).length > 0)
+        .map(([file, o]) => [file, o.rules]),
+    );
+    expect(mine).toEqual(theirs);
+    expect(Object.keys(theirs).length).toBeGreaterThan(20);
+  });
+
   it('materializes category_daily exactly as the reference does', async () => {
     expect(await query(lake, CATEGORY_DAILY_SQL)).toEqual(reference.rows);
   });
