@@ -58,7 +58,7 @@ export function parseJsonlText<T>(text: string, path: string): JsonlLines<T> {
       damage.push({ path, line: n, problem: `not a JSON object, skipped: ${excerpt(line)}` });
     else items.push(value as T);
   };
-  lines.forEach((line, i) => take(line, i + 1, true));
+  for (const [i, line] of lines.entries()) take(line, i + 1, true);
   take(last, lines.length + 1, false);
   return { items, damage };
 }
