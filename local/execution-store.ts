@@ -123,7 +123,12 @@ export class ExecutionStore {
         // A torn last line (a full disk, a kill) is closed first, so this record starts on its own line.
         const fresh = !this.started.has(path) && (await endsMidLine(path));
         this.started.add(path);
-        await appendFile(path, `${fresh ? '\n' : ''}${JSON.stringify(line)}\n`);
+        try {
+          await appendFile(path, `${fresh ? '\n' : ''}${JSON.stringify(line)}\n`);
+        } catch (e) {
+          this.started.delete(path); // a failed append (a full disk) may have left part of its line
+          throw e;
+        }
       });
     this.tails.set(path, next);
     void next

@@ -75,7 +75,7 @@ export async function streamJsonlFile<T>(
   onItem: (item: T, n: number) => void,
   signal?: AbortSignal,
 ): Promise<JsonlStream> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 });
   const bad: string[] = [];
   let badCount = 0;
   let count = 0;
