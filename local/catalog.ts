@@ -12,6 +12,7 @@ import type { Materialization } from '../workflows/types';
 import type { FsStorage } from './fs-storage';
 import type { LakePaths } from './lake';
 import { sqlIdent, sqlString } from './sql';
+import { warehouseOpenError } from './warehouse-errors';
 
 export const CLEANSED_TABLES: readonly { name: string; schema: readonly Column[] }[] = [
   { name: STATISTICS.name, schema: STATISTICS.schema },
@@ -50,8 +51,11 @@ export class Warehouse {
     paths: LakePaths,
     opts: { readOnly?: boolean; memoryLimit?: string; threads?: number } = {},
   ): Promise<Warehouse> {
-    await mkdir(dirname(paths.warehouse), { recursive: true });
-    await mkdir(paths.tmpDir, { recursive: true });
+    // A read-only open writes nothing, not even a directory (status and query on a read-only lake).
+    if (!opts.readOnly) {
+      await mkdir(dirname(paths.warehouse), { recursive: true });
+      await mkdir(paths.tmpDir, { recursive: true });
+    }
     const config: Record<string, string> = {
       memory_limit: opts.memoryLimit ?? WAREHOUSE_SETTINGS.memoryLimit,
       threads: String(opts.threads ?? WAREHOUSE_SETTINGS.threads),
@@ -63,12 +67,7 @@ export class Warehouse {
     try {
       instance = await DuckDBInstance.create(paths.warehouse, config);
     } catch (e) {
-      const msg = (e as Error).message;
-      if (/lock/i.test(msg))
-        throw new Error(
-          `The lake's warehouse ${paths.warehouse} is in use by another lakestep process; wait for it to finish (${msg})`,
-        );
-      throw e;
+      throw warehouseOpenError(paths, (e as Error).message);
     }
     const conn = await instance.connect();
     return new Warehouse(instance, conn, paths);
