@@ -549,9 +549,32 @@ describe('S3Storage (the LakeStorage port on S3)', () => {
     await expect(storage.head(ref)).rejects.toMatchObject({ name: 'Lake.Unavailable' });
   });
 
-  it('lets other errors (AccessDenied) through unchanged: not retried, not "not found"', async () => {
+  it('turns AccessDenied (403) into Lake.AccessDenied naming the action: not retried, not "not found"', async () => {
     s3Mock.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
-    await expect(storage.readBytes(ref)).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(storage.readBytes(ref)).rejects.toMatchObject({
+      name: 'Lake.AccessDenied',
+      message: expect.stringContaining(`s3:GetObject on arn:aws:s3:::${ref.bucket}/${ref.key}`),
+    });
+  });
+
+  it('lets other errors through unchanged', async () => {
+    s3Mock.on(GetObjectCommand).rejects(s3Error('InvalidObjectState', 400));
+    await expect(storage.readBytes(ref)).rejects.toMatchObject({ name: 'InvalidObjectState' });
+  });
+
+  it('fails a delete whose answer lists keys S3 did not delete (a 200 with Errors)', async () => {
+    s3Mock.on(DeleteObjectsCommand).resolves({
+      Errors: [{ Key: 'b/2.csv', Code: 'InternalError', Message: 'We encountered an internal error' }],
+    });
+    await expect(
+      storage.delete([
+        { bucket: 'bkt', key: 'b/1.csv' },
+        { bucket: 'bkt', key: 'b/2.csv' },
+      ]),
+    ).rejects.toMatchObject({
+      name: 'Lake.Unavailable',
+      message: expect.stringContaining('s3://bkt/b/2.csv (1 of 2 keys not deleted)'),
+    });
   });
 
   it('lists every page under a prefix, sorted by key', async () => {
