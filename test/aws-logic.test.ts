@@ -347,6 +347,8 @@ describe('record failure (execution status change)', () => {
         classification: 'system',
         failedAt: '2026-01-02T03:10:00.123Z',
         replayCommand: `npx lakestep replay --aws ${EXECUTION}`,
+        // 90 days (FAILURE_RECORD_DAYS) after it stopped, in epoch seconds: the table's TTL attribute.
+        expiresAt: Math.floor(Date.parse('2026-01-02T03:10:00.123Z') / 1000) + 90 * 86_400,
       },
     });
     expect(puts[0]).not.toHaveProperty('ConditionExpression');

@@ -14,7 +14,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { DATA_OUTCOME_ERRORS, findFailure, objectKeyOf } from '../core/record-failure';
+import { DATA_OUTCOME_ERRORS, findFailure, nonEmpty, objectKeyOf } from '../core/record-failure';
 import { mapWithLimit, type PacingDeps, withBackoff } from './pacing';
 import { restartNameFor } from './restart-name';
 import { executionArnOf, parseStateMachineArn } from './sfn-arn';
@@ -170,8 +170,9 @@ export async function inspectExecution(ctx: ReplayContext, executionArn: string)
     redriveStatus: d.redriveStatus ?? null,
     redriveStatusReason: d.redriveStatusReason ?? null,
     failedState: failure.failedState,
-    error: failure.error ?? d.error ?? (isReplayable(status) ? DEFAULT_ERROR[status] : null),
-    cause: failure.cause ?? d.cause ?? null,
+    error:
+      nonEmpty(failure.error) ?? nonEmpty(d.error) ?? (isReplayable(status) ? DEFAULT_ERROR[status] : null),
+    cause: nonEmpty(failure.cause) ?? nonEmpty(d.cause),
     input: d.input ?? null,
     objectKey: objectKeyOf(d.input),
   };
