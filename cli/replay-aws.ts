@@ -15,6 +15,7 @@ import {
   listFailedExecutions,
   matchesFilters,
   type Outcome,
+  outcomeWithoutCalls,
   type PlanOptions,
   REDRIVE_WINDOW_DAYS,
   type ReplayContext,
@@ -507,7 +508,12 @@ async function replay(argv: string[], io: ReplayAwsIo): Promise<number> {
     return exitCode(target.mode, items, summary, dry);
   };
 
-  if (dryRun || actionable.length === 0) return finish(dryRun);
+  if (dryRun) return finish(true);
+  if (actionable.length === 0) {
+    // Nothing to call: the skips and the unreadable executions are the outcomes (counted, and exit 1 when named).
+    for (const item of items) item.outcome ??= outcomeWithoutCalls(item.plan);
+    return finish(false);
+  }
 
   if (actionable.length > CONFIRM_ABOVE && !v.yes) {
     const question = `Replay ${actionable.length} executions (${countPlans(actionable)})? [y/N] `;
