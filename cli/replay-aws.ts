@@ -70,6 +70,11 @@ export interface ReplayAwsIo {
   readonly now: () => Date;
 }
 
+/** The command's client: credentials, and AWS_ENDPOINT_URL if set, from the SDK's usual chain. */
+export const sdkClientFor = (region: string) =>
+  // One retry policy, ours (pacing.ts): the SDK's own retries would multiply its attempts.
+  new SFNClient({ region, maxAttempts: 1 });
+
 function processIo(): ReplayAwsIo {
   return {
     out: (t) => process.stdout.write(t),
@@ -85,8 +90,7 @@ function processIo(): ReplayAwsIo {
         rl.close();
       }
     },
-    // One retry policy, ours (pacing.ts): the SDK's own retries would multiply its attempts.
-    clientFor: (region) => new SFNClient({ region, maxAttempts: 1 }),
+    clientFor: sdkClientFor,
     sleep: realSleep,
     random: Math.random,
     now: () => new Date(),
