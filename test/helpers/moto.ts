@@ -18,6 +18,8 @@ export const MOTO_ACCOUNT = '123456789012';
 
 export interface Moto {
   readonly endpoint: string;
+  /** The server's process id, also its process group's. */
+  readonly pid: number;
   /** SDK v3 client config for this server (path-style S3: no bucket subdomains on 127.0.0.1). */
   readonly clientConfig: {
     endpoint: string;
@@ -58,24 +60,43 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Every server still running when jest's worker exits (a crash, ^C): killed synchronously. */
+/**
+ * Every server still running when this process ends without stopping it (process.exit, a crash, a
+ * signal): killed synchronously. A signal is raised again once the servers are gone, so the process
+ * still ends as that signal would end it.
+ */
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+const killAll = () => {
   for (const child of running) killGroup(child, 'SIGKILL');
-});
+  running.clear();
+};
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
 
 async function post(endpoint: string, path: string, body: string): Promise<void> {
   const res = await fetch(`${endpoint}${path}`, { method: 'POST', body });
   if (!res.ok) throw new Error(`moto ${path} answered ${res.status}: ${await res.text()}`);
 }
 
-async function startOnce(env: Readonly<Record<string, string>>): Promise<Moto | 'port-taken'> {
+export interface MotoOptions {
+  /** The server's environment on top of this process's (e.g. SF_EXECUTION_HISTORY_TYPE). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The Python module to run; only the helper's own tests change it (to one that is not installed). */
+  readonly module?: string;
+}
+
+async function startOnce(options: MotoOptions): Promise<Moto | 'port-taken'> {
   const port = await freePort();
   const endpoint = `http://${HOST}:${port}`;
-  const child = spawn('python3', ['-m', 'moto.server', '-H', HOST, '-p', String(port)], {
+  const module = options.module ?? 'moto.server';
+  const child = spawn('python3', ['-m', module, '-H', HOST, '-p', String(port)], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...options.env },
   });
   running.add(child);
   let stderr = '';
@@ -114,7 +135,7 @@ async function startOnce(env: Readonly<Record<string, string>>): Promise<Moto | 
       if (/address already in use/i.test(stderr)) return 'port-taken';
       const why = spawnError ? `${spawnError.message}` : `exit ${child.exitCode ?? child.signalCode}`;
       throw new Error(
-        `moto did not start: python3 -m moto.server (${why}).\n${stderr.trim().slice(-2000)}\n` +
+        `moto did not start: python3 -m ${module} (${why}).\n${stderr.trim().slice(-2000)}\n` +
           "The AWS adapter tests need moto for python3, with its server extras: pip install 'moto[server]'.",
       );
     }
@@ -135,6 +156,7 @@ async function startOnce(env: Readonly<Record<string, string>>): Promise<Moto | 
 
   return {
     endpoint,
+    pid: child.pid ?? 0,
     clientConfig: {
       endpoint,
       region: MOTO_REGION,
@@ -149,10 +171,10 @@ async function startOnce(env: Readonly<Record<string, string>>): Promise<Moto | 
   };
 }
 
-/** Starts a moto server; `env` is its environment on top of this process's (e.g. SF_EXECUTION_HISTORY_TYPE). */
-export async function startMoto(env: Readonly<Record<string, string>> = {}): Promise<Moto> {
+/** Starts a moto server on a free loopback port and waits until it answers. */
+export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const moto = await startOnce(env);
+    const moto = await startOnce(options);
     if (moto !== 'port-taken') return moto;
   }
   throw new Error('moto could not bind a free port on 127.0.0.1 in 5 attempts');
@@ -162,10 +184,10 @@ export async function startMoto(env: Readonly<Record<string, string>> = {}): Pro
  * One moto server for the calling test file: started in beforeAll, stopped in afterAll. Returns a getter
  * (the server exists only once beforeAll ran).
  */
-export function useMoto(env: Readonly<Record<string, string>> = {}): () => Moto {
+export function useMoto(options: MotoOptions = {}): () => Moto {
   let moto: Moto | undefined;
   beforeAll(async () => {
-    moto = await startMoto(env);
+    moto = await startMoto(options);
   }, READY_WITHIN_MS + 10_000);
   afterAll(async () => {
     await moto?.stop();
