@@ -6,6 +6,7 @@ import {
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
@@ -518,6 +519,24 @@ describe('S3Storage (the LakeStorage port on S3)', () => {
     await expect(storage.head(ref)).resolves.toBeNull();
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 42 });
     await expect(storage.head(ref)).resolves.toEqual({ ...ref, size: 42 });
+  });
+
+  it('tells a missing bucket from a missing key on a HEAD 404 with one HeadBucket per bucket', async () => {
+    const fresh = new S3Storage(new S3Client({}));
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    s3Mock
+      .on(HeadBucketCommand, { Bucket: 'typo' })
+      .rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    s3Mock.on(HeadBucketCommand, { Bucket: ref.bucket }).resolves({});
+    await expect(fresh.head(ref)).resolves.toBeNull();
+    await expect(fresh.head({ ...ref, key: 'other.csv' })).resolves.toBeNull();
+    expect(s3Mock.commandCalls(HeadBucketCommand)).toHaveLength(1);
+    await expect(fresh.head({ bucket: 'typo', key: 'x.csv' })).rejects.toMatchObject({
+      name: 'Lake.BucketNotFound',
+      message: expect.stringContaining('the bucket typo does not exist'),
+    });
   });
 
   it('turns a missing object on read into Lake.ObjectNotFound naming it', async () => {

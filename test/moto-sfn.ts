@@ -83,7 +83,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function settled(
   client: SFNClient,
   executionArn: string,
-  withinMs = 30_000,
+  withinMs = 60_000,
 ): Promise<DescribeExecutionOutput> {
   const deadline = Date.now() + withinMs;
   for (;;) {
