@@ -120,26 +120,33 @@ describe('more than one page of keys', () => {
     const refs = Array.from({ length: COUNT }, (_, i) => ({ bucket: BUCKET, key: keyOf(i) }));
     await mapWithLimit(refs, 16, (ref) => storage.write(ref, 'x'));
 
-    const listed = await storage.list(BUCKET, 'many/');
-    expect(listed).toHaveLength(COUNT);
-    const sorted = refs.map((r) => r.key).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    expect(listed.map((o) => o.key)).toEqual(sorted);
-    expect(listed.every((o) => o.size === 1 && o.bucket === BUCKET)).toBe(true);
-
+    // What each request asked: the pages S3Storage asked for, and the keys in each DeleteObjects
+    // (moto takes any number of keys in one; S3 refuses more than 1,000).
+    const pages: (string | undefined)[] = [];
     const batches: number[] = [];
-    // moto accepts any number of keys in one DeleteObjects (S3 refuses more than 1,000): count them here.
     s3.middlewareStack.add(
       (next, context) => async (args) => {
-        const input = args.input as { Delete?: { Objects?: unknown[] } };
+        const input = args.input as { ContinuationToken?: string; Delete?: { Objects?: unknown[] } };
+        if (context.commandName === 'ListObjectsV2Command') pages.push(input.ContinuationToken);
         if (context.commandName === 'DeleteObjectsCommand') batches.push(input.Delete?.Objects?.length ?? 0);
         return next(args);
       },
-      { step: 'initialize', name: 'countDeleteBatches' },
+      { step: 'initialize', name: 'recordRequests' },
     );
     try {
+      const listed = await storage.list(BUCKET, 'many/');
+      expect(listed).toHaveLength(COUNT);
+      const sorted = refs.map((r) => r.key).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      expect(listed.map((o) => o.key)).toEqual(sorted);
+      expect(listed.every((o) => o.size === 1 && o.bucket === BUCKET)).toBe(true);
+      // Two pages: the second asked with moto's continuation token.
+      expect(pages).toHaveLength(2);
+      expect(pages[0]).toBeUndefined();
+      expect(pages[1]).toEqual(expect.any(String));
+
       await storage.delete(refs);
     } finally {
-      s3.middlewareStack.remove('countDeleteBatches');
+      s3.middlewareStack.remove('recordRequests');
     }
     expect(batches).toEqual([1000, 1]);
     await expect(storage.list(BUCKET, 'many/')).resolves.toEqual([]);
