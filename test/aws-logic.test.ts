@@ -433,6 +433,24 @@ describe('record failure (execution status change)', () => {
     expect(result.topicArn).toBe(env.PAGE_TOPIC_ARN);
   });
 
+  it('records an ABORTED execution whose error and cause are empty (StopExecution without them) as States.Aborted', async () => {
+    serve(
+      history(entered('WaitStateEntered', 'Wait for crawler'), {
+        type: 'ExecutionAborted',
+        executionAbortedEventDetails: { error: '', cause: '' },
+      } as HistoryEvent),
+    );
+    const event = statusChange('ABORTED');
+    Object.assign(event.detail, { error: '', cause: '' });
+    const result = await recordHandler(event, context);
+    expect(result.record).toMatchObject({
+      error: 'States.Aborted',
+      cause: null,
+      failedState: 'Wait for crawler',
+    });
+    expect(result.subject).toBe(`lakestep [system] aborted in Wait for crawler: ${KEY}`);
+  });
+
   it('falls back to the state entered last when the history has no event chain', async () => {
     const events = history(
       entered('TaskStateEntered', 'Ingest object'),

@@ -521,6 +521,23 @@ describe('reading and planning one execution', () => {
     expect(planReplay(c, { restart: false, named: false })).toEqual({ action: 'redrive' });
   });
 
+  it('reads an execution stopped without an error (history and DescribeExecution say "") as States.Aborted', async () => {
+    account.add({
+      name: 'stopped',
+      status: 'ABORTED',
+      failedState: 'Wait for crawler',
+      error: '',
+      cause: '',
+    });
+    const c = await inspectExecution(context(), arnOf('stopped'));
+    expect(c).toMatchObject({
+      status: 'ABORTED',
+      error: 'States.Aborted',
+      cause: null,
+      failedState: 'Wait for crawler',
+    });
+  });
+
   it('skips data outcomes with the advice to fix the data and upload a corrected file', async () => {
     account.add({
       name: 'rejected',
