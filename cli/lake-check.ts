@@ -10,7 +10,7 @@ import { UsageError } from './args';
 
 /** Commands that read an existing lake; `run` makes one, `graph` and `generate` use none. */
 const READS_A_LAKE = new Set(['status', 'replay', 'rerun', 'inspect', 'query']);
-const MAKES_A_LAKE = new Set(['run']);
+const MAKES_A_LAKE = new Set(['run', 'fetch']);
 
 /** The value of `--lake` in a command's arguments (`--lake DIR` or `--lake=DIR`), if given. */
 export function lakeArgument(argv: readonly string[]): string | undefined {
