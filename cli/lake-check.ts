@@ -9,8 +9,12 @@ import { lakePaths } from '../local/lake';
 import { UsageError } from './args';
 
 /** Commands that read an existing lake; `run` makes one, `graph` and `generate` use none. */
-const READS_A_LAKE = new Set(['status', 'replay', 'rerun', 'inspect', 'query']);
-const MAKES_A_LAKE = new Set(['run', 'fetch']);
+const READS_A_LAKE = new Set(['status', 'replay', 'rerun', 'query']);
+/**
+ * `inspect` may start before the lake's first run (the page says it does not exist yet, then follows
+ * the run live), so it needs only a path where a lake can be; so do the commands that make one.
+ */
+const MAKES_A_LAKE = new Set(['run', 'fetch', 'inspect']);
 
 /** The value of `--lake` in a command's arguments (`--lake DIR` or `--lake=DIR`), if given. */
 export function lakeArgument(argv: readonly string[]): string | undefined {

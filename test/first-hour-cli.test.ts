@@ -29,7 +29,6 @@ describe('first-hour answers of the CLI', () => {
     ['replay', '--failed'],
     ['replay', 'some-execution'],
     ['rerun', '--object', 'x'],
-    ['inspect'],
     ['query', 'SELECT 1'],
   ])('%s on a lake that does not exist or is a file: says so, exit 2', async (...args) => {
     const missing = await cli([...args, '--lake', join(dir, 'nowhere')]);
@@ -38,6 +37,12 @@ describe('first-hour answers of the CLI', () => {
     const file = await cli([...args, '--lake', aFile]);
     expect(file.code).toBe(2);
     expect(file.stderr).toContain(`${aFile} is a file`);
+  });
+
+  it('inspect with --lake on a file: says so, exit 2 (a lake not made yet it serves, and the page says so)', async () => {
+    const out = await cli(['inspect', '--lake', aFile, '--port', '0']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`${aFile} is a file`);
   });
 
   it('run with --lake on a file: says so, exit 2 (no raw ENOTDIR)', async () => {
