@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Warehouse } from './catalog';
+import { PARQUET_OPTIONS } from './parquet-settings';
 import { duckdbMessage, QueryError, resolveStatement, rowObject, streamQuery } from './query';
 import { sqlString } from './sql';
 
@@ -70,7 +71,7 @@ async function copy(
   } catch (e) {
     throw new QueryError(duckdbMessage(e));
   }
-  const options = format === 'csv' ? 'FORMAT csv, HEADER' : 'FORMAT parquet, COMPRESSION zstd';
+  const options = format === 'csv' ? 'FORMAT csv, HEADER' : PARQUET_OPTIONS;
   const run = async (path: string) => {
     try {
       const r = await warehouse.conn.run(`COPY (${statement}) TO ${sqlString(path)} (${options})`);

@@ -14,6 +14,7 @@ import { decodeUtf8 } from '../handlers/core/validate-object';
 import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
 import type { FsStorage } from './fs-storage';
 import { writeRecordsInParallel } from './parallel-records';
+import { PARQUET_OPTIONS } from './parquet-settings';
 import { sqlString } from './sql';
 import { MAX_NORMALIZED_RECORD, StrictCsvWriter } from './strict-csv';
 import { transformStatements } from './transform-sql';
@@ -239,6 +240,6 @@ async function copyAtomically(
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`, params);
+  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`, params);
   await rename(tmp, path);
 }
