@@ -2,13 +2,14 @@
  * The permission proof: every AWS call each principal makes on every local path is allowed by the
  * synthesized policies (iam-simulate), and every grant is used by some call or acknowledged.
  */
-import { synthPipeline } from './permissions/template';
-import { Deployed } from './permissions/deployed';
-import { observeLocalRuns, type LocalObservations } from './permissions/local-runs';
-import { PRINCIPALS } from './permissions/principals';
-import { prove } from './permissions/evaluate';
-import { ACKNOWLEDGED_UNUSED } from './permissions/acknowledged';
+
 import { tempDir } from './helpers/lake';
+import { ACKNOWLEDGED_UNUSED } from './permissions/acknowledged';
+import { Deployed } from './permissions/deployed';
+import { prove } from './permissions/evaluate';
+import { type LocalObservations, observeLocalRuns } from './permissions/local-runs';
+import { PRINCIPALS } from './permissions/principals';
+import { synthPipeline } from './permissions/template';
 
 jest.setTimeout(300_000);
 

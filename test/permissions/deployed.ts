@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PipelineStack } from '../../infra/pipeline-stack';
 import { ASL_DIR, localSubstitutions } from '../../local/runtime';
 import { STAGES, type Stage } from '../../workflows/datasets';
-import type { PipelineStack } from '../../infra/pipeline-stack';
 import { ACCOUNT, type CfnTemplate, type Json, logicalIdOf, PARTITION, REGION, Resolver } from './template';
 
 export class Deployed {
@@ -28,7 +28,10 @@ export class Deployed {
     this.buckets.set('athenaResults', this.resolver.ref(logicalIdOf(stack, stack.buckets.athenaResults)));
     this.stateMachineId = logicalIdOf(stack, stack.stateMachine.stateMachine);
     const machine = this.resource(this.stateMachineId);
-    this.substitutions = this.resolver.value(machine.DefinitionSubstitutions as Json) as Record<string, string>;
+    this.substitutions = this.resolver.value(machine.DefinitionSubstitutions as Json) as Record<
+      string,
+      string
+    >;
     const local = localSubstitutions(readFileSync(join(ASL_DIR, 'youtube-trending.asl.json'), 'utf8'));
     for (const [placeholder, value] of Object.entries(local)) {
       const deployed = this.substitutions[placeholder];
@@ -67,9 +70,13 @@ export class Deployed {
   /** Logical ids of the template's resources of a type whose property `prop` resolves to `value`. */
   find(type: string, prop: string, value: string): string {
     const hits = Object.entries(this.template.Resources).filter(
-      ([, r]) => r.Type === type && r.Properties?.[prop] !== undefined && this.resolver.string(r.Properties[prop] as Json) === value,
+      ([, r]) =>
+        r.Type === type &&
+        r.Properties?.[prop] !== undefined &&
+        this.resolver.string(r.Properties[prop] as Json) === value,
     );
-    if (hits.length !== 1) throw new Error(`expected one ${type} with ${prop} = ${value}, found ${hits.length}`);
+    if (hits.length !== 1)
+      throw new Error(`expected one ${type} with ${prop} = ${value}, found ${hits.length}`);
     return (hits[0] as [string, unknown])[0];
   }
 

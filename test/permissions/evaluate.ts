@@ -7,7 +7,14 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { AwsCall } from './calls';
 import type { Deployed } from './deployed';
 import type { Identity, PrincipalEntry, ProofInput } from './principals';
-import { ACCOUNT, asList, type PolicyDocument, type PolicyStatement, policiesOf, type StackPolicies } from './template';
+import {
+  ACCOUNT,
+  asList,
+  type PolicyDocument,
+  type PolicyStatement,
+  policiesOf,
+  type StackPolicies,
+} from './template';
 
 export interface Acknowledged {
   /** The registry entry's name, or `resource policy` for statements of bucket/key/topic/queue policies. */
@@ -29,9 +36,16 @@ export interface ProofResult {
 }
 
 const glob = (pattern: string, flags = '') =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    flags,
+  );
 const actionMatches = (pattern: string, action: string) => glob(pattern, 'i').test(action);
-const resourceMatches = (pattern: string, resource: string) => pattern === '*' || glob(pattern).test(resource);
+const resourceMatches = (pattern: string, resource: string) =>
+  pattern === '*' || glob(pattern).test(resource);
 
 /** The resource policy that governs a resource ARN: its bucket's for S3 objects and buckets. */
 function resourcePolicyFor(policies: StackPolicies, resource: string): PolicyDocument | undefined {
@@ -50,7 +64,9 @@ function dedupe(calls: readonly AwsCall[]): AwsCall[] {
 
 async function allowed(policies: StackPolicies, identity: Identity, call: AwsCall): Promise<string> {
   const role = 'role' in identity ? identity.role : null;
-  const principal = role ? (policies.roleArns.get(role) as string) : (identity as { service: string }).service;
+  const principal = role
+    ? (policies.roleArns.get(role) as string)
+    : (identity as { service: string }).service;
   const result = await runSimulation(
     {
       request: {
@@ -63,7 +79,7 @@ async function allowed(policies: StackPolicies, identity: Identity, call: AwsCal
           ...(call.context ?? {}),
         },
       },
-      identityPolicies: role ? (policies.identity.get(role) ?? []) : [],
+      identityPolicies: role ? [...(policies.identity.get(role) ?? [])] : [],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: resourcePolicyFor(policies, call.resource),
@@ -71,20 +87,69 @@ async function allowed(policies: StackPolicies, identity: Identity, call: AwsCal
     {},
   );
   if (result.resultType === 'error') return `simulation error: ${result.errors.message}`;
+  if (result.resultType === 'single' && result.overallResult !== 'Allowed') {
+    const ignored = result.result.ignoredContextKeys ?? [];
+    if (ignored.some((k) => ENCRYPTION_CONTEXT.test(k)))
+      return encryptionContextVerdict(policies, identity, call);
+  }
   return result.overallResult;
+}
+
+/**
+ * iam-simulate 0.1.173 drops `kms:EncryptionContext:<key>` from the request context (it matches variable
+ * keys only in the `prefix/name` form), so a key-policy condition on it can never match there. For a
+ * service principal under the key policy, the proof evaluates that one statement shape itself: Allow
+ * statements naming the service whose conditions are ArnLike/ArnEquals/StringLike/StringEquals on keys
+ * of the request; any Deny statement makes the call unevaluable. test/permissions.test.ts checks that
+ * the limitation still exists, so this goes when iam-simulate handles the key.
+ */
+export const ENCRYPTION_CONTEXT = /^kms:EncryptionContext:/i;
+const CONDITION_OPERATORS = new Set(['ArnLike', 'ArnEquals', 'StringLike', 'StringEquals']);
+
+function encryptionContextVerdict(policies: StackPolicies, identity: Identity, call: AwsCall): string {
+  const doc = resourcePolicyFor(policies, call.resource);
+  if (!('service' in identity) || !doc) return 'ImplicitlyDenied (encryption context not evaluable)';
+  const statements = doc.Statement.filter(
+    (s) =>
+      asList(s.Action).some((a) => actionMatches(a, call.action)) &&
+      asList(s.Resource).some((r) => resourceMatches(r, call.resource)),
+  );
+  if (statements.some((s) => s.Effect === 'Deny'))
+    return 'unevaluable: a Deny statement with an encryption-context key';
+  const context = Object.fromEntries(
+    Object.entries(call.context ?? {}).map(([k, v]) => [k.toLowerCase(), [v].flat()]),
+  );
+  const holds = (s: PolicyStatement) =>
+    Object.entries(s.Condition ?? {}).every(
+      ([op, keys]) =>
+        CONDITION_OPERATORS.has(op) &&
+        Object.entries(keys).every(([key, want]) =>
+          (context[key.toLowerCase()] ?? []).some((have) =>
+            [want].flat().some((w) => (op.endsWith('Like') ? glob(w).test(have) : w === have)),
+          ),
+        ),
+    );
+  return statements.some((s) => s.Effect === 'Allow' && servicesOf(s).includes(identity.service) && holds(s))
+    ? 'Allowed'
+    : 'ImplicitlyDenied (encryption context checked by the proof)';
 }
 
 /** Every Allow statement's action/resource pairs. */
 function pairs(statement: PolicyStatement): { action: string; resource: string }[] {
   if (statement.Effect !== 'Allow' || statement.NotAction) return [];
-  return asList(statement.Action).flatMap((action) => asList(statement.Resource).map((resource) => ({ action, resource })));
+  return asList(statement.Action).flatMap((action) =>
+    asList(statement.Resource).map((resource) => ({ action, resource })),
+  );
 }
 
 const used = (calls: readonly AwsCall[], p: { action: string; resource: string }) =>
   calls.some((c) => actionMatches(p.action, c.action) && resourceMatches(p.resource, c.resource));
 
-const acknowledgedAs = (acks: readonly Acknowledged[], principal: string, p: { action: string; resource: string }) =>
-  acks.find((a) => a.principal === principal && a.action === p.action && a.resource.test(p.resource));
+const acknowledgedAs = (
+  acks: readonly Acknowledged[],
+  principal: string,
+  p: { action: string; resource: string },
+) => acks.find((a) => a.principal === principal && a.action === p.action && a.resource.test(p.resource));
 
 const servicesOf = (s: PolicyStatement): string[] =>
   s.Principal && typeof s.Principal === 'object' && !Array.isArray(s.Principal)
@@ -116,7 +181,8 @@ export async function prove(
     const calls = dedupe(await p.calls(input));
     callsByName.set(p.name, calls);
     if ('role' in identity) {
-      if (claimed.has(identity.role)) throw new Error(`${p.name} and ${claimed.get(identity.role)} claim the same role ${identity.role}`);
+      if (claimed.has(identity.role))
+        throw new Error(`${p.name} and ${claimed.get(identity.role)} claim the same role ${identity.role}`);
       claimed.set(identity.role, p.name);
       roleCalls.push(...calls);
     } else services.set(identity.service, [...(services.get(identity.service) ?? []), ...calls]);
@@ -134,7 +200,10 @@ export async function prove(
         for (const s of policy.Statement)
           for (const pair of pairs(s))
             if (!used(calls, pair) && !acknowledgedAs(acknowledged, p.name, pair))
-              unused.push({ kind: 'unused', text: `${p.name}: granted ${pair.action} on ${pair.resource}, which no recorded call uses` });
+              unused.push({
+                kind: 'unused',
+                text: `${p.name}: granted ${pair.action} on ${pair.resource}, which no recorded call uses`,
+              });
   }
 
   // Resource policies' Allow statements: a service's must be used by that service's calls, the account's
@@ -142,7 +211,8 @@ export async function prove(
   for (const [arn, doc] of policies.resource)
     for (const s of doc.Statement)
       for (const pair of pairs(s)) {
-        const onThis = (calls: readonly AwsCall[]) => calls.filter((c) => resourcePolicyFor(policies, c.resource) === doc);
+        const onThis = (calls: readonly AwsCall[]) =>
+          calls.filter((c) => resourcePolicyFor(policies, c.resource) === doc);
         const svc = servicesOf(s);
         const aws = awsPrincipalsOf(s);
         const isUsed =
@@ -163,7 +233,11 @@ export async function prove(
     }));
 
   return {
-    findings: [...denied.sort((a, b) => a.seq - b.seq).map(({ kind, text }) => ({ kind, text })), ...unused, ...unregistered],
+    findings: [
+      ...denied.sort((a, b) => a.seq - b.seq).map(({ kind, text }) => ({ kind, text })),
+      ...unused,
+      ...unregistered,
+    ],
     calls: callsByName,
   };
 }

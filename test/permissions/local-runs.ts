@@ -3,8 +3,8 @@
  * crawler already running, a newer version of a promoted object, a failed execution and its redrive),
  * with each Lambda step's storage wrapped in a recorder: what the proof derives every principal's calls from.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { CorePorts } from '../../handlers/core/ports';
 import { findTasks, type Handler, named } from '../../local/bindings';
 import type { ExecutionRecord, TaskRecord } from '../../local/execution-store';
@@ -114,19 +114,41 @@ export async function observeLocalRuns(
 
   let rt = await open();
   try {
-    expectOutcome(await run(rt, 'statistics, first promotion', file('CAvideos.csv')), 'succeeded', 'statistics');
+    expectOutcome(
+      await run(rt, 'statistics, first promotion', file('CAvideos.csv')),
+      'succeeded',
+      'statistics',
+    );
     expectOutcome(await run(rt, 'categories', file('CA_category_id.json')), 'succeeded', 'categories');
     expectOutcome(await run(rt, 'DQ failure', file('FRvideos.csv')), 'dq_failed', 'DQ failure');
     expectOutcome(await run(rt, 'rejected', file('notes.txt')), 'rejected', 'rejected');
     const [crawler] = rt.crawlers.values();
     await crawler?.start(); // another execution's crawl is running when this one starts its own
-    expectOutcome(await run(rt, 'crawler already running', file('GBvideos.csv')), 'succeeded', 'crawler busy');
-    // A newer version of a promoted object: the promotion marker exists and is read.
-    const newer = join(dir, 'newer', 'CAvideos.csv');
+    expectOutcome(
+      await run(rt, 'crawler already running', file('GBvideos.csv')),
+      'succeeded',
+      'crawler busy',
+    );
+    // Newer versions of promoted objects: the promotion marker exists and is read, the old files are
+    // replaced (deleted); a version with a bad row quarantines it, the next clean one removes that again.
     const lines = readFileSync(file('CAvideos.csv'), 'utf8').trimEnd().split('\n');
-    require('node:fs').mkdirSync(join(dir, 'newer'), { recursive: true });
-    writeFileSync(newer, `${lines.slice(0, -1).join('\n')}\n`);
-    expectOutcome(await run(rt, 'newer version of a promoted object', newer), 'succeeded', 'newer version');
+    const badRow = [...lines];
+    badRow[1] = `not-an-id${(badRow[1] as string).slice((badRow[1] as string).indexOf(','))}`;
+    const versions: [string, string, string][] = [
+      ['CAvideos.csv', `${badRow.join('\n')}\n`, 'newer version with a quarantined row'],
+      ['CAvideos.csv', `${lines.slice(0, -1).join('\n')}\n`, 'newer version without quarantined rows'],
+      [
+        'CA_category_id.json',
+        `${JSON.stringify({ ...JSON.parse(readFileSync(file('CA_category_id.json'), 'utf8')), etag: 'v2' })}\n`,
+        'newer categories',
+      ],
+    ];
+    for (const [i, [name, content, path]] of versions.entries()) {
+      const source = join(dir, `v${i + 2}`, name);
+      mkdirSync(dirname(source), { recursive: true });
+      writeFileSync(source, content);
+      expectOutcome(await run(rt, path, source), 'succeeded', path);
+    }
   } finally {
     rt.close();
   }

@@ -45,7 +45,9 @@ export function synthPipeline(): { stack: PipelineStack; template: CfnTemplate }
 /** The logical id of a construct's CloudFormation resource (its default child for an L2). */
 export function logicalIdOf(stack: PipelineStack, construct: IConstruct): string {
   const cfn = (construct.node.defaultChild ?? construct) as IConstruct;
-  return stack.resolve((stack as unknown as { getLogicalId(c: IConstruct): string }).getLogicalId(cfn as never));
+  return stack.resolve(
+    (stack as unknown as { getLogicalId(c: IConstruct): string }).getLogicalId(cfn as never),
+  );
 }
 
 /** Resolves Ref / GetAtt / Join / Sub / Select / Split to the strings a deployment would see. */
@@ -140,7 +142,8 @@ export class Resolver {
       }
     }
     if (r.Type === 'AWS::S3::Bucket' && attr === 'DomainName') return `${name}.s3.amazonaws.com`;
-    if (r.Type === 'AWS::SQS::Queue' && attr === 'QueueName') return this.prop(id, 'QueueName') ?? id.toLowerCase();
+    if (r.Type === 'AWS::SQS::Queue' && attr === 'QueueName')
+      return this.prop(id, 'QueueName') ?? id.toLowerCase();
     if (r.Type === 'AWS::StepFunctions::StateMachine' && attr === 'Name')
       return this.prop(id, 'StateMachineName') ?? id;
     throw new Error(`GetAtt ${id}.${attr} (${r.Type}) is unknown to the proof's resolver`);
@@ -172,7 +175,9 @@ export class Resolver {
         return this.string(s).split(sep);
       }
       if (k === 'Fn::Sub') {
-        const [text, vars] = Array.isArray(arg) ? (arg as [string, Record<string, Json>]) : [arg as string, {}];
+        const [text, vars] = Array.isArray(arg)
+          ? (arg as [string, Record<string, Json>])
+          : [arg as string, {}];
         return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
           if (vars[name] !== undefined) return this.string(vars[name] as Json);
           const [id, attr] = name.split('.');
@@ -210,7 +215,8 @@ export function policiesOf(template: CfnTemplate): StackPolicies {
     list.push({ name, policy: res.value(doc) as unknown as PolicyDocument });
     identity.set(roleId, list);
   };
-  const refId = (j: Json) => (j as { Ref?: string }).Ref ?? (j as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0];
+  const refId = (j: Json) =>
+    (j as { Ref?: string }).Ref ?? (j as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0];
   for (const [id, r] of Object.entries(template.Resources)) {
     const p = r.Properties ?? {};
     switch (r.Type) {
@@ -219,20 +225,26 @@ export function policiesOf(template: CfnTemplate): StackPolicies {
         if (!identity.has(id)) identity.set(id, []);
         for (const inline of (p.Policies as { PolicyName: string; PolicyDocument: Json }[] | undefined) ?? [])
           attach(id, inline.PolicyName, inline.PolicyDocument);
-        if (p.ManagedPolicyArns) throw new Error(`role ${id} has managed policies: the proof cannot read them`);
+        if (p.ManagedPolicyArns)
+          throw new Error(`role ${id} has managed policies: the proof cannot read them`);
         break;
       }
       case 'AWS::IAM::Policy':
-        for (const role of (p.Roles as Json[]) ?? []) attach(refId(role) as string, id, p.PolicyDocument as Json);
+        for (const role of (p.Roles as Json[]) ?? [])
+          attach(refId(role) as string, id, p.PolicyDocument as Json);
         break;
       case 'AWS::S3::BucketPolicy':
-        resource.set(`arn:${PARTITION}:s3:::${res.string(p.Bucket as Json)}`, res.value(p.PolicyDocument as Json) as never);
+        resource.set(
+          `arn:${PARTITION}:s3:::${res.string(p.Bucket as Json)}`,
+          res.value(p.PolicyDocument as Json) as never,
+        );
         break;
       case 'AWS::KMS::Key':
         resource.set(res.getAtt(id, 'Arn'), res.value(p.KeyPolicy as Json) as never);
         break;
       case 'AWS::SNS::TopicPolicy':
-        for (const t of p.Topics as Json[]) resource.set(res.string(t), res.value(p.PolicyDocument as Json) as never);
+        for (const t of p.Topics as Json[])
+          resource.set(res.string(t), res.value(p.PolicyDocument as Json) as never);
         break;
       case 'AWS::SQS::QueuePolicy':
         for (const q of p.Queues as Json[]) {
@@ -245,4 +257,5 @@ export function policiesOf(template: CfnTemplate): StackPolicies {
   return { identity, resource, roleArns };
 }
 
-export const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+export const asList = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
