@@ -48,4 +48,16 @@ export const ACKNOWLEDGED_UNUSED: readonly Acknowledged[] = [
     reason:
       'AWS’s documented key policy for CloudWatch Logs encryption lists these; under the log-group encryption-context condition Logs only encrypts and decrypts, which no local run can show either way',
   })),
+  ...[
+    { action: 's3:PutBucketPolicy', resource: /^arn:aws:s3:::[^/]+\/\*$/ },
+    { action: 's3:GetBucket*', resource: /^arn:aws:s3:::[^/]+\/\*$/ },
+    { action: 's3:List*', resource: /^arn:aws:s3:::[^/]+\/\*$/ },
+    { action: 's3:DeleteObject*', resource: /^arn:aws:s3:::[^/]+$/ },
+  ].map(({ action, resource }) => ({
+    principal: 'resource policy',
+    action,
+    resource,
+    reason:
+      "CDK's autoDeleteObjects statement (dev stage) grants its provider bucket and object actions on both the bucket and its objects; IAM matches each action only against its own resource type, so these pairs grant nothing",
+  })),
 ];

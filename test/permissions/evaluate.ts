@@ -75,6 +75,7 @@ async function allowed(policies: StackPolicies, identity: Identity, call: AwsCal
         resource: { resource: call.resource, accountId: ACCOUNT },
         contextVariables: {
           'aws:SecureTransport': 'true',
+          ...(call.action.startsWith('s3:') ? { 's3:TlsVersion': '1.3' } : {}),
           ...(role ? { 'aws:PrincipalArn': principal, 'aws:PrincipalAccount': ACCOUNT } : {}),
           ...(call.context ?? {}),
         },
@@ -175,9 +176,11 @@ export async function prove(
   const claimed = new Map<string, string>();
   const services = new Map<string, AwsCall[]>();
   const roleCalls: AwsCall[] = [];
+  const callsOfRoleArn = new Map<string, AwsCall[]>();
 
   for (const p of principals) {
     const identity = p.identity(deployed);
+    if (!identity) continue;
     const calls = dedupe(await p.calls(input));
     callsByName.set(p.name, calls);
     if ('role' in identity) {
@@ -185,6 +188,7 @@ export async function prove(
         throw new Error(`${p.name} and ${claimed.get(identity.role)} claim the same role ${identity.role}`);
       claimed.set(identity.role, p.name);
       roleCalls.push(...calls);
+      callsOfRoleArn.set(policies.roleArns.get(identity.role) ?? '', calls);
     } else services.set(identity.service, [...(services.get(identity.service) ?? []), ...calls]);
     for (const c of calls) {
       const verdict = await allowed(policies, identity, c);
@@ -217,7 +221,8 @@ export async function prove(
         const aws = awsPrincipalsOf(s);
         const isUsed =
           (svc.length > 0 && svc.some((name) => used(onThis(services.get(name) ?? []), pair))) ||
-          (aws.some((a) => a.endsWith(`:${ACCOUNT}:root`)) && used(onThis(roleCalls), pair));
+          (aws.some((a) => a.endsWith(`:${ACCOUNT}:root`)) && used(onThis(roleCalls), pair)) ||
+          aws.some((a) => used(onThis(callsOfRoleArn.get(a) ?? []), pair));
         if (!isUsed && !acknowledgedAs(acknowledged, 'resource policy', pair))
           unused.push({
             kind: 'unused',

@@ -20,7 +20,7 @@ export interface ObservedExecution {
 }
 
 export interface LocalObservations {
-  /** S3 requests of each Lambda step's function, by function id, in recording order. */
+  /** S3 requests of each Lambda step's function, by function id, in recording order (local bucket names). */
   readonly functionCalls: ReadonlyMap<string, AwsCall[]>;
   readonly executions: readonly ObservedExecution[];
   readonly landed: readonly LandedObject[];
@@ -70,12 +70,7 @@ function recordingLambdas(
 }
 
 /** Runs every path once in a fresh lake under `dir`; a few seconds on the small sample. */
-export async function observeLocalRuns(
-  dir: string,
-  deployedBucket: (local: string) => string,
-  /** Called after each execution with its record, so the state machine's calls keep recording order. */
-  onExecution: (e: ObservedExecution) => void = () => {},
-): Promise<LocalObservations> {
+export async function observeLocalRuns(dir: string): Promise<LocalObservations> {
   const lake = join(dir, 'lake');
   const files = await writeSample(join(dir, 'sample'), { rowsPerRegion: 40, regions: ['CA', 'GB'] });
   const file = (name: string) => {
@@ -88,7 +83,12 @@ export async function observeLocalRuns(
   const landed: LandedObject[] = [];
   const paths = new Set<string>();
   let current: LocalRuntime | null = null;
-  const overrides = recordingLambdas(() => current as LocalRuntime, deployedBucket, functionCalls);
+  // Calls are recorded with local bucket names (stage directories); principals.ts maps them per stack.
+  const overrides = recordingLambdas(
+    () => current as LocalRuntime,
+    (local) => local,
+    functionCalls,
+  );
   const open = async (faults: { state: string; mode: 'permanent' }[] = []) => {
     current = await LocalRuntime.open({ lake, taskOverrides: overrides, faults, retryDelayMs: 0 });
     return current;
@@ -98,7 +98,6 @@ export async function observeLocalRuns(
     if (!record) throw new Error(`no record of ${summary.name}`);
     const e = { record, summary, tasks: await rt.store.tasks(summary.name) };
     executions.push(e);
-    onExecution(e);
     paths.add(path);
     return summary;
   };

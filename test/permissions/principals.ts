@@ -27,7 +27,8 @@ export type Identity = { readonly role: string } | { readonly service: string };
 
 export interface PrincipalEntry {
   readonly name: string;
-  readonly identity: (d: Deployed) => Identity;
+  /** null: the principal is not part of this stage's stack (e.g. a destroy-only helper). */
+  readonly identity: (d: Deployed) => Identity | null;
   readonly calls: (p: ProofInput) => AwsCall[] | Promise<AwsCall[]>;
 }
 
@@ -67,6 +68,12 @@ function lambdaRuntimeCalls(d: Deployed, functionName: string): AwsCall[] {
   return stamp(calls);
 }
 
+/** A call recorded on the local lake, its bucket (a stage directory) replaced by the stack's bucket. */
+function withDeployedBucket(d: Deployed, c: AwsCall): AwsCall {
+  const m = /^arn:aws:s3:::([^/]+)(.*)$/.exec(c.resource);
+  return m ? { ...c, resource: `arn:aws:s3:::${d.bucket(m[1] as string)}${m[2]}` } : c;
+}
+
 /** The deployed function name of a Lambda step, from the ASL substitution `${<id>FunctionArn}`. */
 function stepFunctionName(d: Deployed, functionId: string): string {
   const arn = d.substitutions[`${functionId}FunctionArn`];
@@ -80,7 +87,7 @@ export function lambdaPrincipal(functionId: string): PrincipalEntry {
     name: `${functionId} Lambda`,
     identity: (d) => ({ role: d.roleIn(d.functionId(stepFunctionName(d, functionId)), 'Role') }),
     calls: ({ deployed, observed }) => [
-      ...(observed.functionCalls.get(functionId) ?? []),
+      ...(observed.functionCalls.get(functionId) ?? []).map((c) => withDeployedBucket(deployed, c)),
       ...lambdaRuntimeCalls(deployed, stepFunctionName(deployed, functionId)),
     ],
   };
@@ -683,6 +690,55 @@ function eventBridgeCalls({ deployed: d }: ProofInput): AwsCall[] {
   return stamp(calls);
 }
 
+/** The function behind CDK's Custom::S3AutoDeleteObjects (stages with removal `destroy`), if any. */
+function autoDeleteProvider(d: Deployed): string | null {
+  const custom = Object.values(d.template.Resources).find((r) => r.Type === 'Custom::S3AutoDeleteObjects');
+  const token = custom?.Properties?.ServiceToken as { 'Fn::GetAtt'?: string[] } | undefined;
+  return token?.['Fn::GetAtt']?.[0] ?? null;
+}
+
+/**
+ * CDK's auto-delete handler, on stack deletion, per bucket it is attached to: reads the bucket's tags,
+ * puts a policy that stops new writes, lists the object versions and deletes them (CDK's
+ * aws-s3/lib/auto-delete-objects-handler); the Lambda service writes its log (AWSLambdaBasicExecutionRole).
+ */
+function autoDeleteCalls({ deployed: d }: ProofInput): AwsCall[] {
+  const provider = autoDeleteProvider(d);
+  if (!provider) return [];
+  const calls: AwsCall[] = [];
+  for (const [id, r] of Object.entries(d.template.Resources)) {
+    if (r.Type !== 'Custom::S3AutoDeleteObjects') continue;
+    const bucket = d.resolver.string(r.Properties?.BucketName as Json);
+    const why = `stack deletion empties ${bucket} (${id})`;
+    calls.push(
+      { action: 's3:GetBucketTagging', resource: s3Bucket(bucket), because: why },
+      { action: 's3:PutBucketPolicy', resource: s3Bucket(bucket), because: why },
+      { action: 's3:ListBucketVersions', resource: s3Bucket(bucket), because: why },
+      { action: 's3:DeleteObject', resource: s3Object(bucket, 'any/key'), because: why },
+      { action: 's3:DeleteObjectVersion', resource: s3Object(bucket, 'any/key'), because: why },
+    );
+  }
+  const group = `/aws/lambda/${d.resolver.ref(provider)}`;
+  calls.push(
+    {
+      action: 'logs:CreateLogGroup',
+      resource: d.arn('logs', `log-group:${group}`),
+      because: 'the provider function logs',
+    },
+    {
+      action: 'logs:CreateLogStream',
+      resource: d.arn('logs', `log-group:${group}:log-stream:x`),
+      because: 'the provider function logs',
+    },
+    {
+      action: 'logs:PutLogEvents',
+      resource: d.arn('logs', `log-group:${group}:log-stream:x`),
+      because: 'the provider function logs',
+    },
+  );
+  return stamp(calls);
+}
+
 const LAMBDA_STEP_FUNCTIONS = [
   ...new Set(YOUTUBE_TRENDING.steps.flatMap((s) => (s.kind === 'lambda' ? [s.function.id] : []))),
 ];
@@ -722,6 +778,14 @@ export const PRINCIPALS: readonly PrincipalEntry[] = [
     name: 'CloudWatch alarms',
     identity: () => ({ service: 'cloudwatch.amazonaws.com' }),
     calls: cloudWatchAlarmCalls,
+  },
+  {
+    name: 'CDK auto-delete-objects provider',
+    identity: (d) => {
+      const provider = autoDeleteProvider(d);
+      return provider ? { role: d.roleIn(provider, 'Role') } : null;
+    },
+    calls: autoDeleteCalls,
   },
   {
     name: 'S3 server access logging',

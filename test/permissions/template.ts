@@ -3,8 +3,11 @@
  * concrete names and ARNs a deployment in one account and region would have, and every policy
  * (identity policies per role, bucket, key, topic and queue policies per resource) by logical id.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { stageOverridesFrom } from '../../infra/config';
 import { PipelineStack } from '../../infra/pipeline-stack';
 
 export const ACCOUNT = '123456789012';
@@ -34,12 +37,38 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-/** Synthesizes the dev stage as `cdk synth` would (bundling skipped: assets do not change policies). */
-export function synthPipeline(): { stack: PipelineStack; template: CfnTemplate } {
+const CDK_CONTEXT = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8'))
+  .context as Record<string, unknown>;
+/** The stages cdk.json deploys: every one is a stack template of the app. */
+export const STAGE_NAMES: readonly string[] = Object.keys(CDK_CONTEXT['lakestep:stages'] as object);
+
+/**
+ * Synthesizes one stage's stack as infra/app.ts does (same id and settings from cdk.json), in process;
+ * bundling is skipped: Lambda assets do not change templates beyond their hashes.
+ */
+export function synthPipeline(stage = 'dev'): {
+  stack: PipelineStack;
+  template: CfnTemplate;
+  /** The stack's file assets by S3 object key: what a deployment uploads (the ASL among them). */
+  fileAssets: ReadonlyMap<string, string>;
+} {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new PipelineStack(app, 'Proof', { stage: 'dev' });
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
-  return { stack, template };
+  const stack = new PipelineStack(app, `lakestep-${stage}-pipeline`, {
+    stage,
+    settings: stageOverridesFrom(CDK_CONTEXT['lakestep:stages'], stage),
+  });
+  const assembly = app.synth();
+  const artifact = assembly.getStackByName(stack.stackName);
+  const manifest = JSON.parse(
+    readFileSync(join(assembly.directory, `${artifact.id}.assets.json`), 'utf8'),
+  ) as {
+    files?: Record<string, { source: { path: string }; destinations: Record<string, { objectKey: string }> }>;
+  };
+  const fileAssets = new Map<string, string>();
+  for (const f of Object.values(manifest.files ?? {}))
+    for (const d of Object.values(f.destinations))
+      fileAssets.set(d.objectKey, join(assembly.directory, f.source.path));
+  return { stack, template: artifact.template as CfnTemplate, fileAssets };
 }
 
 /** The logical id of a construct's CloudFormation resource (its default child for an L2). */
@@ -76,7 +105,7 @@ export class Resolver {
       case 'AWS::URLSuffix':
         return 'amazonaws.com';
       case 'AWS::StackName':
-        return 'Proof';
+        return 'lakestep-pipeline';
     }
     const r = this.resource(id);
     const named = (prop: string) => this.prop(id, prop) ?? id.toLowerCase();
@@ -195,6 +224,20 @@ export class Resolver {
   }
 }
 
+/** AWS managed policies the stack attaches (CDK's own helpers only), as AWS publishes them. */
+const AWS_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = {
+  'service-role/AWSLambdaBasicExecutionRole': {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: '*',
+      },
+    ],
+  },
+};
+
 /** The policies of the synthesized template, resolved. */
 export interface StackPolicies {
   /** Identity policy documents attached to each role, by the role's logical id. */
@@ -225,8 +268,15 @@ export function policiesOf(template: CfnTemplate): StackPolicies {
         if (!identity.has(id)) identity.set(id, []);
         for (const inline of (p.Policies as { PolicyName: string; PolicyDocument: Json }[] | undefined) ?? [])
           attach(id, inline.PolicyName, inline.PolicyDocument);
-        if (p.ManagedPolicyArns)
-          throw new Error(`role ${id} has managed policies: the proof cannot read them`);
+        for (const arn of (p.ManagedPolicyArns as Json[] | undefined) ?? []) {
+          const name = res.string(arn).replace(/^arn:aws:iam::aws:policy\//, '');
+          const doc = AWS_MANAGED_POLICIES[name];
+          if (!doc)
+            throw new Error(
+              `role ${id} has managed policy ${name}: add its document to AWS_MANAGED_POLICIES`,
+            );
+          attach(id, name, doc as unknown as Json);
+        }
         break;
       }
       case 'AWS::IAM::Policy':
