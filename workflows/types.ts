@@ -140,7 +140,7 @@ export interface Materialization {
   readonly name: string;
   /** Table in the `${analytics}` database. */
   readonly table: string;
-  readonly columns: readonly { readonly name: string; readonly type: SqlType }[];
+  readonly columns: readonly { readonly name: string; readonly type: MaterializedType }[];
   /** Columns that identify a row within the table. */
   readonly key: readonly string[];
   /** The MERGE; every `:region` stands for the region as a SQL literal (filled by States.Format). */
@@ -149,6 +149,9 @@ export interface Materialization {
 }
 
 export type SqlType = 'VARCHAR' | 'BIGINT' | 'DATE' | 'TIMESTAMP' | 'BOOLEAN';
+
+/** A materialized column's type: the SQL types, plus DECIMAL(38,0) for sums (exact on DuckDB and Athena/Iceberg). */
+export type MaterializedType = SqlType | 'DECIMAL(38,0)';
 
 export interface Workflow {
   readonly name: string;
