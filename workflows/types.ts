@@ -2,6 +2,7 @@
  * The vocabulary of a lakestep workflow: plain, typed data. Renderers (ASL, IAM, alarms) read it;
  * nothing here does I/O or imports aws-cdk-lib.
  */
+import type { RestSource } from './sources';
 
 /** A Retry rule, as data. Rendered 1:1 into an ASL Retrier. */
 export interface RetryPolicy {
@@ -147,7 +148,6 @@ export interface Materialization {
   readonly sql: string;
   readonly description: string;
 }
-
 export type SqlType = 'VARCHAR' | 'BIGINT' | 'DATE' | 'TIMESTAMP' | 'BOOLEAN';
 
 /** A materialized column's type: the SQL types, plus DECIMAL(38,0) for sums (exact on DuckDB and Athena/Iceberg). */
@@ -162,6 +162,8 @@ export interface Workflow {
   readonly materializations: readonly Materialization[];
   /** Alarm thresholds of the state machine and of the data; absent: the defaults of workflows/alarms.ts. */
   readonly monitoring?: WorkflowMonitoring;
+  /** Scheduled REST fetches that land files as uploads would (workflows/sources.ts). */
+  readonly sources?: readonly RestSource[];
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   LAKE_TRANSIENT_RETRY,
   LAMBDA_SERVICE_RETRY,
 } from './retry-policies';
+import { YOUTUBE_TRENDING_SOURCE } from './sources';
 import type { Materialization, Workflow } from './types';
 
 const LAMBDA_RETRY = [LAMBDA_SERVICE_RETRY, LAKE_TRANSIENT_RETRY];
@@ -103,6 +104,8 @@ export const YOUTUBE_TRENDING: Workflow = {
   timeoutSeconds: 6 * 60 * 60,
   startAt: 'ingestObject',
   materializations: [CATEGORY_DAILY],
+  // The daily fetch from the YouTube Data API (lakestep fetch; on AWS a scheduled Lambda per region).
+  sources: [YOUTUBE_TRENDING_SOURCE],
   monitoring: {
     // An object takes minutes end to end; half an hour at p99 means Glue or Athena is queueing.
     stateMachine: { executionDurationP99: { threshold: 30 } },
