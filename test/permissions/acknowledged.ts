@@ -60,4 +60,11 @@ export const ACKNOWLEDGED_UNUSED: readonly Acknowledged[] = [
     reason:
       "CDK's autoDeleteObjects statement (dev stage) grants its provider bucket and object actions on both the bucket and its objects; IAM matches each action only against its own resource type, so these pairs grant nothing",
   })),
+  ...['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'].map((action) => ({
+    principal: 'resource policy',
+    action,
+    resource: /^\*$/,
+    reason:
+      "CDK's Secret adds these to the fetch API key's customer key for the account through Secrets Manager (kms:ViaService): the operator's put-secret-value (docs/fetch.md) encrypts with them, and the operator is no principal of the stack",
+  })),
 ];

@@ -98,10 +98,18 @@ export class Deployed {
     return (this.resolver.value(env?.Variables ?? {}) as Record<string, string>) ?? {};
   }
 
+  /** The stack's own key (logs, bookmarks, alert topics); other keys belong to their constructs. */
   keyArn(): string {
-    const keys = Object.entries(this.template.Resources).filter(([, r]) => r.Type === 'AWS::KMS::Key');
-    if (keys.length !== 1) throw new Error(`expected one KMS key, found ${keys.length}`);
-    return this.resolver.getAtt((keys[0] as [string, unknown])[0], 'Arn');
+    return this.resolver.getAtt(logicalIdOf(this.stack, this.stack.node.findChild('Key')), 'Arn');
+  }
+
+  /** The KMS key a Secrets Manager secret (by ARN) is encrypted with. */
+  keyOf(secretArn: string): string {
+    const [id] = Object.entries(this.template.Resources).find(
+      ([sid, r]) => r.Type === 'AWS::SecretsManager::Secret' && this.resolver.ref(sid) === secretArn,
+    ) ?? [''];
+    const key = this.resource(id).KmsKeyId as Json;
+    return key ? this.resolver.string(key) : '';
   }
 
   /** `s3://bucket/key` → the object's ARN. */

@@ -5,6 +5,7 @@
  * `{ name, identity, calls }` with calls derived from real local runs or a declared I/O.
  */
 import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { fetchCalls, fetchFunctionName, schedulerCalls, schedulerRole } from './fetch-calls';
 import { crawlerCalls, glueJobCalls } from './glue-calls';
 import { lambdaPrincipal, recorderCalls, recorderName, starterCalls, starterName } from './lambda-calls';
 import type { PrincipalEntry } from './principal';
@@ -55,6 +56,22 @@ export const PRINCIPALS: readonly PrincipalEntry[] = [
     name: 'RecordFailure Lambda',
     identity: (d) => ({ role: d.roleIn(d.functionId(recorderName(d)), 'Role') }),
     calls: recorderCalls,
+  },
+  {
+    name: 'fetch Lambda (youtube-trending)',
+    identity: (d) => {
+      const name = fetchFunctionName(d);
+      return name ? { role: d.roleIn(d.functionId(name), 'Role') } : null;
+    },
+    calls: fetchCalls,
+  },
+  {
+    name: 'EventBridge Scheduler (fetch schedules)',
+    identity: (d) => {
+      const role = schedulerRole(d);
+      return role ? { role } : null;
+    },
+    calls: schedulerCalls,
   },
   {
     name: 'CloudWatch alarms',

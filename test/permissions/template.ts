@@ -133,6 +133,8 @@ export class Resolver {
       case 'AWS::Athena::WorkGroup':
       case 'AWS::Glue::SecurityConfiguration':
         return named('Name');
+      case 'AWS::SecretsManager::Secret':
+        return `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:${named('Name')}-AbCdEf`;
       case 'AWS::Glue::Database':
         return this.string((r.Properties?.DatabaseInput as Record<string, Json>)?.Name ?? id);
       default:
