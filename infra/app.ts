@@ -6,8 +6,8 @@
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stageOverridesFrom } from './config';
-import { DeliveryStack } from './delivery-stack';
 import { resolveDeliverySettings } from './delivery-settings';
+import { DeliveryStack } from './delivery-stack';
 import { PipelineStack } from './pipeline-stack';
 
 const app = new cdk.App();
