@@ -11,7 +11,8 @@ import { placeholders } from '../workflows/render-asl';
 import type { Materialization } from '../workflows/types';
 import type { FsStorage } from './fs-storage';
 import type { LakePaths } from './lake';
-import { sqlIdent, sqlString } from './sql';
+import { globEscape, sqlIdent, sqlString } from './sql';
+import { warehouseOpenPath } from './warehouse-path';
 
 export const CLEANSED_TABLES: readonly { name: string; schema: readonly Column[] }[] = [
   { name: STATISTICS.name, schema: STATISTICS.schema },
@@ -61,7 +62,7 @@ export class Warehouse {
     if (opts.readOnly) config.access_mode = 'READ_ONLY';
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(paths.warehouse, config);
+      instance = await DuckDBInstance.create(warehouseOpenPath(paths.warehouse), config);
     } catch (e) {
       const msg = (e as Error).message;
       if (/lock/i.test(msg))
@@ -106,7 +107,7 @@ export class Warehouse {
         });
         continue;
       }
-      const glob = sqlString(join(location, '*', '*', '*.parquet'));
+      const glob = sqlString(`${globEscape(location)}/*/*/*.parquet`);
       const described = await this.conn.runAndReadAll(
         `DESCRIBE SELECT * FROM read_parquet(${glob}, union_by_name = true)`,
       );
