@@ -10,6 +10,7 @@ import { RESOURCES } from '../workflows/render-asl';
 import type { Warehouse } from './catalog';
 import type { FsStorage } from './fs-storage';
 import { LOCAL_FUNCTIONS } from './lambdas';
+import type { LocalCatalog } from './local-catalog';
 import { parseSqlLiteral } from './sql';
 import { transformStatistics } from './transform';
 
@@ -83,7 +84,10 @@ export function findTasks(definition: { States: AslStates }, parent = ''): Bound
   return out;
 }
 
-/** The local crawler: crawls when started, then reports RUNNING for one poll, as a real crawl would. */
+/**
+ * The local crawler: crawls when started, then reports RUNNING for one poll, as a real crawl would; its
+ * LastCrawl (SUCCEEDED, or FAILED with the error) outlives the process, as Glue's does.
+ */
 export class LocalCrawler {
   private state: 'READY' | 'RUNNING' = 'READY';
   private pollsLeft = 0;
@@ -94,6 +98,7 @@ export class LocalCrawler {
     private readonly warehouse: Warehouse,
     private readonly storage: FsStorage,
     private readonly bucket: string,
+    private readonly catalog: LocalCatalog,
   ) {}
 
   async start(): Promise<void> {
@@ -104,17 +109,20 @@ export class LocalCrawler {
     const startTime = new Date().toISOString();
     try {
       const tables = await this.warehouse.crawl(this.storage, this.bucket);
+      await this.catalog.recordCrawl(tables);
       this.lastCrawl = { Status: 'SUCCEEDED', StartTime: startTime, Tables: tables.map((t) => t.name) };
     } catch (e) {
       this.lastCrawl = { Status: 'FAILED', StartTime: startTime, ErrorMessage: (e as Error).message };
     }
+    await this.catalog.recordLastCrawl(this.name, this.lastCrawl);
   }
 
-  get(): Record<string, unknown> {
+  async get(): Promise<Record<string, unknown>> {
     if (this.state === 'RUNNING') {
       if (this.pollsLeft > 0) this.pollsLeft--;
       else this.state = 'READY';
     }
+    this.lastCrawl ??= await this.catalog.lastCrawl(this.name);
     return {
       Crawler: {
         Name: this.name,
@@ -273,7 +281,7 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           await crawler.start();
           return {};
         }
-        return crawler.get();
+        return await crawler.get();
       };
     case 'athenaQuery':
       return async (params) => {

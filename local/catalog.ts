@@ -3,7 +3,7 @@
  * (views over the cleansed Parquet, refreshed by the local crawler) and schema `analytics` (real tables
  * that the materializations DELETE from and INSERT into, with the same SQL text as Athena).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { CATEGORIES, type Column, STATISTICS } from '../workflows/datasets';
@@ -90,7 +90,10 @@ export class Warehouse {
     }
   }
 
-  /** The crawl: infers each cleansed table's schema from the Parquet written and points the view at it. */
+  /**
+   * The crawl: infers each cleansed table's schema from the Parquet written and points the view at it;
+   * the caller records the result in the local catalog (LocalCatalog.recordCrawl).
+   */
   async crawl(storage: FsStorage, bucket: string): Promise<CrawledTable[]> {
     const tables: CrawledTable[] = [];
     for (const t of CLEANSED_TABLES) {
@@ -124,11 +127,6 @@ export class Warehouse {
       const partitions = [...new Set(files.map((f) => f.key.split('/').slice(1, 3).join('/')))];
       tables.push({ name: t.name, location, files: files.length, partitions, columns });
     }
-    await mkdir(this.paths.catalogDir, { recursive: true });
-    await writeFile(
-      join(this.paths.catalogDir, 'cleansed.json'),
-      `${JSON.stringify({ database: 'cleansed', tables }, null, 2)}\n`,
-    );
     return tables;
   }
 

@@ -34,6 +34,7 @@ import {
 } from './execution-store';
 import { FsStorage } from './fs-storage';
 import { type LakePaths, lakePaths } from './lake';
+import { LocalCatalog } from './local-catalog';
 import { type AslDefinition, definitionFrom, type ResumePoint, resumePoint, TaskMemo } from './redrive';
 import { isDataOutcome, replayAdviceFor, rerunCommandFor } from './replay-advice';
 
@@ -169,6 +170,8 @@ export class LocalRuntime {
   private current: { name: string; stop: (cause: string) => void } | null = null;
   /** The local crawlers by name (public so tests and game days can make one busy). */
   readonly crawlers: Map<string, LocalCrawler>;
+  /** The local Data Catalog: what the crawls defined and the partitions registered since. */
+  readonly catalog: LocalCatalog;
 
   private constructor(
     readonly warehouse: Warehouse,
@@ -177,6 +180,7 @@ export class LocalRuntime {
     this.paths = lakePaths(options.lake);
     this.storage = new FsStorage(this.paths.root);
     this.store = new ExecutionStore(this.paths.executionsDir);
+    this.catalog = new LocalCatalog(this.paths.catalogDir);
     this.workflow = options.workflow ?? YOUTUBE_TRENDING;
     this.definitionFile = options.definitionFile
       ? resolve(options.definitionFile)
@@ -190,7 +194,10 @@ export class LocalRuntime {
         .filter((t) => t.kind === 'crawlerStart' && t.placeholder)
         .map((t) => {
           const name = subs[t.placeholder as string] as string;
-          return [name, new LocalCrawler(name, warehouse, this.storage, this.paths.buckets.cleansed)];
+          return [
+            name,
+            new LocalCrawler(name, warehouse, this.storage, this.paths.buckets.cleansed, this.catalog),
+          ];
         }),
     );
   }
@@ -697,6 +704,7 @@ export class LocalRuntime {
         persist(this.store.appendLine(execution, 'metrics.jsonl', line)),
       ),
       clock: { now: () => new Date() },
+      catalog: this.catalog,
     };
   }
 

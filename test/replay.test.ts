@@ -85,8 +85,10 @@ describe('lakestep replay: local redrive', () => {
       'Check data quality',
       'Quarantine batch',
       'Promote batch',
+      'Register partition',
       'Start crawler',
       'Get crawler status',
+      'Check crawl result',
       'Materialize category_daily',
       'Publish run summary',
     ]);
@@ -100,8 +102,10 @@ describe('lakestep replay: local redrive', () => {
     'Transform batch',
     'Check data quality',
     'Promote batch',
+    'Register partition',
     'Start crawler',
     'Get crawler status',
+    'Check crawl result',
     'Materialize category_daily',
     'Publish run summary',
   ])(
