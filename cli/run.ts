@@ -8,17 +8,18 @@ import { FAULT_MODES, type Fault } from '../local/bindings';
 import type { StoredEvent } from '../local/execution-store';
 import { lakePaths } from '../local/lake';
 import { tableCounts } from '../local/query';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { defaultConcurrency, type ExecutionSummary, LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
 import { parse, UsageError } from './args';
 import { bold, dim, failedState, outcomeLabel, red, rowsLine, stateLine } from './format';
 
-export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--lake DIR] [--json] [--inject-fault "STATE[:transient|:permanent|:hang]"]...
+export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--lake DIR] [--json] [--concurrency N] [--inject-fault "STATE[:transient|:permanent|:hang]"]...
 
   --data PATH      a file, or a directory read non-recursively (repeatable); without it the built-in
                    sample is generated into <lake>/sample and run
   --lake DIR       the local lake (default ./.lakestep)
   --json           print exactly one JSON document on stdout
+  --concurrency N  run at most N executions at once (default: the number of cores)
   --inject-fault   make a state's task fail: transient fails once then succeeds, permanent (default)
                    fails every attempt, hang never answers (until a timeout, or Ctrl-C)
 
@@ -63,6 +64,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       data: { type: 'string', multiple: true },
       lake: { type: 'string' },
       json: { type: 'boolean', default: false },
+      concurrency: { type: 'string' },
       'inject-fault': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
@@ -77,6 +79,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const json = values.json === true;
   const paths = lakePaths(values.lake);
   const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f));
+  const concurrency = parseConcurrency(values.concurrency);
   const progress = json
     ? process.stderr.isTTY
       ? (s: string) => process.stderr.write(`${s}\n`)
@@ -93,10 +96,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (files.length === 0) throw new UsageError('lakestep run: no files to land');
 
   const live = new LiveStates(progress);
+  const atOnce = Math.min(concurrency ?? defaultConcurrency(), files.length);
   const runtime = await LocalRuntime.open({
     lake: values.lake,
     faults,
-    onEvent: (_name, e) => live.onEvent(e),
+    // Live state lines only when one execution runs at a time: several would interleave unnamed.
+    onEvent: (_name, e) => {
+      if (atOnce === 1) live.onEvent(e);
+    },
   });
   try {
     checkFaults(runtime, faults, 'run');
@@ -108,20 +115,29 @@ export async function runCommand(argv: string[]): Promise<number> {
   const t0 = Date.now();
   const interrupt = onInterrupt(runtime, progress);
   try {
-    for (const [i, file] of files.entries()) {
-      if (interrupt.interrupted()) break;
-      const obj = await runtime.land(file);
-      progress(`${bold(`[${i + 1}/${files.length}]`)} ${obj.key}`);
-      live.reset();
-      const summary = await runtime.execute(obj);
-      executions.push(summary);
+    let done = 0;
+    const report1 = (summary: ExecutionSummary) => {
+      done++;
+      progress(`${bold(`[${done}/${files.length}]`)} ${summary.objectKey}`);
       if (summary.duplicateEvent) progress(dim('    already processed (same object version): not run again'));
       // States that succeeded were printed as they finished; a state that failed is known only at the end.
       else for (const s of summary.states.filter((x) => x.status !== 'SUCCEEDED')) progress(stateLine(s));
       const rows = rowsLine(summary);
       progress(`    → ${resultLabel(summary)}${rows ? dim(`  ${rows}`) : ''}`);
       if (summary.outcome !== 'succeeded' && summary.cause) progress(dim(`      ${summary.cause}`));
-    }
+    };
+    const byFile: ExecutionSummary[] = [];
+    await runtime
+      .runAll(
+        files,
+        concurrency,
+        () => interrupt.interrupted(),
+        (summary, i) => {
+          byFile[i] = summary;
+          report1(summary);
+        },
+      )
+      .finally(() => executions.push(...byFile.filter(Boolean)));
     const report: RunReport = {
       lake: paths.root,
       executions: executions.map(({ duplicateEvent: _d, ...e }) => e),
@@ -135,6 +151,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (interrupt.interrupted()) return 130;
   return executions.some((e) => e.outcome === 'failed') ? 1 : 0;
+}
+
+/** `--concurrency N`: a whole number ≥ 1; absent, the runtime's default (the core count). */
+export function parseConcurrency(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value))
+    throw new UsageError(`lakestep run: --concurrency ${value} is not a whole number of executions ≥ 1`);
+  return Number(value);
 }
 
 /** A usage error when a fault names no task state of the definition. */

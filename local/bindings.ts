@@ -108,7 +108,7 @@ export class LocalCrawler {
     this.pollsLeft = 1;
     const startTime = new Date().toISOString();
     try {
-      const tables = await this.warehouse.crawl(this.storage, this.bucket);
+      const tables = await this.warehouse.exclusive(() => this.warehouse.crawl(this.storage, this.bucket));
       await this.catalog.recordCrawl(tables);
       this.lastCrawl = { Status: 'SUCCEEDED', StartTime: startTime, Tables: tables.map((t) => t.name) };
     } catch (e) {
@@ -244,8 +244,10 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
             id,
             `The transform job has no transform for dataset ${Arguments['--dataset']}`,
           );
+        // Its own connection: the transform's TEMP tables and settings must not meet another batch's.
+        const conn = await ctx.warehouse.connect();
         try {
-          await transformStatistics(ctx.warehouse.conn, ctx.storage, {
+          await transformStatistics(conn, ctx.storage, {
             batchId: arg(Arguments, '--batch_id'),
             region: arg(Arguments, '--region'),
             sourceObject: arg(Arguments, '--source_object'),
@@ -258,6 +260,8 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           });
         } catch (e) {
           throw glueFailure(JobName, id, (e as Error).message);
+        } finally {
+          conn.closeSync();
         }
         const completedOn = new Date();
         return {
@@ -298,7 +302,7 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           .slice(0, 32);
         const values = (ExecutionParameters ?? []).map(parseSqlLiteral);
         try {
-          await ctx.warehouse.conn.run(QueryString, values);
+          await ctx.warehouse.exclusive(() => ctx.warehouse.conn.run(QueryString, values));
         } catch (e) {
           throw named(
             'States.TaskFailed',
