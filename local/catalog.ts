@@ -154,6 +154,26 @@ export class Warehouse {
     return this.writes.run(work);
   }
 
+  /** Queued, not yet started writes by statement: an identical statement joins the queued one. */
+  private readonly queued = new Map<string, Promise<unknown>>();
+
+  /**
+   * Group commit for idempotent statements (a region's MERGE recomputes the region from cleansed):
+   * a caller whose statement is already queued and not yet started shares that run, which starts after
+   * the caller asked and so sees everything promoted before. One MERGE instead of several when many
+   * objects of a region finish at once; each caller still waits for a run that covers its batch.
+   */
+  exclusiveOnce<T>(statement: string, work: () => Promise<T>): Promise<T> {
+    const queued = this.queued.get(statement);
+    if (queued) return queued as Promise<T>;
+    const run = this.writes.run(() => {
+      this.queued.delete(statement);
+      return work();
+    });
+    this.queued.set(statement, run);
+    return run;
+  }
+
   /** A connection of its own, for work that keeps TEMP tables or settings (a transform) beside others. */
   connect(): Promise<DuckDBConnection> {
     return this.instance.connect();
