@@ -210,7 +210,7 @@ describe('graph labels', () => {
       'Catalog up to date? → Start crawler: otherwise',
       'Start crawler → Wait for crawler: Glue.CrawlerRunningException',
       'Crawler finished? → Check crawl result: $.crawler.state == "READY" and $.crawl.ours is present',
-      'Crawler finished? → Start crawler: $.crawler.state == "READY"',
+      'Crawler finished? → Register partition: $.crawler.state == "READY"',
       'Crawler finished? → Wait for crawler: otherwise',
       'Crawl again? → Start crawler: $.crawlResult.recrawl == true',
       'Crawl again? → Materialize category_daily: otherwise',

@@ -317,7 +317,7 @@ export const YOUTUBE_TRENDING: Workflow = {
           errors: ['Glue.CrawlerRunningException'],
           next: 'waitForCrawler',
           resultPath: '$.crawl',
-          why: "another execution's crawl is running and may have started before this batch was promoted: wait for it, then start this execution's own crawl",
+          why: "another execution's crawl is running: wait for it, then register again (that crawl may have defined the table), crawling only if it is still needed",
         },
       ],
       next: 'waitForCrawler',
@@ -358,8 +358,10 @@ export const YOUTUBE_TRENDING: Workflow = {
           label: 'our crawl done',
         },
         {
+          // Another execution's crawl may have defined the table meanwhile: register before crawling
+          // again, so a burst of first objects costs one crawl, not one each.
           when: { variable: '$.crawler.state', stringEquals: 'READY' },
-          next: 'startCrawler',
+          next: 'registerPartition',
           label: "other's crawl done",
         },
       ],
