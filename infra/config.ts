@@ -30,6 +30,13 @@ export interface StageSettings {
    * `<alarm>.md` is found (e.g. the repository's docs/runbooks/ on its web host); '' for the path in the repository.
    */
   readonly runbookBaseUrl: string;
+  /**
+   * Regions whose trending chart the stage fetches daily from the YouTube Data API (uppercase codes of
+   * workflows/sources.ts); [] deploys no fetch at all.
+   */
+  readonly fetchRegions: readonly string[];
+  /** When the daily fetches run, `HH:MM` in UTC. */
+  readonly fetchTimeUtc: string;
 }
 
 /** Production-safe defaults; a stage relaxes them in cdk.json. */
@@ -43,6 +50,8 @@ export const DEFAULT_STAGE_SETTINGS: Omit<StageSettings, 'namePrefix'> = {
   removal: 'retain',
   transformMaxConcurrentRuns: 10,
   runbookBaseUrl: '',
+  fetchRegions: [],
+  fetchTimeUtc: '06:00',
 };
 
 /** Lifecycle and sizing constants that are the same in every stage. */
@@ -105,6 +114,14 @@ const CHECKS: Readonly<Record<keyof StageSettings, Check>> = {
     typeof v === 'string' && (v === '' || /^https:\/\/[^\s]+\/$/.test(v))
       ? null
       : "an https URL ending in '/', or '' for the repository path",
+  fetchRegions: (v) =>
+    Array.isArray(v) &&
+    v.every((r) => typeof r === 'string' && /^[A-Z]{2}$/.test(r)) &&
+    new Set(v).size === v.length
+      ? null
+      : 'a list of distinct uppercase two-letter region codes, e.g. ["US", "GB"]',
+  fetchTimeUtc: (v) =>
+    typeof v === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(v) ? null : "a time 'HH:MM' in UTC",
 };
 
 /**

@@ -27,6 +27,7 @@ import { PipelineFunctions } from './pipeline-functions';
 import { PipelineStateMachine } from './pipeline-state-machine';
 import { type ArnParts, type NamingOptions, resourceNames } from './substitutions';
 import { TransformJob } from './transform-job';
+import { TrendingFetch } from './trending-fetch';
 
 export interface PipelineStackProps extends cdk.StackProps {
   /** Lowercase letters and digits: it becomes part of resource and Glue database names. */
@@ -190,6 +191,22 @@ export class PipelineStack extends cdk.Stack {
       logRetentionDays: settings.logRetentionDays,
       removal: settings.removal,
     });
+    // The scheduled REST ingest (opt-in per stage: `fetchRegions` in cdk.json).
+    if (settings.fetchRegions.length)
+      for (const source of workflow.sources ?? [])
+        new TrendingFetch(this, `Source-${source.id}`, {
+          source,
+          namePrefix: prefix,
+          regions: settings.fetchRegions,
+          timeUtc: settings.fetchTimeUtc,
+          landingBucket: this.buckets.byStage.landing,
+          logLevel: settings.logLevel,
+          logRetentionDays: settings.logRetentionDays,
+          removal: settings.removal,
+          metricsNamespace,
+          notices: topics.notices,
+          runbookBaseUrl: settings.runbookBaseUrl,
+        });
     const consoleUrl = (path: string) => `https://${this.region}.console.aws.amazon.com/${path}`;
     this.dashboard = new PipelineDashboard(this, 'Dashboard', {
       workflow,
