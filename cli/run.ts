@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAULT_MODES, type Fault } from '../local/bindings';
+import { mapBounded } from '../local/bounded';
 import { DEFAULT_LAKE, lakePaths } from '../local/lake';
 import {
   formatBytes,
@@ -14,7 +15,7 @@ import {
   recordInterruption,
 } from '../local/landing-interruptions';
 import { tableCounts } from '../local/query';
-import { type ExecutionSummary, type LandedObject, LocalRuntime } from '../local/runtime';
+import { defaultConcurrency, type ExecutionSummary, type LandedObject, LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
 import { parse, UsageError } from './args';
 import { collectDataInputs, type DataInput, type SkippedEntry } from './data-inputs';
@@ -28,7 +29,7 @@ export { resultLabel };
 /** The built-in sample's own lake: it never shares keys or analytics with a user's data. */
 export const SAMPLE_LAKE = '.lakestep-sample';
 
-export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--recursive] [--lake DIR] [--json] [--verbose]
+export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--recursive] [--lake DIR] [--json] [--verbose] [--concurrency N]
                     [--inject-fault "STATE[:transient|:permanent|:hang]"]...
 
   --data PATH      a file, or a directory (repeatable); without it the built-in sample is generated
@@ -37,6 +38,7 @@ export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--recursive] [--
   --lake DIR       the local lake (default ${DEFAULT_LAKE}; ${SAMPLE_LAKE} for the sample)
   --json           print exactly one JSON document on stdout
   --verbose        in a terminal, every state of every execution (default: one progress bar)
+  --concurrency N  run at most N executions at once (default: the number of cores)
   --inject-fault   make a state's task fail: transient fails once then succeeds, permanent (default)
                    fails every attempt, hang never answers (until a timeout, or Ctrl-C). An object
                    already processed runs again as a fresh execution, so that the fault happens.
@@ -110,6 +112,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       lake: { type: 'string' },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
+      concurrency: { type: 'string' },
       'inject-fault': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
@@ -128,6 +131,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const paths = lakePaths(lake);
   const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f));
   refuseMixing(paths.root, sample);
+  const concurrency = parseConcurrency(values.concurrency);
 
   // --json keeps stdout for its document; progress goes to a terminal's stderr, or nowhere.
   const sink = json ? process.stderr : process.stdout;
@@ -157,6 +161,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     write,
     columns: sink.columns,
   });
+  const atOnce = Math.min(concurrency ?? defaultConcurrency(), inputs.length);
   const runtime = await LocalRuntime.open({
     lake,
     faults,
@@ -174,60 +179,73 @@ export async function runCommand(argv: string[]): Promise<number> {
   const t0 = Date.now();
   const interrupt = onInterrupt(runtime, (s) => progress.print(s));
   try {
-    for (const [i, input] of inputs.entries()) {
-      const notLanded = () => inputs.slice(i).map((x) => x.path);
-      if (interrupt.interrupted()) {
-        interrupted = stopped(
-          'interrupted',
-          `Stopped by ${interrupt.signal()} before landing these files`,
-          null,
-          notLanded(),
-        );
-        break;
-      }
-      let obj: LandedObject;
-      progress.landing(input.path);
-      try {
-        obj = await runtime.land(input.path);
-      } catch (e) {
-        if (isNoSpace(e)) {
-          interrupted = stopped('no_space', noSpaceMessage(paths.root, input, e), input.path, notLanded());
-          break;
+    // At most `atOnce` executions at once; one object key per input (two inputs of one key are refused
+    // above), so no two executions of a key ever race. Once one stops the run, no further file starts.
+    const started = new Set<number>();
+    const notStarted = () => inputs.filter((_, j) => !started.has(j)).map((x) => x.path);
+    const byIndex: (ExecutionSummary | undefined)[] = [];
+    await mapBounded(
+      inputs,
+      atOnce,
+      async (input, i) => {
+        started.add(i);
+        let obj: LandedObject;
+        progress.landing(input.path);
+        try {
+          obj = await runtime.land(input.path);
+        } catch (e) {
+          if (isNoSpace(e)) {
+            interrupted ??= stopped('no_space', noSpaceMessage(paths.root, input, e), input.path, [
+              input.path,
+              ...notStarted(),
+            ]);
+            return;
+          }
+          const entry = {
+            path: input.path,
+            reason: 'landing_failed' as const,
+            message: (e as Error).message,
+          };
+          skipped.push(entry);
+          progress.print(red(`✗ could not land ${input.path}: ${entry.message}`));
+          return;
+        } finally {
+          progress.landing(null);
         }
-        const entry = { path: input.path, reason: 'landing_failed' as const, message: (e as Error).message };
-        skipped.push(entry);
-        progress.print(red(`✗ could not land ${input.path}: ${entry.message}`));
-        continue;
-      } finally {
-        progress.landing(null);
-      }
-      let summary: ExecutionSummary;
-      try {
-        summary = await runtime.execute(obj);
-        if (summary.duplicateEvent && faults.length) {
-          // A fault was asked for: an object that would not run again must not pass silently.
-          progress.print(
-            dim(`${obj.key}: already processed; --inject-fault given, so it runs again as a fresh execution`),
-          );
-          summary = await runtime.rerun(obj.key);
+        let summary: ExecutionSummary;
+        try {
+          summary = await runtime.execute(obj);
+          if (summary.duplicateEvent && faults.length) {
+            // A fault was asked for: an object that would not run again must not pass silently.
+            progress.print(
+              dim(
+                `${obj.key}: already processed; --inject-fault given, so it runs again as a fresh execution`,
+              ),
+            );
+            summary = await runtime.rerun(obj.key);
+          }
+        } catch (e) {
+          const reason = isNoSpace(e) ? 'no_space' : 'runtime_error';
+          const message =
+            reason === 'no_space'
+              ? noSpaceMessage(paths.root, input, e)
+              : `lakestep itself failed while running ${obj.key}: ${(e as Error).message}`;
+          interrupted ??= stopped(reason, message, input.path, notStarted());
+          return;
         }
-      } catch (e) {
-        const reason = isNoSpace(e) ? 'no_space' : 'runtime_error';
-        const message =
-          reason === 'no_space'
-            ? noSpaceMessage(paths.root, input, e)
-            : `lakestep itself failed while running ${obj.key}: ${(e as Error).message}`;
-        interrupted = stopped(
-          reason,
-          message,
-          input.path,
-          inputs.slice(i + 1).map((x) => x.path),
-        );
-        break;
-      }
-      executions.push(summary);
-      progress.finish(summary);
-    }
+        byIndex[i] = summary;
+        progress.finish(summary);
+      },
+      () => interrupted !== null || interrupt.interrupted(),
+    );
+    executions.push(...byIndex.filter((x): x is ExecutionSummary => x !== undefined));
+    if (interrupt.interrupted() && !interrupted && notStarted().length)
+      interrupted = stopped(
+        'interrupted',
+        `Stopped by ${interrupt.signal()} before landing these files`,
+        null,
+        notStarted(),
+      );
   } finally {
     progress.close();
     interrupt.dispose();
@@ -278,6 +296,14 @@ function noSpaceMessage(root: string, input: DataInput, e: unknown): string {
 function warn(json: boolean, line: string): void {
   if (json) process.stderr.write(`lakestep run: ${line}\n`);
   else console.log(yellow(line));
+}
+
+/** `--concurrency N`: a whole number ≥ 1; absent, the runtime's default (the core count). */
+export function parseConcurrency(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value))
+    throw new UsageError(`lakestep run: --concurrency ${value} is not a whole number of executions ≥ 1`);
+  return Number(value);
 }
 
 /** A usage error when a fault names no task state of the definition. */

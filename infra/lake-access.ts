@@ -128,6 +128,10 @@ export const FUNCTION_LAKE_ACCESS: Readonly<Record<string, readonly PrefixAccess
       why: 'copies the failed batch and its DQ report under the batch id',
     },
   ],
+  // Catalog calls only (infra/catalog-access.ts): no lake object is read or written.
+  RegisterPartition: [],
+  // Reads the crawler's answer from its input: no lake access at all.
+  CheckCrawl: [],
   PublishRunSummary: [
     {
       bucket: 'analytics',

@@ -5,6 +5,7 @@
  */
 import { Construct } from 'constructs';
 import type { LambdaFunctionSpec, LambdaStep, Workflow } from '../workflows/types';
+import { grantCatalogAccess } from './catalog-access';
 import type { PowertoolsLogLevel } from './config';
 import { grantLakeAccess, lakeAccessOf } from './lake-access';
 import type { LakeBuckets } from './lake-buckets';
@@ -36,6 +37,8 @@ export interface PipelineFunctionsProps {
   readonly logLevel: PowertoolsLogLevel;
   readonly logRetentionDays: number;
   readonly removal: 'destroy' | 'retain';
+  /** The cleansed Glue database, for the functions that register partitions (infra/catalog-access.ts). */
+  readonly cleansedDatabase: string;
 }
 
 export class PipelineFunctions extends Construct {
@@ -67,6 +70,7 @@ export class PipelineFunctions extends Construct {
       if (steps.has(step.function.id)) continue;
       const fn = make(step.function, props.buckets.environment());
       grantLakeAccess(fn, fn.role, props.buckets, lakeAccessOf(step.function.id));
+      grantCatalogAccess(fn, step.function.id, props.cleansedDatabase);
       steps.set(step.function.id, fn);
     }
     this.steps = steps;

@@ -144,6 +144,7 @@ export class PipelineStack extends cdk.Stack {
       logLevel: settings.logLevel,
       logRetentionDays: settings.logRetentionDays,
       removal: settings.removal,
+      cleansedDatabase: catalog.cleansedDatabaseName,
     });
     targets.push(...functions.steps.values());
 

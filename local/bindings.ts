@@ -10,6 +10,7 @@ import { RESOURCES } from '../workflows/render-asl';
 import type { Warehouse } from './catalog';
 import type { FsStorage } from './fs-storage';
 import { LOCAL_FUNCTIONS } from './lambdas';
+import type { LocalCatalog } from './local-catalog';
 import { parseSqlLiteral } from './sql';
 import { transformStatistics } from './transform';
 
@@ -83,7 +84,10 @@ export function findTasks(definition: { States: AslStates }, parent = ''): Bound
   return out;
 }
 
-/** The local crawler: crawls when started, then reports RUNNING for one poll, as a real crawl would. */
+/**
+ * The local crawler: crawls when started, then reports RUNNING for one poll, as a real crawl would; its
+ * LastCrawl (SUCCEEDED, or FAILED with the error) outlives the process, as Glue's does.
+ */
 export class LocalCrawler {
   private state: 'READY' | 'RUNNING' = 'READY';
   private pollsLeft = 0;
@@ -94,6 +98,7 @@ export class LocalCrawler {
     private readonly warehouse: Warehouse,
     private readonly storage: FsStorage,
     private readonly bucket: string,
+    private readonly catalog: LocalCatalog,
   ) {}
 
   async start(): Promise<void> {
@@ -103,18 +108,21 @@ export class LocalCrawler {
     this.pollsLeft = 1;
     const startTime = new Date().toISOString();
     try {
-      const tables = await this.warehouse.crawl(this.storage, this.bucket);
+      const tables = await this.warehouse.exclusive(() => this.warehouse.crawl(this.storage, this.bucket));
+      await this.catalog.recordCrawl(tables);
       this.lastCrawl = { Status: 'SUCCEEDED', StartTime: startTime, Tables: tables.map((t) => t.name) };
     } catch (e) {
       this.lastCrawl = { Status: 'FAILED', StartTime: startTime, ErrorMessage: (e as Error).message };
     }
+    await this.catalog.recordLastCrawl(this.name, this.lastCrawl);
   }
 
-  get(): Record<string, unknown> {
+  async get(): Promise<Record<string, unknown>> {
     if (this.state === 'RUNNING') {
       if (this.pollsLeft > 0) this.pollsLeft--;
       else this.state = 'READY';
     }
+    this.lastCrawl ??= await this.catalog.lastCrawl(this.name);
     return {
       Crawler: {
         Name: this.name,
@@ -241,8 +249,10 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
             id,
             `The transform job has no transform for dataset ${Arguments['--dataset']}`,
           );
+        // Its own connection: the transform's TEMP tables and settings must not meet another batch's.
+        const conn = await ctx.warehouse.connect();
         try {
-          await transformStatistics(ctx.warehouse.conn, ctx.storage, {
+          await transformStatistics(conn, ctx.storage, {
             batchId: arg(Arguments, '--batch_id'),
             region: arg(Arguments, '--region'),
             sourceObject: arg(Arguments, '--source_object'),
@@ -255,6 +265,8 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           });
         } catch (e) {
           throw glueFailure(JobName, id, (e as Error).message);
+        } finally {
+          conn.closeSync();
         }
         const completedOn = new Date();
         return {
@@ -278,7 +290,7 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           await crawler.start();
           return {};
         }
-        return crawler.get();
+        return await crawler.get();
       };
     case 'athenaQuery':
       return async (params) => {
@@ -295,7 +307,9 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           .slice(0, 32);
         const values = (ExecutionParameters ?? []).map(parseSqlLiteral);
         try {
-          await ctx.warehouse.conn.run(QueryString, values);
+          await ctx.warehouse.exclusiveOnce(JSON.stringify([QueryString, values]), () =>
+            ctx.warehouse.conn.run(QueryString, values),
+          );
         } catch (e) {
           throw named(
             'States.TaskFailed',
@@ -308,9 +322,7 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           );
         }
         const completed = new Date();
-        const scanned = (await ctx.storage.list('cleansed', ''))
-          .filter((f) => !f.key.startsWith('_staging/'))
-          .reduce((n, f) => n + f.size, 0);
+        const scanned = await scannedBytes(ctx.storage, QueryString);
         return {
           QueryExecution: {
             QueryExecutionId: id,
@@ -331,6 +343,23 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
         };
       };
   }
+}
+
+/**
+ * What the query reads, counted as Athena would bill it without column pruning (an upper bound): the
+ * files of the regions it filters on (`region = 'us'`: the views prune by the path's partition key)
+ * and every file of the tables it reads without such a filter. Listing only those keeps the count from
+ * growing with the whole lake.
+ */
+async function scannedBytes(storage: FsStorage, query: string): Promise<number> {
+  const regions = [...new Set([...query.matchAll(/\bregion = '([a-z]{2})'/g)].map((m) => m[1] as string))];
+  const prefixes = [
+    'categories/',
+    ...(regions.length ? regions.map((r) => `statistics/region=${r}/`) : ['statistics/']),
+  ];
+  let bytes = 0;
+  for (const prefix of prefixes) for (const f of await storage.list('cleansed', prefix)) bytes += f.size;
+  return bytes;
 }
 
 function arg(args: Record<string, string>, name: string): string {

@@ -3,6 +3,7 @@
  * zod schema and core its Lambda adapter uses. A function in the ASL without an entry here is an error.
  */
 import type { z } from 'zod';
+import { checkCrawl, checkCrawlInputSchema } from '../handlers/core/check-crawl';
 import { checkDataQuality } from '../handlers/core/check-data-quality';
 import {
   batchInputSchema,
@@ -15,6 +16,7 @@ import type { CorePorts } from '../handlers/core/ports';
 import { promoteBatch } from '../handlers/core/promote-batch';
 import { publishRunSummary } from '../handlers/core/publish-run-summary';
 import { quarantineBatch } from '../handlers/core/quarantine-batch';
+import { registerPartition, registerPartitionInputSchema } from '../handlers/core/register-partition';
 
 export interface LocalFunction {
   readonly schema: z.ZodTypeAny;
@@ -25,6 +27,8 @@ export const LOCAL_FUNCTIONS: Readonly<Record<string, LocalFunction>> = {
   IngestObject: { schema: ingestInputSchema, core: ingestObject },
   CheckDataQuality: { schema: batchInputSchema, core: checkDataQuality },
   PromoteBatch: { schema: batchInputSchema, core: promoteBatch },
+  RegisterPartition: { schema: registerPartitionInputSchema, core: registerPartition },
+  CheckCrawl: { schema: checkCrawlInputSchema, core: checkCrawl },
   QuarantineBatch: { schema: quarantineInputSchema, core: quarantineBatch },
   PublishRunSummary: { schema: summaryInputSchema, core: publishRunSummary },
 };

@@ -7,6 +7,7 @@ import './polyfills';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import {
   ExecutionAbortedError,
@@ -21,6 +22,7 @@ import { placeholders, placeholdersIn } from '../workflows/render-asl';
 import type { Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { type BoundTask, bindTasks, type Fault, findTasks, type Handler, LocalCrawler } from './bindings';
+import { KeyedQueue, mapBounded } from './bounded';
 import { capturedLog, capturedMetrics } from './capture';
 import { LOCAL_DATABASES, Warehouse } from './catalog';
 import {
@@ -35,6 +37,7 @@ import {
 import { FsStorage } from './fs-storage';
 import { type LakePaths, lakePaths } from './lake';
 import { cleanStaleTemps } from './lake-cleanup';
+import { LocalCatalog } from './local-catalog';
 import { type AslDefinition, definitionFrom, type ResumePoint, resumePoint, TaskMemo } from './redrive';
 import { isDataOutcome, replayAdviceFor, rerunCommandFor } from './replay-advice';
 
@@ -168,10 +171,14 @@ export class LocalRuntime {
   private readonly rawText: string;
   private readonly definitionSha256: string;
   private readonly tasks: BoundTask[];
-  /** The execution running now, so that abort() can stop it. */
-  private current: { name: string; stop: (cause: string) => void } | null = null;
+  /** The executions running now, by name, so that abort() can stop them. */
+  private readonly running = new Map<string, (cause: string) => void>();
+  /** Work on one object key (landing it, deciding and starting its execution) runs in landing order. */
+  private readonly byKey = new KeyedQueue();
   /** The local crawlers by name (public so tests and game days can make one busy). */
   readonly crawlers: Map<string, LocalCrawler>;
+  /** The local Data Catalog: what the crawls defined and the partitions registered since. */
+  readonly catalog: LocalCatalog;
 
   private constructor(
     readonly warehouse: Warehouse,
@@ -180,6 +187,7 @@ export class LocalRuntime {
     this.paths = lakePaths(options.lake);
     this.storage = new FsStorage(this.paths.root);
     this.store = new ExecutionStore(this.paths.executionsDir, { readOnly: options.readOnly });
+    this.catalog = new LocalCatalog(this.paths.catalogDir);
     this.workflow = options.workflow ?? YOUTUBE_TRENDING;
     this.definitionFile = options.definitionFile
       ? resolve(options.definitionFile)
@@ -193,7 +201,10 @@ export class LocalRuntime {
         .filter((t) => t.kind === 'crawlerStart' && t.placeholder)
         .map((t) => {
           const name = subs[t.placeholder as string] as string;
-          return [name, new LocalCrawler(name, warehouse, this.storage, this.paths.buckets.cleansed)];
+          return [
+            name,
+            new LocalCrawler(name, warehouse, this.storage, this.paths.buckets.cleansed, this.catalog),
+          ];
         }),
     );
   }
@@ -289,7 +300,41 @@ export class LocalRuntime {
    * refuse it. The same content lands as a new run when it follows another version, or when the latest
    * run of it failed with a system fault (so landing it again after a fix retries it).
    */
-  async execute(obj: LandedObject): Promise<ExecutionSummary> {
+  execute(obj: LandedObject): Promise<ExecutionSummary> {
+    return this.byKey.run(obj.key, () => this.executeNow(obj));
+  }
+
+  /**
+   * Lands a file and runs its execution. Files of one key (the same name in two directories) land and
+   * run one after the other, in call order, so a later version is never overtaken by an earlier one.
+   */
+  landAndExecute(file: string): Promise<ExecutionSummary> {
+    return this.byKey.run(landingKeyFor(basename(file)), async () => this.executeNow(await this.land(file)));
+  }
+
+  /**
+   * `lakestep run --data` over many files: at most `concurrency` executions at once (default: the core
+   * count). Results keep the files' order; once `stop()` says so, no further file is started.
+   */
+  runAll(
+    files: readonly string[],
+    concurrency: number = defaultConcurrency(),
+    stop?: () => boolean,
+    onDone?: (summary: ExecutionSummary, index: number) => void,
+  ): Promise<ExecutionSummary[]> {
+    return mapBounded(
+      files,
+      concurrency,
+      async (f, i) => {
+        const summary = await this.landAndExecute(f);
+        onDone?.(summary, i);
+        return summary;
+      },
+      stop,
+    );
+  }
+
+  private async executeNow(obj: LandedObject): Promise<ExecutionSummary> {
     const latest = (await this.latestByKey()).get(obj.key);
     if (latest && latest.contentSha256 === obj.sha256 && !isSystemFault(latest))
       return { ...(await this.summarize(latest)), duplicateEvent: true };
@@ -301,7 +346,11 @@ export class LocalRuntime {
    * a code or rule fix), whatever its earlier runs ended in. The writes are keyed as for any execution,
    * so the lake ends as one clean run of the object would leave it.
    */
-  async rerun(objectKey: string): Promise<ExecutionSummary> {
+  rerun(objectKey: string): Promise<ExecutionSummary> {
+    return this.byKey.run(objectKey, () => this.rerunNow(objectKey));
+  }
+
+  private async rerunNow(objectKey: string): Promise<ExecutionSummary> {
     const ref = { bucket: this.paths.buckets.landing, key: objectKey };
     const head = await this.storage.head(ref);
     if (!head)
@@ -462,11 +511,15 @@ export class LocalRuntime {
     });
   }
 
-  /** Stops the execution running now (Ctrl-C): it ends ABORTED once its running task has returned. */
+  /**
+   * Stops the executions running now (Ctrl-C): each ends ABORTED once its running task has returned.
+   * Returns their names (comma-separated), or null when none runs.
+   */
   abort(cause = 'Aborted'): string | null {
-    if (!this.current) return null;
-    this.current.stop(cause);
-    return this.current.name;
+    if (this.running.size === 0) return null;
+    const names = [...this.running.keys()];
+    for (const stop of this.running.values()) stop(cause);
+    return names.join(', ');
   }
 
   private lakeArg(): string | undefined {
@@ -477,12 +530,17 @@ export class LocalRuntime {
    * The latest execution of each object key, read from the store once per runtime and kept current by
    * execute(): re-reading every record for each landed object would make a large landing quadratic.
    */
-  private latestIndex: Map<string, ExecutionRecord> | null = null;
-  private async latestByKey(): Promise<Map<string, ExecutionRecord>> {
-    if (!this.latestIndex) {
-      this.latestIndex = new Map();
-      for (const e of await this.store.list()) this.latestIndex.set(e.objectKey, e); // sorted by start
-    }
+  private latestIndex: Promise<Map<string, ExecutionRecord>> | null = null;
+  private latestByKey(): Promise<Map<string, ExecutionRecord>> {
+    // One read even when several executions ask at once (concurrent runs share the index).
+    this.latestIndex ??= this.store.list().then((list) => {
+      const index = new Map<string, ExecutionRecord>();
+      for (const e of list) index.set(e.objectKey, e); // sorted by start
+      return index;
+    });
+    this.latestIndex.catch(() => {
+      this.latestIndex = null; // an unreadable store is read again next time
+    });
     return this.latestIndex;
   }
 
@@ -600,13 +658,10 @@ export class LocalRuntime {
       },
     });
     let abortCause: string | null = null;
-    this.current = {
-      name: record.name,
-      stop: (cause) => {
-        abortCause ??= cause;
-        execution.abort();
-      },
-    };
+    this.running.set(record.name, (cause) => {
+      abortCause ??= cause;
+      execution.abort();
+    });
     const events: StoredEvent[] = [];
     const consume = (async () => {
       for await (const e of execution.eventLogs) {
@@ -639,7 +694,7 @@ export class LocalRuntime {
       )
         unexpected = e;
     } finally {
-      this.current = null;
+      this.running.delete(record.name);
       stopped.abort();
     }
     await Promise.allSettled([...inflight]);
@@ -702,6 +757,7 @@ export class LocalRuntime {
         persist(this.store.appendLine(execution, 'metrics.jsonl', line)),
       ),
       clock: { now: () => new Date() },
+      catalog: this.catalog,
     };
   }
 
@@ -753,6 +809,11 @@ export class LocalRuntime {
     const step = this.workflow.steps.find((s) => s.id === stepId);
     return step?.stateName ?? stepId;
   }
+}
+
+/** Executions at once when none is asked for: one per core (the transform and the MERGE use DuckDB's threads). */
+export function defaultConcurrency(): number {
+  return Math.max(1, availableParallelism());
 }
 
 function machineFor(definition: AslDefinition): InstanceType<typeof StateMachine> {

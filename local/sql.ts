@@ -14,3 +14,10 @@ export function parseSqlLiteral(text: string): string | number | boolean | null 
   if (/^null$/i.test(t)) return null;
   throw new Error(`Execution parameter ${JSON.stringify(text)} is not a SQL literal (quote strings: 'us')`);
 }
+
+/**
+ * A filesystem path as a DuckDB glob that matches only itself: `[`, `?` and `*` become one-character
+ * classes (`[[]`, `[?]`, `[*]`), so a lake under `lake[1]` or `a?b` is read, not matched as a pattern.
+ * The pattern parts a caller appends (`/*.parquet`) keep their meaning.
+ */
+export const globEscape = (path: string): string => path.replace(/[[?*]/g, (ch) => `[${ch}]`);

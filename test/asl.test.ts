@@ -43,12 +43,14 @@ describe('committed ASL', () => {
     expect(placeholdersIn(text)).toEqual(
       [
         'AthenaWorkGroup',
+        'CheckCrawlFunctionArn',
         'CheckDataQualityFunctionArn',
         'CleansedCrawlerName',
         'IngestObjectFunctionArn',
         'PromoteBatchFunctionArn',
         'PublishRunSummaryFunctionArn',
         'QuarantineBatchFunctionArn',
+        'RegisterPartitionFunctionArn',
         'TransformBatchJobName',
         'analytics',
         'cleansed',

@@ -132,7 +132,10 @@ describe('the no-op results for the orchestration benchmark', () => {
     const asl = JSON.parse(readFileSync(join(__dirname, '..', 'asl', 'youtube-trending.asl.json'), 'utf8'));
     const ingest = noOpResult(asl.States['Ingest object']);
     expect(ingest).toMatchObject({ Payload: { status: 'accepted', dataset: 'statistics' } });
-    expect(noOpResult(asl.States['Get crawler status'])).toEqual({ Crawler: { State: 'READY' } });
+    expect(noOpResult(asl.States['Get crawler status'])).toEqual({
+      Crawler: { Name: 'c', State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } },
+    });
+    expect(noOpResult(asl.States['Register partition'])).toMatchObject({ Payload: { crawl: false } });
   });
 });
 
@@ -144,20 +147,35 @@ describe('the landing simulation', () => {
     seed: 1,
   };
 
-  it('accounts for every object: each succeeds, fails or times out, and each success ran its own crawl', () => {
+  it('accounts for every object: each succeeds, fails or times out; a deployed table is never crawled', () => {
     for (const objects of [1, 10, 300]) {
       const r = simulateLanding({ ...base, objects });
       expect(r.succeeded + r.failedGlueCapacity + r.failedAthenaCapacity + r.timedOut).toBe(objects);
-      expect(r.crawls).toBeGreaterThanOrEqual(r.succeeded);
+      expect(r.crawls).toBe(0);
     }
   });
 
-  it('one object goes straight through; crawls serialize a burst', () => {
-    const one = simulateLanding({ ...base, objects: 1 });
+  it('a burst into a new table costs one crawl; the others wait for it, then register', () => {
+    const one = simulateLanding({ ...base, objects: 1, tableExists: false });
     expect(one).toMatchObject({ succeeded: 1, crawls: 1, glueRetries: 0, maxCrawlerQueue: 1 });
-    const ten = simulateLanding({ ...base, objects: 10 });
-    expect(ten.succeeded).toBe(10);
-    expect(ten.makespanSeconds).toBeGreaterThanOrEqual(10 * base.crawlSeconds);
+    const ten = simulateLanding({ ...base, objects: 10, tableExists: false });
+    expect(ten).toMatchObject({ succeeded: 10, crawls: 1 });
+    expect(ten.makespanSeconds).toBeLessThan(3 * base.crawlSeconds);
+  });
+
+  it('the Glue admission gate admits every object of a 1,000-object burst that the capacity Retry fails', () => {
+    const retried = simulateLanding({ ...base, objects: 1000 });
+    expect(retried.failedGlueCapacity).toBeGreaterThan(0);
+    const gated = simulateLanding({ ...base, objects: 1000, design: { ...base.design, gate: true } });
+    expect(gated).toMatchObject({ succeeded: 1000, failedGlueCapacity: 0, timedOut: 0, glueRetries: 0 });
+  });
+
+  it('one MERGE per region serves the objects waiting for it: far fewer MERGEs than objects', () => {
+    const design = { ...base.design, gate: true, lambdaTransformSeconds: 5, mergePerRegion: true };
+    const r = simulateLanding({ ...base, objects: 1000, design });
+    expect(r.succeeded).toBe(1000);
+    expect(r.merges).toBeGreaterThanOrEqual(base.design.regions);
+    expect(r.merges).toBeLessThan(200);
   });
 
   it('computes retry delays as Step Functions does, capped, with full jitter below the cap', () => {

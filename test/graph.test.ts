@@ -206,10 +206,14 @@ describe('graph labels', () => {
       'Which dataset? → Check data quality: $.ingest.dataset == "categories"',
       'Quality passed? → Promote batch: $.quality.passed == true',
       'Quality passed? → Quarantine batch: otherwise',
+      'Catalog up to date? → Materialize category_daily: $.catalog.crawl == false',
+      'Catalog up to date? → Start crawler: otherwise',
       'Start crawler → Wait for crawler: Glue.CrawlerRunningException',
-      'Crawler finished? → Materialize category_daily: $.crawler.state == "READY" and $.crawl.ours is present',
-      'Crawler finished? → Start crawler: $.crawler.state == "READY"',
+      'Crawler finished? → Check crawl result: $.crawler.state == "READY" and $.crawl.ours is present',
+      'Crawler finished? → Register partition: $.crawler.state == "READY"',
       'Crawler finished? → Wait for crawler: otherwise',
+      'Crawl again? → Start crawler: $.crawlResult.recrawl == true',
+      'Crawl again? → Materialize category_daily: otherwise',
     ]);
     expect(labels(graphFromDefinition(NESTED))).toEqual([
       'Process each file/Load file → Process each file/Skip file: Lake.ObjectNotFound, States.Timeout',

@@ -85,8 +85,10 @@ describe('lakestep replay: local redrive', () => {
       'Check data quality',
       'Quarantine batch',
       'Promote batch',
+      'Register partition',
       'Start crawler',
       'Get crawler status',
+      'Check crawl result',
       'Materialize category_daily',
       'Publish run summary',
     ]);
@@ -100,8 +102,10 @@ describe('lakestep replay: local redrive', () => {
     'Transform batch',
     'Check data quality',
     'Promote batch',
+    'Register partition',
     'Start crawler',
     'Get crawler status',
+    'Check crawl result',
     'Materialize category_daily',
     'Publish run summary',
   ])(
@@ -165,7 +169,11 @@ describe('lakestep replay: local redrive', () => {
         const firstAttempt = new Set(
           tasks.filter((t) => !('redrive' in t) && t.result !== undefined).map((t) => t.statePath),
         );
-        for (const t of again) expect(firstAttempt.has(t.statePath)).toBe(false);
+        // Except where the workflow loops back on purpose: after waiting for another execution's crawl,
+        // "Register partition" runs again (that crawl may have defined the table).
+        const loopsBack = (t: { statePath: string }) =>
+          t.statePath === 'Register partition' && ['Start crawler', 'Get crawler status'].includes(state);
+        for (const t of again.filter((x) => !loopsBack(x))) expect(firstAttempt.has(t.statePath)).toBe(false);
 
         // The combined picture: states that succeeded once, then the failed state's run(s) in the redrive
         // (the crawler's polling loop may enter its states more than once, as it would have the first time).

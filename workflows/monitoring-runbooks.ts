@@ -136,20 +136,20 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
       };
     case 'crawlerFailed':
       return {
-        meaning: `A crawl of the crawler that ${states.map(q).join(' and ')} run ended Failed. The workflow continues after a crawl (it only waits for READY), so executions still succeed, but partitions promoted since the last good crawl are missing from the catalog: analytics over them are stale.`,
+        meaning: `A crawl of the crawler that ${states.map(q).join(' and ')} run ended Failed. Executions crawl only when a table is new or its schema changed (otherwise "Register partition" registers the partition directly); an execution whose own crawl failed is FAILED at "Check crawl result" (\`Catalog.CrawlFailed\`), with the crawl's error as its cause. Its analytics are not materialized until it is redriven.`,
         checks: [
           `Read the crawl's error in \`${eventLog}\` or with \`aws glue get-crawler\` (LastCrawl.ErrorMessage).`,
           'Permissions (the crawler role reads the cleansed prefixes) or an incompatible schema change (a column changed type) are the usual causes.',
-          'Materialized rows of regions promoted since then may be stale: rerun their objects once the crawler works.',
+          'A redrive of the failed executions crawls again ("Crawl again?") and then materializes: no object needs landing again.',
         ],
         diagnose: [
           `aws logs tail ${eventLog} --since 2h`,
           `aws glue get-crawler --name $PREFIX-cleansed-crawler --query 'Crawler.LastCrawl'`,
+          `npx lakestep replay --aws --failed --since 24h --state ${q('Check crawl result')} --dry-run`,
         ],
         fix: [
-          '# after the fix, start a crawl by hand, then rerun the objects whose analytics must be refreshed',
-          'aws glue start-crawler --name $PREFIX-cleansed-crawler',
-          'npx lakestep rerun --object <landing key>',
+          '# after the fix, redrive the executions that failed at "Check crawl result": they crawl again',
+          replayFailed('Check crawl result'),
         ],
         local: [localFault(state), 'npx lakestep status'],
       };

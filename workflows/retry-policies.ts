@@ -62,6 +62,17 @@ export const CRAWLER_API_RETRY: RetryPolicy = {
   why: 'Glue API throttling while many executions poll the crawler',
 };
 
+/** Raised by the catalog port (handlers/aws/glue-catalog.ts) for Glue throttling and 5xx answers. */
+export const CATALOG_API_RETRY: RetryPolicy = {
+  errors: ['Catalog.Unavailable'],
+  intervalSeconds: 2,
+  maxAttempts: 6,
+  backoffRate: 2,
+  maxDelaySeconds: 60,
+  jitter: 'FULL',
+  why: 'Glue catalog API throttling (GetTable, BatchCreatePartition) while many objects register partitions at once',
+};
+
 export const ATHENA_API_RETRY: RetryPolicy = {
   errors: ['Athena.TooManyRequestsException', 'Athena.InternalServerException'],
   intervalSeconds: 5,

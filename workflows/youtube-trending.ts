@@ -6,6 +6,7 @@ import { STATISTICS } from './datasets';
 import {
   ATHENA_API_RETRY,
   ATHENA_QUERY_FAILED_RETRY,
+  CATALOG_API_RETRY,
   CRAWLER_API_RETRY,
   GLUE_CAPACITY_RETRY,
   GLUE_SERVICE_RETRY,
@@ -100,7 +101,7 @@ export const CATEGORY_DAILY: Materialization = {
 export const YOUTUBE_TRENDING: Workflow = {
   name: 'youtube-trending',
   comment:
-    'lakestep: one execution per object landed in S3. Ingest, transform (Glue), check data quality, promote or quarantine, crawl, materialize analytics (Athena).',
+    'lakestep: one execution per object landed in S3. Ingest, transform (Glue), check data quality, promote or quarantine, register the partition (crawl only a new table or a changed schema), materialize analytics (Athena).',
   timeoutSeconds: 6 * 60 * 60,
   startAt: 'ingestObject',
   materializations: [CATEGORY_DAILY],
@@ -271,15 +272,50 @@ export const YOUTUBE_TRENDING: Workflow = {
       timeoutSeconds: 330,
       retry: LAMBDA_RETRY,
       alarms: { lambdaErrors: { threshold: 1 }, lambdaDurationNearTimeout: { threshold: 0.8 } },
-      next: 'startCrawler',
+      next: 'registerPartition',
+    },
+    {
+      id: 'registerPartition',
+      kind: 'lambda',
+      stateName: 'Register partition',
+      comment:
+        'Register the promoted partition in the catalog (Glue BatchCreatePartition); a new table or a changed schema asks for a crawl instead.',
+      function: {
+        id: 'RegisterPartition',
+        handlerFile: 'register-partition.ts',
+        memoryMb: 256,
+        timeoutSeconds: 60,
+        description: "Registers a promoted batch's partition in the catalog, or asks for a crawl",
+      },
+      payload: { 'batch.$': '$.ingest.batch', 'objectKey.$': '$.ingest.objectKey' },
+      resultFields: ['crawl', 'why', 'table', 'partition', 'difference'],
+      resultPath: '$.catalog',
+      timeoutSeconds: 90,
+      retry: [...LAMBDA_RETRY, CATALOG_API_RETRY],
+      alarms: { lambdaErrors: { threshold: 1 } },
+      next: 'catalogCurrent',
+    },
+    {
+      id: 'catalogCurrent',
+      kind: 'choice',
+      stateName: 'Catalog up to date?',
+      comment: 'Crawl only when the table is new or its schema changed: the crawler is off the hot path.',
+      rules: [
+        {
+          when: { variable: '$.catalog.crawl', booleanEquals: false },
+          next: 'materializeCategoryDaily',
+          label: 'registered',
+        },
+      ],
+      default: 'startCrawler',
     },
     {
       id: 'startCrawler',
       kind: 'crawlerStart',
       stateName: 'Start crawler',
       crawlerId: 'Cleansed',
-      // A static marker: this execution's own crawl started (it covers this batch's partition).
-      resultSelector: { ours: true },
+      // A marker: this execution's own crawl started (it covers this batch's partition), in which attempt.
+      resultSelector: { ours: true, 'attempt.$': '$$.Execution.RedriveCount' },
       resultPath: '$.crawl',
       timeoutSeconds: 60,
       retry: [CRAWLER_API_RETRY],
@@ -290,7 +326,7 @@ export const YOUTUBE_TRENDING: Workflow = {
           errors: ['Glue.CrawlerRunningException'],
           next: 'waitForCrawler',
           resultPath: '$.crawl',
-          why: "another execution's crawl is running and may have started before this batch was promoted: wait for it, then start this execution's own crawl",
+          why: "another execution's crawl is running: wait for it, then register again (that crawl may have defined the table), crawling only if it is still needed",
         },
       ],
       next: 'waitForCrawler',
@@ -307,7 +343,8 @@ export const YOUTUBE_TRENDING: Workflow = {
       kind: 'crawlerStatus',
       stateName: 'Get crawler status',
       crawlerId: 'Cleansed',
-      resultSelector: { 'state.$': '$.Crawler.State' },
+      // The whole crawler: LastCrawl is absent until a first crawl ends, so it cannot be selected alone.
+      resultSelector: { 'state.$': '$.Crawler.State', 'details.$': '$.Crawler' },
       resultPath: '$.crawler',
       timeoutSeconds: 60,
       retry: [CRAWLER_API_RETRY],
@@ -326,16 +363,56 @@ export const YOUTUBE_TRENDING: Workflow = {
               { variable: '$.crawl.ours', isPresent: true },
             ],
           },
-          next: 'materializeCategoryDaily',
+          next: 'checkCrawl',
           label: 'our crawl done',
         },
         {
+          // Another execution's crawl may have defined the table meanwhile: register before crawling
+          // again, so a burst of first objects costs one crawl, not one each.
           when: { variable: '$.crawler.state', stringEquals: 'READY' },
-          next: 'startCrawler',
+          next: 'registerPartition',
           label: "other's crawl done",
         },
       ],
       default: 'waitForCrawler',
+    },
+    {
+      id: 'checkCrawl',
+      kind: 'lambda',
+      stateName: 'Check crawl result',
+      comment:
+        "A READY crawler is not a crawl that worked: fail here unless this execution's crawl SUCCEEDED.",
+      function: {
+        id: 'CheckCrawl',
+        handlerFile: 'check-crawl.ts',
+        memoryMb: 128,
+        timeoutSeconds: 30,
+        description: 'Fails the execution when its crawl did not succeed; asks a redrive to crawl again',
+      },
+      payload: {
+        'crawler.$': '$.crawler.details',
+        'crawlAttempt.$': '$.crawl.attempt',
+        'redriveCount.$': '$$.Execution.RedriveCount',
+      },
+      resultFields: ['recrawl', 'status'],
+      resultPath: '$.crawlResult',
+      timeoutSeconds: 60,
+      retry: LAMBDA_RETRY,
+      alarms: { lambdaErrors: { threshold: 1 } },
+      next: 'crawlAgain',
+    },
+    {
+      id: 'crawlAgain',
+      kind: 'choice',
+      stateName: 'Crawl again?',
+      rules: [
+        {
+          when: { variable: '$.crawlResult.recrawl', booleanEquals: true },
+          next: 'startCrawler',
+          label: 'redrive after a failed crawl',
+        },
+      ],
+      default: 'materializeCategoryDaily',
     },
     {
       id: 'materializeCategoryDaily',

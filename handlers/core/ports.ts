@@ -3,6 +3,7 @@
  * runtime passes filesystem adapters and captured logs/metrics. Cores never touch the world otherwise.
  */
 import type { Stage } from '../../workflows/datasets';
+import type { CatalogPort } from './catalog-port';
 
 export interface ObjectRef {
   readonly bucket: string;
@@ -55,4 +56,6 @@ export interface CorePorts {
   readonly log: Log;
   readonly metrics: MetricsSink;
   readonly clock: Clock;
+  /** The data catalog, for the steps that register what they wrote (Register partition). */
+  readonly catalog?: CatalogPort;
 }

@@ -12,6 +12,9 @@ export const FULL_DATASET = {
   csvBytesPerDay: 550 * 1e6,
 } as const;
 
+/** A daily trending file of one region: ~200 rows, ~100 KB (issue 12's "daily file" case). */
+export const DAILY_FILE_BYTES = 100 * 1024;
+
 export function assumptionsFor(objectBytes: number, measured: MeasuredPaths): AwsAssumptions {
   const ingestScale = objectBytes / measured.happyObjectBytes;
   return {
@@ -51,5 +54,10 @@ export function dayScenarios(measured: MeasuredPaths): DayScenario[] {
     day('full dataset: 10 statistics + 10 category objects, 55 MB each', FULL_DATASET.regions, perObject),
     day('100×, larger objects: 10 + 10 objects, 5.5 GB each', FULL_DATASET.regions, perObject * 100),
     day('100×, more objects: 1,000 + 1,000 objects, 55 MB each', FULL_DATASET.regions * 100, perObject),
+    day(
+      'a backfill of 10,000 daily files (+ 10,000 category objects), ~100 KB each',
+      10_000,
+      DAILY_FILE_BYTES,
+    ),
   ];
 }

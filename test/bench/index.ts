@@ -20,7 +20,7 @@ import { measurePaths } from './path-profiles';
 import { type FloorCase, type FloorReading, measureFloor } from './pipeline-vs-floor';
 import { floorTable, render, speedSections } from './report';
 import { measureScale } from './scale';
-import { landingInputs, simulateLanding } from './scale-model';
+import { scaleSimulations } from './scale-model';
 
 const quick = process.argv.includes('--quick') || process.env.LAKESTEP_BENCH_QUICK === '1';
 const floorOnly = process.argv.includes('--floor-only');
@@ -83,10 +83,7 @@ async function main(): Promise<void> {
   const paths = await measurePaths();
   log(`5. scale: ${SCALE_OBJECTS} objects landed at once`);
   const scale = await measureScale(SCALE_OBJECTS, 20);
-  const simulations = [10, 100, 1_000].map((n) => {
-    const inputs = landingInputs(n);
-    return { inputs, result: simulateLanding(inputs) };
-  });
+  const simulations = scaleSimulations();
 
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
     cwd: ROOT,

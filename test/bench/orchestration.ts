@@ -34,7 +34,10 @@ const HAPPY_VALUES: Record<string, unknown> = {
   '$.Payload.status': 'accepted',
   '$.Payload.dataset': 'statistics',
   '$.Payload.passed': true,
+  // The happy path registers its partition: no crawl.
+  '$.Payload.crawl': false,
   '$.Crawler.State': 'READY',
+  '$.Crawler': { Name: 'c', State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } },
   '$.JobRunState': 'SUCCEEDED',
   // Later states' Parameters read into the batch.
   '$.Payload.batch': {

@@ -90,6 +90,10 @@ export async function measurePaths(): Promise<MeasuredPaths> {
     const profiles = new Map<PathName, PathProfile>();
     let parquetBytes = 0;
     try {
+      // A deployed lake: its tables exist (the first object of each table crawls once, ever), so each
+      // measured path is the steady state, where partitions are registered and nothing crawls.
+      for (const warm of [join(REAL, 'json', 'GB_category_id.json'), join(REAL, 'csv', 'GBvideos.csv')])
+        await rt.execute(await rt.land(warm));
       for (const [path, file] of runs) {
         const { summary, s3 } = await countingStorage(async (counts) => {
           const summary = await rt.execute(await rt.land(file));

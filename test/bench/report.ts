@@ -8,6 +8,7 @@ import {
   type DayScenario,
   total,
 } from './cost-model';
+import { DAILY_FILE_BYTES } from './cost-scenarios';
 import type { OrchestrationReading } from './orchestration';
 import type { MeasuredPaths } from './path-profiles';
 import { perStateTable, QUERY_TARGETS, queryTable } from './per-state';
@@ -29,7 +30,7 @@ export interface Readings {
   fullObjectBytes: number;
   scenarios: DayScenario[];
   scale: ScaleReading;
-  simulations: { inputs: ScaleInputs; result: ScaleResult }[];
+  simulations: { label: string; inputs: ScaleInputs; result: ScaleResult }[];
 }
 
 export const TARGETS = {
@@ -168,6 +169,10 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
       return `**${p}** (one ${p === 'happy' || p === 'dq_failure' ? `${mb(r.fullObjectBytes)} statistics object` : p === 'reference' ? 'category object' : 'rejected object'}):\n\n${costLines(costPerObject(prof, fullA))}`;
     })
     .join('\n\n');
+  const happy = r.paths.profiles.get('happy');
+  const dailyLine = happy
+    ? `\n\n**daily file** (one ${mb(DAILY_FILE_BYTES)} statistics object, ~200 rows, on the same path):\n\n${costLines(costPerObject(happy, r.assumptionsFor(DAILY_FILE_BYTES)))}`
+    : '';
   const items = ['Step Functions', 'Lambda', 'Glue job', 'Glue crawler', 'Athena', 'S3 requests'];
   const days = [
     `| scenario | ${items.join(' | ')} | per day | per 30 days |`,
@@ -189,17 +194,17 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
     `| cleansed rows reported = rows in cleansed.statistics | ${int(s.cleansedRowsReported)} = ${int(s.tables['cleansed.statistics'] ?? 0)} |`,
     `| category_daily equals the reference program's | ${s.categoryDailyMatchesReference ? 'yes' : '**no**'} |`,
     `| landing all objects | ${s1(s.landMs)} |`,
-    `| all executions, wall (one at a time: the local runtime runs executions sequentially) | ${s1(s.wallMs)} (${int(s.wallMs / Math.max(1, s.executions))} ms per execution) |`,
+    `| all executions, wall (${s.concurrency} at a time, as \`lakestep run\` by default) | ${s1(s.wallMs)} (${int(s.wallMs / Math.max(1, s.executions))} ms per execution) |`,
     `| RSS after each tenth (MB) | ${s.rss.map((x) => int(x.rssMb)).join(' → ')} (growth ${int(rssGrowth)} MB) |`,
     `| of which the JS heap (MB) | ${s.rss.map((x) => int(x.heapMb)).join(' → ')} |`,
     `| peak RSS | ${int(s.maxRssMb)} MB |`,
   ].join('\n');
   const sims = [
-    '| objects landed at once | succeeded | failed: Glue capacity retries exhausted | timed out (6 h) | crawls | longest crawler queue | Glue retries | extra poll transitions | last execution ends |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| design | objects landed at once | succeeded | failed: Glue capacity retries exhausted | timed out (6 h) | crawls | MERGEs | Glue retries | extra wait-loop transitions | last execution ends |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.simulations.map(
-      ({ inputs, result: x }) =>
-        `| ${int(inputs.objects)} | ${int(x.succeeded)} | ${int(x.failedGlueCapacity)} | ${int(x.timedOut)} | ${int(x.crawls)} | ${int(x.maxCrawlerQueue)} | ${int(x.glueRetries)} | ${int(x.extraPollTransitions)} (${usd(x.extraPollTransitions * 0.000025)}) | ${(x.makespanSeconds / 3600).toFixed(1)} h |`,
+      ({ label, inputs, result: x }) =>
+        `| ${label} | ${int(inputs.objects)} | ${int(x.succeeded)} | ${int(x.failedGlueCapacity)} | ${int(x.timedOut)} | ${int(x.crawls)} | ${int(x.merges)} | ${int(x.glueRetries)} | ${int(x.extraPollTransitions)} (${usd(x.extraPollTransitions * 0.000025)}) | ${(x.makespanSeconds / 3600).toFixed(2)} h |`,
     ),
   ].join('\n');
   const simIn = r.simulations[0]?.inputs;
@@ -281,7 +286,7 @@ ${r.paths.parquetBytesPerCsvByte.toFixed(2)} bytes per CSV byte, all columns: an
 ones, the ingest scaled by object size; S3 requests are those the handlers made locally plus
 estimates for Spark, the crawler and Athena.
 
-${perObject}
+${perObject}${dailyLine}
 
 **Per day** (the full dataset is 10 regions, ~375k rows, ~550 MB of CSV landed each day) and at 100×:
 
@@ -295,9 +300,12 @@ ${scaleLocal}
 
 **AWS, simulated** (test/bench/scale-model.ts): every object landed at the same second; StartExecution
 bucket ${simIn?.startBurst ?? '—'} + ${simIn?.startPerSecond ?? '—'}/s; Glue MaxConcurrentRuns ${simIn?.glueMaxConcurrentRuns ?? '—'} (prod) with the ASL's capacity Retry
-(30 s × 2ⁿ up to 600 s, full jitter, 10 retries), ${simIn?.glueSeconds ?? '—'} s per job; one crawler, ${simIn?.crawlSeconds ?? '—'} s per crawl, each execution
-waits for any running crawl and then runs its own (the ASL's Catch → Wait → poll loop); Athena ${simIn?.athenaConcurrency ?? '—'} concurrent
-DML queries, ${simIn?.athenaSeconds ?? '—'} s per MERGE; execution timeout 6 h.
+(30 s × 2ⁿ up to 600 s, full jitter, 10 retries), ${simIn?.glueSeconds ?? '—'} s per job; partitions registered directly (a crawl,
+${simIn?.crawlSeconds ?? '—'} s, only while a new table does not exist: "fresh stack" rows); Athena ${simIn?.athenaConcurrency ?? '—'} concurrent DML queries,
+${simIn?.athenaSeconds ?? '—'} s per MERGE; execution timeout 6 h. "as built" is the committed ASL; the other rows are the
+designs of docs/decisions/0018 not built yet: a Glue admission gate (Wait loop, no retry to exhaust), the
+transform in a Lambda below the size threshold (5 s, 1,000 concurrent), one MERGE per region for the objects
+waiting for it.
 
 ${sims}
 `;

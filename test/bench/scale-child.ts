@@ -1,16 +1,18 @@
 /**
- * Section 5, the local side: `scale-child.ts LAKE DATA_DIR` lands every file of DATA_DIR at once (all
- * objects in landing before the first execution starts), then runs one execution per landed object, as
- * the queue of S3 events would, sampling RSS as it goes. Prints one JSON line.
+ * Section 5, the local side: `scale-child.ts LAKE DATA_DIR [CONCURRENCY]` lands every file of DATA_DIR
+ * at once (all objects in landing before the first execution starts), then runs one execution per
+ * landed object, as the queue of S3 events would, at most CONCURRENCY at a time (default: the core
+ * count, as `lakestep run` does), sampling RSS as it goes. Prints one JSON line.
  */
 import './rusage';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { mapBounded } from '../../local/bounded';
 import { tableCounts } from '../../local/query';
-import { type LandedObject, LocalRuntime } from '../../local/runtime';
+import { defaultConcurrency, type LandedObject, LocalRuntime } from '../../local/runtime';
 
 async function main(): Promise<void> {
-  const [lake, data] = process.argv.slice(2);
+  const [lake, data, atOnce] = process.argv.slice(2);
   if (!lake || !data) throw new Error('usage: scale-child.ts LAKE DATA_DIR');
   const files = readdirSync(data)
     .sort()
@@ -25,18 +27,20 @@ async function main(): Promise<void> {
     const rss: { done: number; rssMb: number; heapMb: number; ms: number }[] = [];
     let cleansed = 0;
     const every = Math.max(1, Math.floor(landed.length / 10));
-    for (const [i, obj] of landed.entries()) {
+    let done = 0;
+    await mapBounded(landed, atOnce ? Number(atOnce) : defaultConcurrency(), async (obj) => {
       const s = await rt.execute(obj);
+      done++;
       outcomes[s.outcome] = (outcomes[s.outcome] ?? 0) + 1;
       cleansed += s.outcome === 'succeeded' ? (s.rows?.cleansed ?? 0) : 0;
-      if ((i + 1) % every === 0 || i === landed.length - 1)
+      if (done % every === 0 || done === landed.length)
         rss.push({
-          done: i + 1,
+          done,
           rssMb: process.memoryUsage().rss / 2 ** 20,
           heapMb: process.memoryUsage().heapUsed / 2 ** 20,
           ms: performance.now() - t0,
         });
-    }
+    });
     const executions = await rt.store.list();
     const keys = new Set(executions.map((e) => e.objectKey));
     const unfinished = executions.filter((e) => e.status === 'RUNNING').length;
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
         cleansedRowsReported: cleansed,
         tables,
         landMs,
+        concurrency: atOnce ? Number(atOnce) : defaultConcurrency(),
         wallMs: performance.now() - t0,
         rss,
       })}\n`,

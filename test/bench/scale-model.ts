@@ -1,9 +1,10 @@
 /**
  * Section 5, the AWS side on paper: a second-by-second simulation of N objects landed at once going
  * through the deployed design's bottlenecks — StartExecution's token bucket, the Glue job's
- * MaxConcurrentRuns with the ASL's capacity Retry (full jitter), the one crawler every execution waits
- * for and then runs itself (Catch → Wait → poll), and Athena's DML concurrency with its Retry — under the
- * execution timeout. Service times and quotas are stated inputs, not measurements.
+ * MaxConcurrentRuns with the ASL's capacity Retry (full jitter), partition registration with a crawl
+ * only while the table does not exist yet (the first object starts it, the others wait for it and then
+ * register: Catch → Wait → poll → Register partition), and Athena's DML concurrency with its Retry —
+ * under the execution timeout. Service times and quotas are stated inputs, not measurements.
  */
 
 import { mulberry32 } from '../../local/sample-data';
@@ -19,10 +20,27 @@ export interface ScaleInputs {
   readonly glueMaxConcurrentRuns: number;
   readonly glueSeconds: number;
   readonly glueRetry: RetryPolicy;
-  /** Ingest + DQ + promote Lambdas between the start and the crawl. */
+  /** Ingest + DQ + promote Lambdas between the start and the registration. */
   readonly lambdaSeconds: number;
   readonly crawlSeconds: number;
   readonly crawlerWaitSeconds: number;
+  /** The cleansed table already exists (a deployed lake): no object crawls. False: a fresh stack's first backfill. */
+  readonly tableExists: boolean;
+  /** Register partition (a Lambda calling BatchCreatePartition). */
+  readonly registerSeconds: number;
+  /**
+   * The designs of docs/decisions/0018 that are not built yet, to weigh them: `gate` admits Glue runs
+   * through a semaphore (objects wait in a Wait loop, no retry to exhaust); `lambdaTransformSeconds`
+   * transforms objects below the size threshold in a Lambda instead of Glue (null: every object uses
+   * Glue); `mergePerRegion` runs one MERGE per region for the objects waiting for it (group commit).
+   */
+  readonly design: {
+    readonly gate: boolean;
+    readonly lambdaTransformSeconds: number | null;
+    readonly lambdaConcurrency: number;
+    readonly mergePerRegion: boolean;
+    readonly regions: number;
+  };
   readonly athenaConcurrency: number;
   readonly athenaSeconds: number;
   readonly athenaRetry: RetryPolicy;
@@ -39,7 +57,7 @@ export interface ScaleResult {
   timedOut: number;
   /** Seconds from the landing to the last execution's end. */
   makespanSeconds: number;
-  /** Longest queue of executions waiting for the crawler. */
+  /** Longest queue of executions waiting for the crawler (only while a new table is crawled). */
   maxCrawlerQueue: number;
   crawls: number;
   glueRetries: number;
@@ -47,9 +65,11 @@ export interface ScaleResult {
   extraPollTransitions: number;
   /** Seconds until every execution had started. */
   lastStartSeconds: number;
+  /** MERGE statements run on Athena. */
+  merges: number;
 }
 
-type Phase = 'lambdas' | 'glueTry' | 'glueRun' | 'crawlStart' | 'crawlWait' | 'athena' | 'done';
+type Phase = 'lambdas' | 'glueTry' | 'glueRun' | 'register' | 'crawlWait' | 'athena' | 'done';
 
 interface Exec {
   phase: Phase;
@@ -59,6 +79,7 @@ interface Exec {
   ours: boolean;
   polls: number;
   end: 'succeeded' | 'glue' | 'athena' | 'timeout' | null;
+  region: number;
 }
 
 /** Delay before retry number `attempt` (1-based) with FULL jitter, as Step Functions computes it. */
@@ -77,7 +98,11 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
   let queued = x.objects;
   let glueRunning: number[] = [];
   let athenaRunning: number[] = [];
+  let lambdaRunning: number[] = [];
+  const merges = new Map<number, { runningUntil: number; nextUntil: number }>();
+  let mergeRuns = 0;
   let crawlerBusyUntil = -1;
+  let tableExists = x.tableExists;
   let crawls = 0;
   let glueRetries = 0;
   let maxCrawlerQueue = 0;
@@ -97,6 +122,7 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
           ours: false,
           polls: 0,
           end: null,
+          region: execs.length % x.design.regions,
         });
       tokens -= n;
       queued -= n;
@@ -104,6 +130,10 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
     }
     glueRunning = glueRunning.filter((end) => end > t);
     athenaRunning = athenaRunning.filter((end) => end > t);
+    lambdaRunning = lambdaRunning.filter((end) => end > t);
+    // A region's queued MERGE becomes its running one once it starts.
+    for (const m of merges.values())
+      if (m.nextUntil > m.runningUntil && m.nextUntil - x.athenaSeconds <= t) m.runningUntil = m.nextUntil;
     let waiting = 0;
     let open = 0;
     for (const e of execs) {
@@ -113,10 +143,18 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
         e.end = 'timeout';
         continue;
       }
-      if (e.phase === 'crawlWait' || e.phase === 'crawlStart') waiting++;
+      if (e.phase === 'crawlWait') waiting++;
       if (e.at > t) continue;
       switch (e.phase) {
         case 'lambdas':
+          if (x.design.lambdaTransformSeconds !== null) {
+            if (lambdaRunning.length < x.design.lambdaConcurrency) {
+              lambdaRunning.push(t + x.design.lambdaTransformSeconds);
+              e.phase = 'glueRun';
+              e.at = t + x.design.lambdaTransformSeconds + (2 * x.lambdaSeconds) / 3;
+            } else e.at = t + 1; // Lambda throttles: the Lambda Retry waits
+            break;
+          }
           e.phase = 'glueTry';
           break;
         case 'glueTry':
@@ -124,6 +162,9 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
             glueRunning.push(t + x.glueSeconds);
             e.phase = 'glueRun';
             e.at = t + x.glueSeconds + (2 * x.lambdaSeconds) / 3;
+          } else if (x.design.gate) {
+            e.polls++;
+            e.at = t + x.crawlerWaitSeconds; // waits at the gate: a Wait loop, no attempt is spent
           } else {
             e.attempts++;
             glueRetries++;
@@ -132,11 +173,17 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
           }
           break;
         case 'glueRun':
-          e.phase = 'crawlStart';
-          e.at = t;
+          e.phase = 'register';
+          e.at = t + x.registerSeconds;
           break;
-        case 'crawlStart':
-          // Started, or Glue.CrawlerRunningException caught: either way, wait and poll.
+        case 'register':
+          // Registered when the table exists; else the first object crawls and the others wait for it.
+          if (!tableExists && crawls > 0 && crawlerBusyUntil <= t) tableExists = true;
+          if (tableExists) {
+            e.phase = 'athena';
+            e.attempts = 0;
+            break;
+          }
           e.ours = crawlerBusyUntil <= t;
           if (e.ours) {
             crawlerBusyUntil = t + x.crawlSeconds;
@@ -148,13 +195,34 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
         case 'crawlWait':
           e.polls++;
           if (crawlerBusyUntil > t) e.at = t + x.crawlerWaitSeconds;
-          else if (e.ours) {
-            e.phase = 'athena';
+          else {
+            tableExists = true;
+            e.phase = e.ours ? 'athena' : 'register';
             e.attempts = 0;
-          } else e.phase = 'crawlStart';
+          }
           break;
         case 'athena':
+          if (x.design.mergePerRegion) {
+            // Group commit per region: join the region's next MERGE (one regions ≤ Athena's concurrency).
+            const m = merges.get(e.region) ?? { runningUntil: -1, nextUntil: -1 };
+            if (m.nextUntil - x.athenaSeconds >= t) e.at = m.nextUntil;
+            else if (m.runningUntil > t) {
+              m.nextUntil = m.runningUntil + x.athenaSeconds;
+              mergeRuns++;
+              e.at = m.nextUntil;
+            } else {
+              m.runningUntil = t + x.athenaSeconds;
+              mergeRuns++;
+              e.at = m.runningUntil;
+            }
+            if (m.nextUntil - x.athenaSeconds <= t && m.nextUntil > m.runningUntil)
+              m.runningUntil = m.nextUntil;
+            merges.set(e.region, m);
+            e.phase = 'done';
+            break;
+          }
           if (athenaRunning.length < x.athenaConcurrency) {
+            mergeRuns++;
             athenaRunning.push(t + x.athenaSeconds);
             e.phase = 'done';
             e.at = t + x.athenaSeconds;
@@ -186,6 +254,7 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
     glueRetries,
     extraPollTransitions: execs.reduce((s, e) => s + Math.max(0, e.polls - 1) * x.statesPerPoll, 0),
     lastStartSeconds: lastStart,
+    merges: mergeRuns,
   };
 }
 
@@ -201,6 +270,15 @@ export function landingInputs(objects: number): ScaleInputs {
     lambdaSeconds: 6,
     crawlSeconds: 100,
     crawlerWaitSeconds: 30,
+    tableExists: true,
+    registerSeconds: 1,
+    design: {
+      gate: false,
+      lambdaTransformSeconds: null,
+      lambdaConcurrency: 1000,
+      mergePerRegion: false,
+      regions: 10,
+    },
     athenaConcurrency: 20,
     athenaSeconds: 15,
     athenaRetry: ATHENA_API_RETRY,
@@ -208,4 +286,30 @@ export function landingInputs(objects: number): ScaleInputs {
     statesPerPoll: 3,
     seed: 7,
   };
+}
+
+/** The rows of section 5: the committed design at 10 to 10,000 objects, then the designs not built yet. */
+export function scaleSimulations(): { label: string; inputs: ScaleInputs; result: ScaleResult }[] {
+  const row = (
+    label: string,
+    objects: number,
+    change: Partial<ScaleInputs['design']> = {},
+    fresh = false,
+  ) => {
+    const base = landingInputs(objects);
+    const inputs: ScaleInputs = { ...base, tableExists: !fresh, design: { ...base.design, ...change } };
+    return { label, inputs, result: simulateLanding(inputs) };
+  };
+  const small = { gate: true, lambdaTransformSeconds: 5, mergePerRegion: true };
+  return [
+    row('as built', 1),
+    row('as built', 100),
+    row('as built', 1_000),
+    row('as built, fresh stack', 1_000, {}, true),
+    row('as built', 10_000),
+    row('+ Glue admission gate', 1_000, { gate: true }),
+    row('+ Glue admission gate', 10_000, { gate: true }),
+    row('+ gate, Lambda transform, MERGE per region', 1_000, small),
+    row('+ gate, Lambda transform, MERGE per region', 10_000, small),
+  ];
 }

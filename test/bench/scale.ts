@@ -28,6 +28,7 @@ export interface ScaleReading {
   categoryDailyMatchesReference: boolean;
   wallMs: number;
   landMs: number;
+  concurrency: number;
   maxRssMb: number;
   rss: { done: number; rssMb: number; heapMb: number; ms: number }[];
 }

@@ -3,6 +3,7 @@ import { startExecutionForObject } from '../../handlers/core/start-execution';
 import { RECORDER_FUNCTION, STARTER_FUNCTION } from '../../infra/pipeline-functions';
 import { resourceNames } from '../../infra/substitutions';
 import { type AwsCall, stamp } from './calls';
+import { withDeployedCatalog } from './catalog-calls';
 import type { Deployed } from './deployed';
 import type { ProofInput } from './principal';
 import { NOOP_LOG, NOOP_METRICS, type PrincipalEntry } from './principal';
@@ -59,7 +60,13 @@ export function lambdaPrincipal(functionId: string): PrincipalEntry {
     name: `${functionId} Lambda`,
     identity: (d) => ({ role: d.roleIn(d.functionId(stepFunctionName(d, functionId)), 'Role') }),
     calls: ({ deployed, observed }) => [
-      ...(observed.functionCalls.get(functionId) ?? []).map((c) => withDeployedBucket(deployed, c)),
+      ...(observed.functionCalls.get(functionId) ?? []).flatMap((c) =>
+        withDeployedCatalog(
+          deployed,
+          stepFunctionName(deployed, functionId),
+          withDeployedBucket(deployed, c),
+        ),
+      ),
       ...lambdaRuntimeCalls(deployed, stepFunctionName(deployed, functionId)),
     ],
   };

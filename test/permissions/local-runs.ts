@@ -12,6 +12,7 @@ import { LOCAL_FUNCTIONS } from '../../local/lambdas';
 import { ASL_DIR, type ExecutionSummary, type LandedObject, LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
 import { type AwsCall, RecordingStorage, stamp } from './calls';
+import { RecordingCatalog } from './catalog-calls';
 
 export interface ObservedExecution {
   readonly record: ExecutionRecord;
@@ -57,6 +58,7 @@ function recordingLambdas(
       functionCalls.set(id, calls);
       const ports: CorePorts = {
         storage: new RecordingStorage(rt.storage, deployedBucket, (c) => calls.push(...stamp(c))),
+        catalog: new RecordingCatalog(rt.catalog, (c) => calls.push(...stamp(c))),
         buckets: rt.paths.buckets,
         log: NOOP_LOG,
         metrics: NOOP_METRICS,
