@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { LakeError } from '../handlers/core/errors';
 import type { CorePorts } from '../handlers/core/ports';
 import { RESOURCES } from '../workflows/render-asl';
+import { exportAnalyticsSnapshot } from './api/snapshot';
 import type { Warehouse } from './catalog';
 import type { FsStorage } from './fs-storage';
 import { LOCAL_FUNCTIONS } from './lambdas';
@@ -291,6 +292,7 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
         const values = (ExecutionParameters ?? []).map(parseSqlLiteral);
         try {
           await ctx.warehouse.conn.run(QueryString, values);
+          await exportAnalyticsSnapshot(ctx.warehouse); // what `lakestep serve` reads while a run holds the lock
         } catch (e) {
           throw named(
             'States.TaskFailed',

@@ -3,7 +3,7 @@
  * integers as numbers (strings beyond 2^53), DATE as YYYY-MM-DD, TIMESTAMP as ISO-8601 UTC.
  */
 import { existsSync } from 'node:fs';
-import { DuckDBTypeId } from '@duckdb/node-api';
+import { type DuckDBResultReader, DuckDBTypeId } from '@duckdb/node-api';
 import { Warehouse } from './catalog';
 import { lakePaths } from './lake';
 
@@ -49,7 +49,11 @@ export function jsonInteger(v: bigint | number): number | string {
 }
 
 export async function runQuery(warehouse: Warehouse, sql: string): Promise<QueryResult> {
-  const reader = await warehouse.conn.runAndReadAll(sql);
+  return jsonRows(await warehouse.conn.runAndReadAll(sql));
+}
+
+/** A result's rows as JSON values (the API's prepared statements convert through here too). */
+export function jsonRows(reader: DuckDBResultReader): QueryResult {
   const columns = reader.columnNames();
   const types = reader.columnTypes().map((t) => t.typeId as number);
   const js = reader.getRowObjectsJS();

@@ -1,0 +1,115 @@
+/**
+ * The API's query port locally: serve's own in-memory DuckDB holding the latest analytics snapshot.
+ * Before each query it checks the snapshot files (one stat each); a file replaced by a run is loaded
+ * again, once, while queries keep being answered from the previous copy until the new one is in.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { AnalyticsQueryPort, AnalyticsRow, AnalyticsStatement } from '../../handlers/core/api-ports';
+import type { Materialization } from '../../workflows/types';
+import type { LakePaths } from '../lake';
+import { jsonRows } from '../query';
+import { sqlIdent, sqlString } from '../sql';
+import { snapshotDir, snapshotFile } from './snapshot';
+
+/** Connections in the pool: queries run on the libuv pool's threads, 4 by default. */
+const CONNECTIONS = 4;
+
+export class SnapshotAnalytics implements AnalyticsQueryPort {
+  private readonly free: DuckDBConnection[];
+  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+  private readonly loaded = new Map<string, string>();
+  private refreshing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    connections: DuckDBConnection[],
+    private readonly admin: DuckDBConnection,
+    private readonly paths: LakePaths,
+    private readonly materializations: readonly Materialization[],
+  ) {
+    this.free = connections;
+  }
+
+  static async open(
+    paths: LakePaths,
+    materializations: readonly Materialization[],
+  ): Promise<SnapshotAnalytics> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '512MB' });
+    const admin = await instance.connect();
+    await admin.run('CREATE SCHEMA analytics');
+    // Until a run writes a snapshot, the tables exist and are empty (regions: none yet).
+    for (const m of materializations)
+      await admin.run(
+        `CREATE TABLE analytics.${sqlIdent(m.table)} (${m.columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ')})`,
+      );
+    const connections = await Promise.all(Array.from({ length: CONNECTIONS }, () => instance.connect()));
+    const port = new SnapshotAnalytics(instance, connections, admin, paths, materializations);
+    await port.refresh();
+    return port;
+  }
+
+  /** Which snapshot file versions are loaded (for tests and the serve banner). */
+  get versions(): ReadonlyMap<string, string> {
+    return this.loaded;
+  }
+
+  async query(statement: AnalyticsStatement): Promise<AnalyticsRow[]> {
+    await this.refresh();
+    const conn = await this.acquire();
+    try {
+      const sql = `${statement.sql.replaceAll('${analytics}', 'analytics')}\nLIMIT ?`;
+      const values: DuckDBValue[] = statement.params.map((p) =>
+        p.type === 'bigint' ? BigInt(p.value) : p.value,
+      );
+      values.push(BigInt(statement.maxRows));
+      return jsonRows(await conn.runAndReadAll(sql, values)).rows as AnalyticsRow[];
+    } finally {
+      this.release(conn);
+    }
+  }
+
+  /** Loads every snapshot file that changed since it was last loaded; concurrent callers share one load. */
+  refresh(): Promise<void> {
+    if (!this.refreshing)
+      this.refreshing = this.reload().finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  private async reload(): Promise<void> {
+    const present = new Set(await readdir(snapshotDir(this.paths)).catch(() => [] as string[]));
+    for (const m of this.materializations) {
+      const file = snapshotFile(this.paths, m.table);
+      if (!present.has(`${m.table}.parquet`)) continue;
+      const s = await stat(file).catch(() => null);
+      if (!s) continue;
+      const version = `${s.ino}:${s.size}:${s.mtimeMs}`;
+      if (this.loaded.get(m.table) === version) continue;
+      // The path is the lake's own, not a request's; the load is one statement, so readers never see it half done.
+      await this.admin.run(
+        `CREATE OR REPLACE TABLE analytics.${sqlIdent(m.table)} AS SELECT * FROM read_parquet(${sqlString(file)})`,
+      );
+      this.loaded.set(m.table, version);
+    }
+  }
+
+  private acquire(): Promise<DuckDBConnection> {
+    const c = this.free.pop();
+    if (c) return Promise.resolve(c);
+    return new Promise((ok) => this.waiting.push(ok));
+  }
+
+  private release(c: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(c);
+    else this.free.push(c);
+  }
+
+  close(): void {
+    for (const c of this.free) c.closeSync();
+    this.admin.closeSync();
+    this.instance.closeSync();
+  }
+}
