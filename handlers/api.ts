@@ -55,7 +55,7 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
   for (const [k, v] of Object.entries(event.multiValueQueryStringParameters ?? {})) query[k] = v ?? [];
   const host = event.headers?.Host ?? event.headers?.host ?? 'localhost';
   const response = await handleApiRequest(
-    { method: event.httpMethod, path: event.resource, query, apiKey: undefined },
+    { method: event.httpMethod, path: event.path, query, apiKey: undefined },
     ports,
     {
       authorize: null, // API Gateway refused the request unless its x-api-key is one of the usage plan's

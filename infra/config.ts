@@ -30,6 +30,12 @@ export interface StageSettings {
    * `<alarm>.md` is found (e.g. the repository's docs/runbooks/ on its web host); '' for the path in the repository.
    */
   readonly runbookBaseUrl: string;
+  /** The analytics API's usage plan: steady requests per second, burst, and requests per day per key. */
+  readonly apiThrottleRateLimit: number;
+  readonly apiThrottleBurstLimit: number;
+  readonly apiQuotaPerDay: number;
+  /** QuickSight (opt-in: it needs an account subscription): the user or group ARN the dashboard is shared with; '' for none. */
+  readonly quicksightPrincipalArn: string;
 }
 
 /** Production-safe defaults; a stage relaxes them in cdk.json. */
@@ -43,6 +49,10 @@ export const DEFAULT_STAGE_SETTINGS: Omit<StageSettings, 'namePrefix'> = {
   removal: 'retain',
   transformMaxConcurrentRuns: 10,
   runbookBaseUrl: '',
+  apiThrottleRateLimit: 20,
+  apiThrottleBurstLimit: 40,
+  apiQuotaPerDay: 50_000,
+  quicksightPrincipalArn: '',
 };
 
 /** Lifecycle and sizing constants that are the same in every stage. */
@@ -105,6 +115,13 @@ const CHECKS: Readonly<Record<keyof StageSettings, Check>> = {
     typeof v === 'string' && (v === '' || /^https:\/\/[^\s]+\/$/.test(v))
       ? null
       : "an https URL ending in '/', or '' for the repository path",
+  apiThrottleRateLimit: integer(1, 10_000),
+  apiThrottleBurstLimit: integer(1, 5_000),
+  apiQuotaPerDay: integer(1, 100_000_000),
+  quicksightPrincipalArn: (v) =>
+    typeof v === 'string' && (v === '' || /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/.test(v))
+      ? null
+      : "a QuickSight user or group ARN, or '' for no QuickSight",
 };
 
 /**

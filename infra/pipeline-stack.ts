@@ -13,6 +13,7 @@ import { aslFileName } from '../workflows/render-asl';
 import type { GlueJobStep, Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { AlertTopics } from './alert-topics';
+import { AnalyticsApi } from './api';
 import { AthenaWorkGroup } from './athena-workgroup';
 import { CleansedCrawler } from './cleansed-crawler';
 import { databasePrefixOf, LAKE_DEFAULTS, resolveStageSettings, type StageSettings } from './config';
@@ -50,6 +51,7 @@ export class PipelineStack extends cdk.Stack {
   public readonly buckets: LakeBuckets;
   public readonly alarms: PipelineAlarms;
   public readonly dashboard: PipelineDashboard;
+  public readonly api: AnalyticsApi;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -214,6 +216,21 @@ export class PipelineStack extends cdk.Stack {
         ),
         alarms: consoleUrl(`cloudwatch/home?region=${this.region}#alarmsV2:?search=${prefix}-`),
       },
+    });
+
+    this.api = new AnalyticsApi(this, 'AnalyticsApi', {
+      namePrefix: prefix,
+      stageName: props.stage,
+      buckets: this.buckets,
+      workGroupName: resourceNames.athenaWorkGroup(prefix),
+      analyticsDatabase: catalog.analyticsDatabaseName,
+      table: 'category_daily',
+      throttle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
+      quotaPerDay: settings.apiQuotaPerDay,
+      logLevel: settings.logLevel,
+      logRetentionDays: settings.logRetentionDays,
+      removal: settings.removal,
+      metricsNamespace,
     });
 
     new cdk.CfnOutput(this, 'LandingBucketName', {
