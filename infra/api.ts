@@ -12,6 +12,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { OPENAPI_PATH, ROUTES } from '../handlers/core/api-contract';
 import { queryParameters } from '../handlers/core/api-openapi';
+import { API_THROTTLED_METRIC, analyticsApiName } from '../workflows/api-alarms';
 import { glueArn } from './arns';
 import type { PowertoolsLogLevel } from './config';
 import { grantLakeAccess, type PrefixAccess } from './lake-access';
@@ -19,6 +20,7 @@ import { ATHENA_RESULTS_PREFIX, type LakeBuckets } from './lake-buckets';
 import { acknowledge } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import { CATALOG_READ_ACTIONS } from './pipeline-state-machine';
+import { resourceNames } from './substitutions';
 
 export interface AnalyticsApiProps {
   readonly namePrefix: string;
@@ -109,7 +111,7 @@ export class AnalyticsApi extends Construct {
     );
 
     this.handler = new PipelineFunction(this, 'Handler', {
-      functionName: `${props.namePrefix}-api`,
+      functionName: resourceNames.function(props.namePrefix, 'Api'),
       handlerFile: 'api.ts',
       description: 'Analytics API: the handler core over Athena',
       memoryMb: 512,
@@ -155,8 +157,17 @@ export class AnalyticsApi extends Construct {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy,
     });
+    // Throttled and over-quota requests appear only in the access logs: counted for the api-throttles alarm.
+    new logs.MetricFilter(this, 'Throttled', {
+      logGroup: accessLogs,
+      metricNamespace: props.metricsNamespace,
+      metricName: API_THROTTLED_METRIC,
+      filterPattern: logs.FilterPattern.stringValue('$.status', '=', '429'),
+      metricValue: '1',
+      defaultValue: 0,
+    });
     this.api = new apigw.RestApi(this, 'Api', {
-      restApiName: `${props.namePrefix}-analytics`,
+      restApiName: analyticsApiName(props.namePrefix),
       description: 'lakestep analytics API (docs/api.md, docs/openapi.json)',
       apiKeySourceType: apigw.ApiKeySourceType.HEADER,
       endpointTypes: [apigw.EndpointType.REGIONAL],

@@ -3,6 +3,7 @@
  * notifying its topic with a description that carries the one-line summary and the runbook link, the
  * Glue job-state and crawler-state event rules some of them count, and the composite that pages.
  */
+
 import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -22,6 +23,7 @@ import {
   type MetricRef,
   type ResourceRef,
 } from '../workflows/alarms';
+import { analyticsApiName } from '../workflows/api-alarms';
 import type { Workflow } from '../workflows/types';
 import type { AlertTopics } from './alert-topics';
 import { resourceNames } from './substitutions';
@@ -82,6 +84,8 @@ export class PipelineAlarms extends Construct {
         case 'queue':
           return (ref.queue === 'failureCapture' ? props.failureDeadLetters : props.triggerDeadLetters)
             .queueName;
+        case 'restApi':
+          return analyticsApiName(prefix);
       }
     };
     const metricOf = (spec: MetricAlarmSpec) =>

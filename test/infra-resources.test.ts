@@ -230,8 +230,8 @@ describe('Lambdas', () => {
   );
   const fn = (name: string) => functions.find(([, f]) => f.Properties.FunctionName === name)?.[1];
 
-  it('deploys one function per Lambda step, sized by its spec, plus the starter and the recorder', () => {
-    expect(functions).toHaveLength(lambdaSteps.length + 2);
+  it('deploys one function per Lambda step, sized by its spec, plus the starter, the recorder and the API', () => {
+    expect(functions).toHaveLength(lambdaSteps.length + 3);
     for (const step of lambdaSteps) {
       const f = fn(resourceNames.function('lakestep-dev', step.function.id));
       expect(f?.Properties).toMatchObject({

@@ -5,6 +5,7 @@
  * (local/health.ts) evaluates the same specs, with the same thresholds, over the local execution store.
  * No I/O, no aws-cdk-lib.
  */
+import { type ApiAlarmKind, apiAlarms } from './api-alarms';
 import { DATASET_ROUTES } from './datasets';
 import type {
   AlarmOverride,
@@ -52,7 +53,8 @@ export type ResourceRef =
   | { readonly ref: 'workGroup' }
   | { readonly ref: 'stateMachine' }
   | { readonly ref: 'eventRule'; readonly signal: string }
-  | { readonly ref: 'queue'; readonly queue: 'failureCapture' | 'trigger' };
+  | { readonly ref: 'queue'; readonly queue: 'failureCapture' | 'trigger' }
+  | { readonly ref: 'restApi' };
 
 export type DimensionValue = string | ResourceRef;
 
@@ -128,12 +130,13 @@ export type LocalCheck =
   /** No local equivalent (the service or the resource does not exist locally). */
   | { readonly type: 'none'; readonly why: string };
 
-export type AlarmKind = StepAlarmKind | StateMachineAlarmKind | DataAlarmKind;
+export type AlarmKind = StepAlarmKind | StateMachineAlarmKind | DataAlarmKind | ApiAlarmKind;
 
 export type AlarmScope =
   | { readonly type: 'step'; readonly stepIds: readonly string[]; readonly stateNames: readonly string[] }
   | { readonly type: 'stateMachine' }
-  | { readonly type: 'data'; readonly dataset: string | null; readonly stepIds: readonly string[] };
+  | { readonly type: 'data'; readonly dataset: string | null; readonly stepIds: readonly string[] }
+  | { readonly type: 'api' };
 
 export type Comparison = 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold' | 'LessThanThreshold';
 
@@ -761,7 +764,9 @@ export function alarmsFor(workflow: Workflow): AlarmSpec[] {
     ...mergeShared(tasks.flatMap(stepDrafts)),
     ...stateMachineDrafts(workflow),
     ...dataDrafts(workflow),
-  ].map(finish);
+  ]
+    .map(finish)
+    .concat(apiAlarms(runbookPath)); // the analytics API in front of the workflow's tables
   const ids = new Set<string>();
   for (const a of metricAlarms) {
     if (ids.has(a.id)) throw new Error(`workflow ${workflow.name}: two alarms are named ${a.id}`);
