@@ -26,6 +26,7 @@ import { PipelineAlarms } from './pipeline-alarms';
 import { PipelineDashboard } from './pipeline-dashboard';
 import { PipelineFunctions } from './pipeline-functions';
 import { PipelineStateMachine } from './pipeline-state-machine';
+import { AnalyticsQuickSight } from './quicksight';
 import { type ArnParts, type NamingOptions, resourceNames } from './substitutions';
 import { TransformJob } from './transform-job';
 
@@ -232,6 +233,15 @@ export class PipelineStack extends cdk.Stack {
       removal: settings.removal,
       metricsNamespace,
     });
+    const categoryDaily = workflow.materializations.find((m) => m.table === 'category_daily');
+    if (settings.quicksightPrincipalArn && categoryDaily)
+      new AnalyticsQuickSight(this, 'QuickSight', {
+        namePrefix: prefix,
+        principalArn: settings.quicksightPrincipalArn,
+        workGroupName: resourceNames.athenaWorkGroup(prefix),
+        analyticsDatabase: catalog.analyticsDatabaseName,
+        materialization: categoryDaily,
+      });
 
     new cdk.CfnOutput(this, 'LandingBucketName', {
       value: this.buckets.byStage.landing.bucketName,

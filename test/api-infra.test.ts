@@ -127,3 +127,55 @@ describe.each(['dev', 'prod'] as const)('analytics API in %s', (stage) => {
     });
   });
 });
+
+describe('QuickSight (opt-in per stage)', () => {
+  const PRINCIPAL = 'arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst';
+
+  it('is absent unless the stage names a principal', () => {
+    for (const stage of ['dev', 'prod'] as const) {
+      const { template } = synth(stage);
+      template.resourceCountIs('AWS::QuickSight::DataSource', 0);
+      template.resourceCountIs('AWS::QuickSight::Dashboard', 0);
+    }
+  });
+
+  it('builds an Athena source in the workgroup, a data set over category_daily and a dashboard, for that principal only', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const settings = { ...(stageOverridesFrom(stages, 'dev') as object), quicksightPrincipalArn: PRINCIPAL };
+    const stack = new PipelineStack(app, 'Qs-dev', { stage: 'dev', settings });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::QuickSight::DataSource', {
+      Type: 'ATHENA',
+      DataSourceParameters: { AthenaParameters: { WorkGroup: 'lakestep-dev-workgroup' } },
+    });
+    template.hasResourceProperties('AWS::QuickSight::DataSet', {
+      ImportMode: 'DIRECT_QUERY',
+      PhysicalTableMap: {
+        category_daily: {
+          RelationalTable: Match.objectLike({ Schema: 'lakestep_dev_analytics', Name: 'category_daily' }),
+        },
+      },
+    });
+    const dashboards = Object.values(template.findResources('AWS::QuickSight::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const visuals = JSON.stringify(dashboards[0]?.Properties.Definition);
+    for (const v of ['views-per-day-by-category', 'top-categories', 'regions-side-by-side'])
+      expect(visuals).toContain(v);
+    for (const type of [
+      'AWS::QuickSight::DataSource',
+      'AWS::QuickSight::DataSet',
+      'AWS::QuickSight::Dashboard',
+    ])
+      for (const r of Object.values(template.findResources(type)))
+        expect((r.Properties.Permissions as { Principal: string }[]).map((p) => p.Principal)).toEqual([
+          PRINCIPAL,
+        ]);
+  });
+
+  it('refuses a principal that is not a QuickSight user or group ARN, naming the setting', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(
+      () => new PipelineStack(app, 'Qs-bad', { stage: 'dev', settings: { quicksightPrincipalArn: 'alice' } }),
+    ).toThrow(/quicksightPrincipalArn must be a QuickSight user or group ARN/);
+  });
+});
