@@ -2,7 +2,10 @@
  * The API's query port locally: serve's own in-memory DuckDB holding the latest analytics snapshot.
  * Before each query it checks the snapshot files (one stat each); a file replaced by a run is loaded
  * again, once, while queries keep being answered from the previous copy until the new one is in.
+ * Identical queries over the same snapshot are answered from memory, as Athena reuses the result of
+ * an identical query on AWS; a new snapshot empties that cache.
  */
+import { type FSWatcher, mkdirSync, watch } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { AnalyticsQueryPort, AnalyticsRow, AnalyticsStatement } from '../../handlers/core/api-ports';
@@ -14,12 +17,18 @@ import { snapshotDir, snapshotFile } from './snapshot';
 
 /** Connections in the pool: queries run on the libuv pool's threads, 4 by default. */
 const CONNECTIONS = 4;
+/** Distinct queries kept per snapshot version (a dashboard asks a few dozen). */
+const CACHED_RESULTS = 2_000;
 
 export class SnapshotAnalytics implements AnalyticsQueryPort {
   private readonly free: DuckDBConnection[];
   private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
   private readonly loaded = new Map<string, string>();
   private refreshing: Promise<void> | null = null;
+  private readonly results = new Map<string, AnalyticsRow[]>();
+  /** Set by the directory watch when a snapshot file is renamed in; without a watch, every query checks. */
+  private dirty = true;
+  private watcher: FSWatcher | null = null;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -45,6 +54,7 @@ export class SnapshotAnalytics implements AnalyticsQueryPort {
       );
     const connections = await Promise.all(Array.from({ length: CONNECTIONS }, () => instance.connect()));
     const port = new SnapshotAnalytics(instance, connections, admin, paths, materializations);
+    port.watch();
     await port.refresh();
     return port;
   }
@@ -56,6 +66,16 @@ export class SnapshotAnalytics implements AnalyticsQueryPort {
 
   async query(statement: AnalyticsStatement): Promise<AnalyticsRow[]> {
     await this.refresh();
+    const key = JSON.stringify([statement.sql, statement.params, statement.maxRows]);
+    const cached = this.results.get(key);
+    if (cached) return cached;
+    const rows = await this.run(statement);
+    if (this.results.size >= CACHED_RESULTS) this.results.clear();
+    this.results.set(key, rows);
+    return rows;
+  }
+
+  private async run(statement: AnalyticsStatement): Promise<AnalyticsRow[]> {
     const conn = await this.acquire();
     try {
       const sql = `${statement.sql.replaceAll('${analytics}', 'analytics')}\nLIMIT ?`;
@@ -69,12 +89,29 @@ export class SnapshotAnalytics implements AnalyticsQueryPort {
     }
   }
 
+  private watch(): void {
+    try {
+      mkdirSync(snapshotDir(this.paths), { recursive: true });
+      this.watcher = watch(snapshotDir(this.paths), () => {
+        this.dirty = true;
+      });
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+      });
+    } catch {
+      this.watcher = null; // no inotify (or a read-only lake): stat before every query instead
+    }
+  }
+
   /** Loads every snapshot file that changed since it was last loaded; concurrent callers share one load. */
   refresh(): Promise<void> {
-    if (!this.refreshing)
-      this.refreshing = this.reload().finally(() => {
-        this.refreshing = null;
-      });
+    if (this.refreshing) return this.refreshing;
+    if (!this.dirty && this.watcher) return Promise.resolve();
+    this.dirty = false;
+    this.refreshing = this.reload().finally(() => {
+      this.refreshing = null;
+    });
     return this.refreshing;
   }
 
@@ -92,6 +129,7 @@ export class SnapshotAnalytics implements AnalyticsQueryPort {
         `CREATE OR REPLACE TABLE analytics.${sqlIdent(m.table)} AS SELECT * FROM read_parquet(${sqlString(file)})`,
       );
       this.loaded.set(m.table, version);
+      this.results.clear();
     }
   }
 
@@ -108,6 +146,7 @@ export class SnapshotAnalytics implements AnalyticsQueryPort {
   }
 
   close(): void {
+    this.watcher?.close();
     for (const c of this.free) c.closeSync();
     this.admin.closeSync();
     this.instance.closeSync();
