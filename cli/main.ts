@@ -1,6 +1,7 @@
 /** The `lakestep` command: dispatches to a subcommand; exit 0 ok, 1 a failure, 2 a usage error. */
 import '../local/polyfills';
 import { UsageError } from './args';
+import { fetchCommand } from './fetch';
 import { generateCommand } from './generate';
 import { graphCommand } from './graph';
 import { inspectCommand } from './inspect';
@@ -9,6 +10,7 @@ import { replayCommand } from './replay';
 import { rerunCommand } from './rerun';
 import { runCommand } from './run';
 import { serveCommand } from './serve';
+import { smokeCommand } from './smoke';
 import { statusCommand } from './status';
 
 const USAGE = `lakestep — run the data-lake pipeline locally from the committed ASL
@@ -17,6 +19,7 @@ usage: lakestep <command> [options]
 
 commands:
   run       land files (or the built-in sample) and run one execution per object
+  fetch     fetch a day of trending data from the YouTube Data API, land it and run it
   status    recent executions, failures by state and error, DQ outcomes, alarms that would fire
   replay    redrive failed executions (locally, or on AWS with --aws)
   rerun     start a fresh execution for an object already landed (after a code or rule fix)
@@ -25,11 +28,13 @@ commands:
   graph     export the state machine graph (svg or mermaid)
   query     SQL over the local catalog (cleansed.*, analytics.*)
   generate  write the built-in sample data set (or a large statistics file) to a directory
+  smoke     prove a deployed stage: upload one object and wait for its execution to succeed (--aws)
 
 Run \`lakestep <command> --help\` for a command's options.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
+  fetch: fetchCommand,
   status: statusCommand,
   replay: replayCommand,
   rerun: rerunCommand,
@@ -38,6 +43,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   graph: graphCommand,
   query: queryCommand,
   generate: generateCommand,
+  smoke: smokeCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -15,6 +15,7 @@ import {
   listFailedExecutions,
   matchesFilters,
   type Outcome,
+  outcomeWithoutCalls,
   type PlanOptions,
   REDRIVE_WINDOW_DAYS,
   type ReplayContext,
@@ -69,6 +70,11 @@ export interface ReplayAwsIo {
   readonly now: () => Date;
 }
 
+/** The command's client: credentials, and AWS_ENDPOINT_URL if set, from the SDK's usual chain. */
+export const sdkClientFor = (region: string) =>
+  // One retry policy, ours (pacing.ts): the SDK's own retries would multiply its attempts.
+  new SFNClient({ region, maxAttempts: 1 });
+
 function processIo(): ReplayAwsIo {
   return {
     out: (t) => process.stdout.write(t),
@@ -84,8 +90,7 @@ function processIo(): ReplayAwsIo {
         rl.close();
       }
     },
-    // One retry policy, ours (pacing.ts): the SDK's own retries would multiply its attempts.
-    clientFor: (region) => new SFNClient({ region, maxAttempts: 1 }),
+    clientFor: sdkClientFor,
     sleep: realSleep,
     random: Math.random,
     now: () => new Date(),
@@ -507,7 +512,12 @@ async function replay(argv: string[], io: ReplayAwsIo): Promise<number> {
     return exitCode(target.mode, items, summary, dry);
   };
 
-  if (dryRun || actionable.length === 0) return finish(dryRun);
+  if (dryRun) return finish(true);
+  if (actionable.length === 0) {
+    // Nothing to call: the skips and the unreadable executions are the outcomes (counted, and exit 1 when named).
+    for (const item of items) item.outcome ??= outcomeWithoutCalls(item.plan);
+    return finish(false);
+  }
 
   if (actionable.length > CONFIRM_ABOVE && !v.yes) {
     const question = `Replay ${actionable.length} executions (${countPlans(actionable)})? [y/N] `;

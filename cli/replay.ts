@@ -120,6 +120,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f, 'replay'));
   const runtime = await LocalRuntime.open({
     lake: values.lake,
+    // A dry run only reads: it must work on a read-only lake and leave it as it was.
+    readOnly: dryRun,
     faults,
     onEvent: bulk ? undefined : (_n, e) => live.onEvent(e),
   });

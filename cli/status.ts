@@ -144,6 +144,15 @@ function print(r: HealthReport): void {
       }
     }
   }
+  printDamaged(r);
+}
+
+function printDamaged(r: HealthReport): void {
+  if (r.damaged.length === 0) return;
+  console.log(
+    `\n${bold('Damaged records')} ${dim('(skipped; the rest of the lake was read — see docs/guarantees.md)')}`,
+  );
+  for (const d of r.damaged) console.log(`  ${yellow('!')} ${d}`);
 }
 
 function alarmLine(a: AlarmState): string {

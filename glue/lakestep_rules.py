@@ -43,6 +43,19 @@ class NotUtf8(ValueError):
     """The bronze object is not UTF-8 (the ingest step should have rejected it)."""
 
 
+# ---- messages ------------------------------------------------------------------------------------------
+
+SHOWN_CHARACTERS = 120
+
+
+def cap_text(value, shown=SHOWN_CHARACTERS):
+    """An outside value as a message may show it (handlers/core/errors.ts capText): whole when short, else a
+    short prefix and its length, so a huge header or field never grows an error, a log line or an event."""
+    if len(value) <= shown:
+        return value
+    return f"{value[:shown]}… ({len(value)} characters)"
+
+
 # ---- rule kinds: each returns the typed value, or None when the value breaks the rule ----------------
 
 
@@ -261,7 +274,8 @@ def transform(text, spec, *, region, source_object, ingested_at):
     header = records[0] if records else []
     if header != list(spec["rawColumns"]):
         raise HeaderMismatch(
-            f"{source_object}: its header is {header[:20]!r}, the contract's is {spec['rawColumns']!r}; "
+            f"{source_object}: its header is {[cap_text(c) for c in header[:20]]!r}, "
+            f"the contract's is {spec['rawColumns']!r}; "
             "the ingest step should have rejected it. Check that the Glue job's --transform_spec is "
             "the current workflows/datasets.ts (redeploy), then rerun the object"
         )

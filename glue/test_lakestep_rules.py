@@ -124,6 +124,19 @@ class ReadingTest(unittest.TestCase):
         with self.assertRaises(rules.HeaderMismatch):
             run("")
 
+    def test_a_huge_header_is_named_by_a_short_prefix_and_its_length(self):
+        huge = "x" * 5_000_000
+        with self.assertRaises(rules.HeaderMismatch) as caught:
+            run(huge + "\r\n")
+        message = str(caught.exception)
+        self.assertLess(len(message), 2000)
+        self.assertIn("… (5000000 characters)'], the contract's", message)
+
+    def test_cap_text_keeps_short_values_and_cuts_long_ones_to_a_prefix_and_length(self):
+        self.assertEqual(rules.cap_text("views"), "views")
+        self.assertEqual(rules.cap_text("a" * 121), "a" * 120 + "… (121 characters)")
+        self.assertEqual(rules.cap_text("abcdef", 3), "abc… (6 characters)")
+
     def test_a_field_larger_than_the_csv_modules_default_limit_is_read(self):
         result = run(csv_text(record(description="x" * 200_000)))
         self.assertEqual(result.cleansed, 1)

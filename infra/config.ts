@@ -36,6 +36,13 @@ export interface StageSettings {
   readonly apiQuotaPerDay: number;
   /** QuickSight (opt-in: it needs an account subscription): the user or group ARN the dashboard is shared with; '' for none. */
   readonly quicksightPrincipalArn: string;
+  /**
+   * Regions whose trending chart the stage fetches daily from the YouTube Data API (uppercase codes of
+   * workflows/sources.ts); [] deploys no fetch at all.
+   */
+  readonly fetchRegions: readonly string[];
+  /** When the daily fetches run, `HH:MM` in UTC. */
+  readonly fetchTimeUtc: string;
 }
 
 /** Production-safe defaults; a stage relaxes them in cdk.json. */
@@ -53,6 +60,8 @@ export const DEFAULT_STAGE_SETTINGS: Omit<StageSettings, 'namePrefix'> = {
   apiThrottleBurstLimit: 40,
   apiQuotaPerDay: 50_000,
   quicksightPrincipalArn: '',
+  fetchRegions: [],
+  fetchTimeUtc: '06:00',
 };
 
 /** Lifecycle and sizing constants that are the same in every stage. */
@@ -119,9 +128,18 @@ const CHECKS: Readonly<Record<keyof StageSettings, Check>> = {
   apiThrottleBurstLimit: integer(1, 5_000),
   apiQuotaPerDay: integer(1, 100_000_000),
   quicksightPrincipalArn: (v) =>
-    typeof v === 'string' && (v === '' || /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/.test(v))
+    typeof v === 'string' &&
+    (v === '' || /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/.test(v))
       ? null
       : "a QuickSight user or group ARN, or '' for no QuickSight",
+  fetchRegions: (v) =>
+    Array.isArray(v) &&
+    v.every((r) => typeof r === 'string' && /^[A-Z]{2}$/.test(r)) &&
+    new Set(v).size === v.length
+      ? null
+      : 'a list of distinct uppercase two-letter region codes, e.g. ["US", "GB"]',
+  fetchTimeUtc: (v) =>
+    typeof v === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(v) ? null : "a time 'HH:MM' in UTC",
 };
 
 /**

@@ -8,16 +8,17 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { placeholders } from '../workflows/render-asl';
-import type { Materialization, SqlType } from '../workflows/types';
+import type { Materialization, MaterializedType } from '../workflows/types';
 import { resourceNames } from './substitutions';
 
 /** Glue (Hive) column types of the SQL types the workflows use. */
-export const GLUE_TYPES: Readonly<Record<SqlType, string>> = {
+export const GLUE_TYPES: Readonly<Record<MaterializedType, string>> = {
   VARCHAR: 'string',
   BIGINT: 'bigint',
   DATE: 'date',
   TIMESTAMP: 'timestamp',
   BOOLEAN: 'boolean',
+  'DECIMAL(38,0)': 'decimal(38,0)',
 };
 
 export interface GlueCatalogProps {

@@ -82,6 +82,8 @@ export class PipelineAlarms extends Construct {
         case 'eventRule':
           return signalRuleName(prefix, ref.signal);
         case 'queue':
+          if (ref.queue === 'fetchSchedule')
+            throw new Error("the fetch schedule's queue belongs to TrendingFetch, which makes its alarms");
           return (ref.queue === 'failureCapture' ? props.failureDeadLetters : props.triggerDeadLetters)
             .queueName;
         case 'restApi':

@@ -29,6 +29,7 @@ import { PipelineStateMachine } from './pipeline-state-machine';
 import { AnalyticsQuickSight } from './quicksight';
 import { type ArnParts, type NamingOptions, resourceNames } from './substitutions';
 import { TransformJob } from './transform-job';
+import { TrendingFetch } from './trending-fetch';
 
 export interface PipelineStackProps extends cdk.StackProps {
   /** Lowercase letters and digits: it becomes part of resource and Glue database names. */
@@ -192,6 +193,22 @@ export class PipelineStack extends cdk.Stack {
       logRetentionDays: settings.logRetentionDays,
       removal: settings.removal,
     });
+    // The scheduled REST ingest (opt-in per stage: `fetchRegions` in cdk.json).
+    if (settings.fetchRegions.length)
+      for (const source of workflow.sources ?? [])
+        new TrendingFetch(this, `Source-${source.id}`, {
+          source,
+          namePrefix: prefix,
+          regions: settings.fetchRegions,
+          timeUtc: settings.fetchTimeUtc,
+          landingBucket: this.buckets.byStage.landing,
+          logLevel: settings.logLevel,
+          logRetentionDays: settings.logRetentionDays,
+          removal: settings.removal,
+          metricsNamespace,
+          notices: topics.notices,
+          runbookBaseUrl: settings.runbookBaseUrl,
+        });
     const consoleUrl = (path: string) => `https://${this.region}.console.aws.amazon.com/${path}`;
     this.dashboard = new PipelineDashboard(this, 'Dashboard', {
       workflow,

@@ -7,7 +7,7 @@
 import * as cdk from 'aws-cdk-lib';
 import * as quicksight from 'aws-cdk-lib/aws-quicksight';
 import { Construct } from 'constructs';
-import type { Materialization, SqlType } from '../workflows/types';
+import type { Materialization, MaterializedType } from '../workflows/types';
 
 export interface AnalyticsQuickSightProps {
   readonly namePrefix: string;
@@ -17,12 +17,14 @@ export interface AnalyticsQuickSightProps {
   readonly materialization: Materialization;
 }
 
-const QS_TYPES: Readonly<Record<SqlType, string>> = {
+const QS_TYPES: Readonly<Record<MaterializedType, string>> = {
   VARCHAR: 'STRING',
   BIGINT: 'INTEGER',
   DATE: 'DATETIME',
   TIMESTAMP: 'DATETIME',
   BOOLEAN: 'BOOLEAN',
+  // Exact sums beyond 2^53 fit no INTEGER (64-bit): QuickSight reads them as DECIMAL.
+  'DECIMAL(38,0)': 'DECIMAL',
 };
 
 /** What the principal may do: use the source and data set, view the dashboard. Nothing for anyone else. */

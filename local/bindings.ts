@@ -4,7 +4,7 @@
  * work unchanged. Fault injection for tests and game days lives here.
  */
 import { createHash } from 'node:crypto';
-import { LakeError } from '../handlers/core/errors';
+import { capText, LakeError } from '../handlers/core/errors';
 import type { CorePorts } from '../handlers/core/ports';
 import { RESOURCES } from '../workflows/render-asl';
 import { exportAnalyticsSnapshot } from './api/snapshot';
@@ -168,6 +168,9 @@ function hang(task: BoundTask, signal: AbortSignal | undefined): Promise<never> 
   });
 }
 
+/** The longest task error message kept (Step Functions itself cuts a cause at 32,768 characters). */
+const TASK_ERROR_CHARACTERS = 4000;
+
 export function bindTasks(tasks: readonly BoundTask[], ctx: BindingContext): Record<string, Handler> {
   const handlers: Record<string, Handler> = {};
   for (const task of tasks) {
@@ -192,6 +195,8 @@ export function bindTasks(tasks: readonly BoundTask[], ctx: BindingContext): Rec
         return result;
       } catch (e) {
         const error = e instanceof Error ? e : new Error(String(e));
+        // A message that echoes data (a driver quoting a value) must not grow the history and events.
+        error.message = capText(error.message, TASK_ERROR_CHARACTERS);
         ctx.record(task, attempts, input, { error }, startedAt);
         throw error;
       }

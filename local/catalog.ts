@@ -12,6 +12,7 @@ import type { Materialization } from '../workflows/types';
 import type { FsStorage } from './fs-storage';
 import type { LakePaths } from './lake';
 import { sqlIdent, sqlString } from './sql';
+import { warehouseOpenError } from './warehouse-errors';
 
 export const CLEANSED_TABLES: readonly { name: string; schema: readonly Column[] }[] = [
   { name: STATISTICS.name, schema: STATISTICS.schema },
@@ -50,8 +51,11 @@ export class Warehouse {
     paths: LakePaths,
     opts: { readOnly?: boolean; memoryLimit?: string; threads?: number } = {},
   ): Promise<Warehouse> {
-    await mkdir(dirname(paths.warehouse), { recursive: true });
-    await mkdir(paths.tmpDir, { recursive: true });
+    // A read-only open writes nothing, not even a directory (status and query on a read-only lake).
+    if (!opts.readOnly) {
+      await mkdir(dirname(paths.warehouse), { recursive: true });
+      await mkdir(paths.tmpDir, { recursive: true });
+    }
     const config: Record<string, string> = {
       memory_limit: opts.memoryLimit ?? WAREHOUSE_SETTINGS.memoryLimit,
       threads: String(opts.threads ?? WAREHOUSE_SETTINGS.threads),
@@ -63,12 +67,7 @@ export class Warehouse {
     try {
       instance = await DuckDBInstance.create(paths.warehouse, config);
     } catch (e) {
-      const msg = (e as Error).message;
-      if (/lock/i.test(msg))
-        throw new Error(
-          `The lake's warehouse ${paths.warehouse} is in use by another lakestep process; wait for it to finish (${msg})`,
-        );
-      throw e;
+      throw warehouseOpenError(paths, (e as Error).message);
     }
     const conn = await instance.connect();
     return new Warehouse(instance, conn, paths);
@@ -80,6 +79,7 @@ export class Warehouse {
     for (const m of materializations) {
       const cols = m.columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ');
       await this.conn.run(`CREATE TABLE IF NOT EXISTS analytics.${sqlIdent(m.table)} (${cols})`);
+      await this.widenColumns(m);
     }
     for (const t of CLEANSED_TABLES) {
       const exists = await this.conn.runAndReadAll(
@@ -87,6 +87,28 @@ export class Warehouse {
       );
       if (exists.currentRowCount === 0) await this.conn.run(emptyView(t.name, t.schema));
     }
+  }
+
+  /**
+   * A lake created by an earlier version holds its sums as BIGINT, which one large batch overflows:
+   * widen such columns to the type the materialization declares (DuckDB casts the rows in place; a
+   * BIGINT always fits DECIMAL(38,0)). Only widening is done, never a narrowing or a rename.
+   */
+  private async widenColumns(m: Materialization): Promise<void> {
+    const found = await this.conn.runAndReadAll(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'analytics' AND table_name = ${sqlString(m.table)}`,
+    );
+    const types = new Map(
+      (found.getRowObjectsJS() as { column_name: string; data_type: string }[]).map((r) => [
+        r.column_name,
+        r.data_type,
+      ]),
+    );
+    for (const c of m.columns)
+      if (c.type === 'DECIMAL(38,0)' && types.get(c.name) === 'BIGINT')
+        await this.conn.run(
+          `ALTER TABLE analytics.${sqlIdent(m.table)} ALTER COLUMN ${sqlIdent(c.name)} TYPE ${c.type}`,
+        );
   }
 
   /** The crawl: infers each cleansed table's schema from the Parquet written and points the view at it. */

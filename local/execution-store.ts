@@ -3,9 +3,10 @@
  * input and result (keyed by state path and Map index), and its captured logs and EMF metrics, under
  * <lake>/executions/<name>/. Status, replay and the inspector read it; appends make live updates visible.
  */
-import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { type Damage, describeDamage, endsMidLine, readJsonlRecords } from './records-reader';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -77,17 +78,58 @@ export function abortedRecord(record: ExecutionRecord, cause: string, at = new D
   return { ...rest, status: 'ABORTED', error: null, cause, stopDate: at.toISOString() };
 }
 
+export interface StoreOptions {
+  /**
+   * Read-only: nothing is written (status, inspect, dry runs). An orphaned RUNNING record is still
+   * shown as ABORTED, but only in memory: the command that owns the lake records it.
+   */
+  readonly readOnly?: boolean;
+  /** Told once about each damaged record that was skipped; by default a line on stderr. */
+  readonly onDamage?: (damage: Damage) => void;
+}
+
 export class ExecutionStore {
   /** Appends to one file run one after another, so its lines keep the order they were made in. */
   private readonly tails = new Map<string, Promise<void>>();
+  /** Files this store has appended to: each is checked for a torn last line once, before its first append. */
+  private readonly started = new Set<string>();
+  private readonly damaged = new Map<string, Damage>();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly options: StoreOptions = {},
+  ) {}
+
+  /** Every damaged record skipped so far, each naming its file (and line). */
+  get damage(): Damage[] {
+    return [...this.damaged.values()];
+  }
+
+  private report(damage: readonly Damage[]): void {
+    for (const d of damage) {
+      const key = `${d.path}\u0000${d.line ?? ''}`;
+      if (this.damaged.has(key)) continue;
+      this.damaged.set(key, d);
+      if (this.options.onDamage) this.options.onDamage(d);
+      else process.stderr.write(`lakestep: damaged record skipped: ${describeDamage(d)}\n`);
+    }
+  }
 
   private append(name: string, file: string, line: unknown): Promise<void> {
     const path = this.path(name, file);
     const next = (this.tails.get(path) ?? Promise.resolve())
       .catch(() => undefined)
-      .then(() => appendFile(path, `${JSON.stringify(line)}\n`));
+      .then(async () => {
+        // A torn last line (a full disk, a kill) is closed first, so this record starts on its own line.
+        const fresh = !this.started.has(path) && (await endsMidLine(path));
+        this.started.add(path);
+        try {
+          await appendFile(path, `${fresh ? '\n' : ''}${JSON.stringify(line)}\n`);
+        } catch (e) {
+          this.started.delete(path); // a failed append (a full disk) may have left part of its line
+          throw e;
+        }
+      });
     this.tails.set(path, next);
     void next
       .finally(() => {
@@ -108,14 +150,20 @@ export class ExecutionStore {
 
   /** Writes the record whole (a temporary file renamed over it): a reader never sees half a record. */
   async save(record: ExecutionRecord): Promise<void> {
+    if (this.options.readOnly)
+      throw new Error(`The execution store ${this.dir} was opened read-only: ${record.name} is not saved`);
     const file = this.path(record.name, 'execution.json');
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
     await rename(tmp, file);
   }
 
+  /** Whether the name is taken: a damaged record still holds its name. */
   async exists(name: string): Promise<boolean> {
-    return (await this.get(name)) !== null;
+    return stat(this.path(name, 'execution.json')).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**
@@ -131,13 +179,16 @@ export class ExecutionStore {
       record,
       `The process running it (pid ${owner.pid} on ${owner.host}) ended before the execution finished`,
     );
-    await this.save(aborted);
+    if (!this.options.readOnly) await this.save(aborted);
     return aborted;
   }
 
   private async read(name: string): Promise<ExecutionRecord | null> {
     try {
-      return JSON.parse(await readFile(this.path(name, 'execution.json'), 'utf8')) as ExecutionRecord;
+      const record = JSON.parse(await readFile(this.path(name, 'execution.json'), 'utf8')) as unknown;
+      const problem = recordShapeProblem(record);
+      if (problem) throw new Error(problem);
+      return record as ExecutionRecord;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new Error(
@@ -153,7 +204,15 @@ export class ExecutionStore {
     } catch {
       return [];
     }
-    const records = await Promise.all(names.map((n) => this.get(n)));
+    // One unreadable record is reported and skipped: it must not hide the rest of the lake.
+    const records = await Promise.all(
+      names.map((n) =>
+        this.get(n).catch((e: Error) => {
+          this.report([{ path: this.path(n, 'execution.json'), line: null, problem: recordProblem(e) }]);
+          return null;
+        }),
+      ),
+    );
     return records
       .filter((r): r is ExecutionRecord => r !== null)
       .sort((a, b) => a.startDate.localeCompare(b.startDate));
@@ -171,29 +230,36 @@ export class ExecutionStore {
     return this.append(name, file, line);
   }
 
-  async events(name: string): Promise<StoredEvent[]> {
-    return readJsonl<StoredEvent>(this.path(name, 'events.jsonl'));
+  events(name: string): Promise<StoredEvent[]> {
+    return this.readLines<StoredEvent>(name, 'events.jsonl');
   }
 
-  async tasks(name: string): Promise<TaskRecord[]> {
-    return readJsonl<TaskRecord>(this.path(name, 'tasks.jsonl'));
+  tasks(name: string): Promise<TaskRecord[]> {
+    return this.readLines<TaskRecord>(name, 'tasks.jsonl');
   }
 
-  async metrics(name: string): Promise<Record<string, unknown>[]> {
-    return readJsonl(this.path(name, 'metrics.jsonl'));
+  metrics(name: string): Promise<Record<string, unknown>[]> {
+    return this.readLines(name, 'metrics.jsonl');
+  }
+
+  /** The good lines of one file; the damaged ones are reported and skipped. */
+  private async readLines<T>(name: string, file: string): Promise<T[]> {
+    const read = await readJsonlRecords<T>(this.path(name, file));
+    this.report(read.damage);
+    return read.items;
   }
 }
 
-async function readJsonl<T>(path: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  return text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
+/** What is wrong with an unreadable record, without repeating its path (the damage names it). */
+function recordProblem(e: Error): string {
+  const m = /is unreadable \((.*)\)$/s.exec(e.message);
+  return `unreadable, execution skipped (${m ? m[1] : e.message})`;
+}
+
+/** What makes a parsed execution.json unusable, or null: every reader relies on these fields. */
+function recordShapeProblem(v: unknown): string | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
+  const r = v as Record<string, unknown>;
+  const missing = ['name', 'status', 'objectKey', 'startDate'].filter((k) => typeof r[k] !== 'string');
+  return missing.length ? `it has no ${missing.join(', ')}` : null;
 }

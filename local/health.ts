@@ -18,6 +18,7 @@ import type { Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { type ExecutionRecord, ExecutionStore, type StoredEvent, type TaskRecord } from './execution-store';
 import { lakePaths } from './lake';
+import { describeDamage } from './records-reader';
 import { isDataOutcome, type ReplayAdvice, replayAdviceFor } from './replay-advice';
 import { stateRuns } from './runtime';
 
@@ -88,6 +89,8 @@ export interface HealthReport {
   alarms: AlarmState[];
   /** Failed executions that are still their object's latest: each with the command that fixes it. */
   unresolved: ExecutionHealth[];
+  /** Damaged records that were skipped (a torn line, an unreadable execution.json), each by file and line. */
+  damaged: string[];
 }
 
 export interface HealthOptions {
@@ -372,7 +375,8 @@ function dataQuality(loaded: readonly Loaded[], datasets: readonly string[]): Da
 export async function lakeHealth(options: HealthOptions = {}): Promise<HealthReport> {
   const workflow = options.workflow ?? YOUTUBE_TRENDING;
   const paths = lakePaths(options.lake);
-  const store = new ExecutionStore(paths.executionsDir);
+  // Status only reads: it must work on a read-only lake, and it reports damage instead of printing it.
+  const store = new ExecutionStore(paths.executionsDir, { readOnly: true, onDamage: () => undefined });
   const records = (await store.list()).filter((r) => r.stateMachine === workflow.name);
   const loaded: Loaded[] = await Promise.all(
     records.map(async (record) => ({
@@ -437,5 +441,6 @@ export async function lakeHealth(options: HealthOptions = {}): Promise<HealthRep
     unresolved: [...all]
       .reverse()
       .filter((e) => (e.classification === 'data' || e.classification === 'system') && !e.superseded),
+    damaged: store.damage.map(describeDamage),
   };
 }

@@ -1,9 +1,9 @@
 /**
  * `lakestep query`: SQL over the local catalog (the Athena stand-in). Values are converted for JSON:
- * integers as numbers (strings beyond 2^53), DATE as YYYY-MM-DD, TIMESTAMP as ISO-8601 UTC.
+ * integers (and whole DECIMALs, the exact sums) as numbers (strings beyond 2^53), DATE as YYYY-MM-DD, TIMESTAMP as ISO-8601 UTC.
  */
 import { existsSync } from 'node:fs';
-import { type DuckDBResultReader, DuckDBTypeId } from '@duckdb/node-api';
+import { DuckDBDecimalType, type DuckDBResultReader, DuckDBTypeId } from '@duckdb/node-api';
 import { Warehouse } from './catalog';
 import { lakePaths } from './lake';
 
@@ -56,6 +56,8 @@ export async function runQuery(warehouse: Warehouse, sql: string): Promise<Query
 export function jsonRows(reader: DuckDBResultReader): QueryResult {
   const columns = reader.columnNames();
   const types = reader.columnTypes().map((t) => t.typeId as number);
+  // DECIMAL(p,0) holds exact sums: an integer, printed by the rule for integers.
+  const wholeDecimal = reader.columnTypes().map((t) => t instanceof DuckDBDecimalType && t.scale === 0);
   const js = reader.getRowObjectsJS();
   const json = reader.getRowObjectsJson();
   const rows = js.map((row, r) => {
@@ -65,6 +67,7 @@ export function jsonRows(reader: DuckDBResultReader): QueryResult {
       const t = types[i] ?? -1;
       if (v === null || v === undefined) out[col] = null;
       else if (INTEGER_TYPES.has(t)) out[col] = jsonInteger(v as bigint | number);
+      else if (wholeDecimal[i]) out[col] = jsonInteger(BigInt(json[r]?.[col] as string));
       else if (t === DuckDBTypeId.DATE) out[col] = (json[r]?.[col] as string) ?? null;
       else if (TIMESTAMP_TYPES.has(t)) out[col] = isoTimestamp(String(json[r]?.[col]));
       else if (t === DuckDBTypeId.TIMESTAMP_TZ && v instanceof Date) out[col] = v.toISOString();

@@ -34,6 +34,7 @@ import {
 } from './execution-store';
 import { FsStorage } from './fs-storage';
 import { type LakePaths, lakePaths } from './lake';
+import { cleanStaleTemps } from './lake-cleanup';
 import { type AslDefinition, definitionFrom, type ResumePoint, resumePoint, TaskMemo } from './redrive';
 import { isDataOutcome, replayAdviceFor, rerunCommandFor } from './replay-advice';
 
@@ -51,6 +52,8 @@ export interface RuntimeOptions {
   readonly definitionFile?: string;
   /** Local task implementations by state name that replace the bound ones: fixtures, tests. */
   readonly taskOverrides?: Readonly<Record<string, Handler>>;
+  /** Only reads the lake (replay --dry-run): nothing is created, cleaned or recorded. */
+  readonly readOnly?: boolean;
 }
 
 /** Why an execution cannot be redriven, with the command that helps instead (if any). */
@@ -176,7 +179,7 @@ export class LocalRuntime {
   ) {
     this.paths = lakePaths(options.lake);
     this.storage = new FsStorage(this.paths.root);
-    this.store = new ExecutionStore(this.paths.executionsDir);
+    this.store = new ExecutionStore(this.paths.executionsDir, { readOnly: options.readOnly });
     this.workflow = options.workflow ?? YOUTUBE_TRENDING;
     this.definitionFile = options.definitionFile
       ? resolve(options.definitionFile)
@@ -197,7 +200,9 @@ export class LocalRuntime {
 
   static async open(options: RuntimeOptions = {}): Promise<LocalRuntime> {
     const paths = lakePaths(options.lake);
+    if (options.readOnly) return new LocalRuntime(await Warehouse.open(paths, { readOnly: true }), options);
     for (const b of Object.values(paths.buckets)) await mkdir(resolve(paths.root, b), { recursive: true });
+    await cleanStaleTemps(paths); // what a killed run left: this command owns the lake now
     const warehouse = await Warehouse.open(paths);
     await warehouse.ensure((options.workflow ?? YOUTUBE_TRENDING).materializations);
     return new LocalRuntime(warehouse, options);

@@ -6,6 +6,7 @@ import {
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
@@ -347,6 +348,8 @@ describe('record failure (execution status change)', () => {
         classification: 'system',
         failedAt: '2026-01-02T03:10:00.123Z',
         replayCommand: `npx lakestep replay --aws ${EXECUTION}`,
+        // 90 days (FAILURE_RECORD_DAYS) after it stopped, in epoch seconds: the table's TTL attribute.
+        expiresAt: Math.floor(Date.parse('2026-01-02T03:10:00.123Z') / 1000) + 90 * 86_400,
       },
     });
     expect(puts[0]).not.toHaveProperty('ConditionExpression');
@@ -428,6 +431,24 @@ describe('record failure (execution status change)', () => {
     const result = await recordHandler(statusChange('ABORTED'), context);
     expect(result.record).toMatchObject({ classification: 'system', failedState: 'Promote batch' });
     expect(result.topicArn).toBe(env.PAGE_TOPIC_ARN);
+  });
+
+  it('records an ABORTED execution whose error and cause are empty (StopExecution without them) as States.Aborted', async () => {
+    serve(
+      history(entered('WaitStateEntered', 'Wait for crawler'), {
+        type: 'ExecutionAborted',
+        executionAbortedEventDetails: { error: '', cause: '' },
+      } as HistoryEvent),
+    );
+    const event = statusChange('ABORTED');
+    Object.assign(event.detail, { error: '', cause: '' });
+    const result = await recordHandler(event, context);
+    expect(result.record).toMatchObject({
+      error: 'States.Aborted',
+      cause: null,
+      failedState: 'Wait for crawler',
+    });
+    expect(result.subject).toBe(`lakestep [system] aborted in Wait for crawler: ${KEY}`);
   });
 
   it('falls back to the state entered last when the history has no event chain', async () => {
@@ -518,6 +539,24 @@ describe('S3Storage (the LakeStorage port on S3)', () => {
     await expect(storage.head(ref)).resolves.toEqual({ ...ref, size: 42 });
   });
 
+  it('tells a missing bucket from a missing key on a HEAD 404 with one HeadBucket per bucket', async () => {
+    const fresh = new S3Storage(new S3Client({}));
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    s3Mock
+      .on(HeadBucketCommand, { Bucket: 'typo' })
+      .rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    s3Mock.on(HeadBucketCommand, { Bucket: ref.bucket }).resolves({});
+    await expect(fresh.head(ref)).resolves.toBeNull();
+    await expect(fresh.head({ ...ref, key: 'other.csv' })).resolves.toBeNull();
+    expect(s3Mock.commandCalls(HeadBucketCommand)).toHaveLength(1);
+    await expect(fresh.head({ bucket: 'typo', key: 'x.csv' })).rejects.toMatchObject({
+      name: 'Lake.BucketNotFound',
+      message: expect.stringContaining('the bucket typo does not exist'),
+    });
+  });
+
   it('turns a missing object on read into Lake.ObjectNotFound naming it', async () => {
     s3Mock
       .on(GetObjectCommand)
@@ -549,9 +588,32 @@ describe('S3Storage (the LakeStorage port on S3)', () => {
     await expect(storage.head(ref)).rejects.toMatchObject({ name: 'Lake.Unavailable' });
   });
 
-  it('lets other errors (AccessDenied) through unchanged: not retried, not "not found"', async () => {
+  it('turns AccessDenied (403) into Lake.AccessDenied naming the action: not retried, not "not found"', async () => {
     s3Mock.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
-    await expect(storage.readBytes(ref)).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(storage.readBytes(ref)).rejects.toMatchObject({
+      name: 'Lake.AccessDenied',
+      message: expect.stringContaining(`s3:GetObject on arn:aws:s3:::${ref.bucket}/${ref.key}`),
+    });
+  });
+
+  it('lets other errors through unchanged', async () => {
+    s3Mock.on(GetObjectCommand).rejects(s3Error('InvalidObjectState', 400));
+    await expect(storage.readBytes(ref)).rejects.toMatchObject({ name: 'InvalidObjectState' });
+  });
+
+  it('fails a delete whose answer lists keys S3 did not delete (a 200 with Errors)', async () => {
+    s3Mock.on(DeleteObjectsCommand).resolves({
+      Errors: [{ Key: 'b/2.csv', Code: 'InternalError', Message: 'We encountered an internal error' }],
+    });
+    await expect(
+      storage.delete([
+        { bucket: 'bkt', key: 'b/1.csv' },
+        { bucket: 'bkt', key: 'b/2.csv' },
+      ]),
+    ).rejects.toMatchObject({
+      name: 'Lake.Unavailable',
+      message: expect.stringContaining('s3://bkt/b/2.csv (1 of 2 keys not deleted)'),
+    });
   });
 
   it('lists every page under a prefix, sorted by key', async () => {

@@ -113,6 +113,34 @@ function writeCases(dir: string): void {
     catJson([cat(22, 'People'), cat('29', 'Nonprofits'), cat('22', 'People & Blogs (last wins)')]),
   );
   w('IN_category_id.json', Buffer.from(`\ufeff${catJson([cat('1', 'Film')])}`, 'utf16le'));
+  // The contract's bounds: ids are JSON strings of digits below 2^63, NaN/Infinity are not JSON, nesting is no limit.
+  w('BR_category_id_number.json', catJson([cat('1', 'Film'), cat(10, 'Music')]));
+  w('BR_category_id_float.json', '{"items": [{"id": 10.0, "snippet": {"title": "Music"}}]}');
+  w('BR_category_id_exponent.json', '{"items": [{"id": 1e1, "snippet": {"title": "Music"}}]}');
+  w('BR_category_id_20_digits.json', catJson([cat('1', 'Film'), cat('12345678901234567890', 'Huge')]));
+  w('BR_category_id_2pow63.json', catJson([cat('9223372036854775808', 'Just too big')]));
+  w('BR_category_id_nan.json', '{"items": [{"id": "1", "snippet": {"title": "Film"}}], "score": NaN}');
+  w('BR_category_id_infinity.json', '{"items": [{"id": "1", "snippet": {"title": "Film"}}], "x": -Infinity}');
+  w(
+    'BR_category_id_z_bounds.json',
+    `{"items": [{"id": "9223372036854775807", "snippet": {"title": "Max"}}, {"id": "0010", "snippet": {"title": "Music"}}], "deep": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`,
+  );
+  w(
+    'BRvideos_bigint_bounds.csv',
+    csv([
+      ...good(40, 700),
+      // the largest count, alone in its (day, category): its sum fits even a BIGINT
+      [
+        ...goodRow(741).slice(0, 4),
+        '43',
+        ...goodRow(741).slice(5, 7),
+        '9223372036854775807',
+        ...goodRow(741).slice(8),
+      ],
+      [...goodRow(742).slice(0, 7), '9223372036854775808', ...goodRow(742).slice(8)], // counts
+      [...goodRow(743).slice(0, 4), '9223372036854775808', ...goodRow(743).slice(5)], // counts: category_id
+    ]),
+  );
   w(
     'GB_category_id.json',
     `\ufeff${catJson([cat('1', 'Film & Animation'), cat('10', 'Music'), cat('24', 'Entertainment')])}`,

@@ -230,8 +230,9 @@ describe('Lambdas', () => {
   );
   const fn = (name: string) => functions.find(([, f]) => f.Properties.FunctionName === name)?.[1];
 
-  it('deploys one function per Lambda step, sized by its spec, plus the starter, the recorder and the API', () => {
-    expect(functions).toHaveLength(lambdaSteps.length + 3);
+  it('deploys one function per Lambda step, sized by its spec, plus the starter, the recorder, the fetch and the API', () => {
+    // dev schedules fetches (cdk.json fetchRegions), so the source's fetch function is there too.
+    expect(functions).toHaveLength(lambdaSteps.length + 4);
     for (const step of lambdaSteps) {
       const f = fn(resourceNames.function('lakestep-dev', step.function.id));
       expect(f?.Properties).toMatchObject({
@@ -313,7 +314,8 @@ describe('trigger', () => {
   });
 
   it('encrypts its dead-letter queues and accepts TLS only', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    // The trigger's, the failure capture's and the fetch schedules'.
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     for (const [, p] of byType(dev.resources, 'AWS::SQS::QueuePolicy')) {
       expect(JSON.stringify(p.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');

@@ -213,6 +213,46 @@ describe('inspector page in Chromium', () => {
       await page.close();
     });
 
+    it('a long history: the counts of all entries and events, the latest shown', async () => {
+      const longLake = join(dir, 'long-lake');
+      cpSync(lake, longLake, { recursive: true });
+      const name = 'long-history';
+      const execDir = join(longLake, 'executions', name);
+      mkdirSync(execDir);
+      const record = JSON.parse(
+        readFileSync(join(lake, 'executions', runs.succeeded.name, 'execution.json'), 'utf8'),
+      );
+      writeFileSync(join(execDir, 'execution.json'), JSON.stringify({ ...record, name }));
+      const t0 = Date.parse(record.startDate);
+      const lines: Record<string, unknown>[] = [{ type: 'ExecutionStarted', timestamp: t0, input: {} }];
+      for (let i = 0; i < 500; i++)
+        lines.push(
+          { type: 'StateEntered', timestamp: t0 + 1 + 2 * i, stateName: 'Ingest object', input: { i } },
+          { type: 'StateExited', timestamp: t0 + 2 + 2 * i, stateName: 'Ingest object', output: { i } },
+        );
+      lines.push({ type: 'ExecutionSucceeded', timestamp: t0 + 1001, output: {} });
+      writeFileSync(join(execDir, 'events.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+      const long = await startInspector({ lake: longLake, port: 0 });
+      try {
+        const { page, errors } = await openPage(browser, `${long.url}#/executions/${name}`);
+        await page.locator('#graph [data-state="Ingest object"].status-succeeded').waitFor();
+        await page.click('#graph [data-state="Ingest object"]');
+        await page.locator('#panel-state .entries').waitFor();
+        expect(await text(page, '#panel-state .entries .muted')).toBe(
+          'Entered 500 times (the latest 200 shown):',
+        );
+        expect(await page.locator('#panel-state .entries .chip').count()).toBe(200);
+        expect(await page.locator('#panel-state .entries .chip').first().textContent()).toBe('301st');
+        await page.click('#tab-events');
+        await page.locator('#panel-events h3').filter({ hasText: 'Event history (1,002)' }).waitFor();
+        expect(await page.locator('#panel-events li.event').count()).toBe(1002);
+        expect(errors).toEqual([]);
+        await page.close();
+      } finally {
+        await long.close();
+      }
+    });
+
     it('an unreadable events.jsonl', async () => {
       const brokenLake = join(dir, 'broken-lake');
       cpSync(lake, brokenLake, { recursive: true });

@@ -521,6 +521,23 @@ describe('reading and planning one execution', () => {
     expect(planReplay(c, { restart: false, named: false })).toEqual({ action: 'redrive' });
   });
 
+  it('reads an execution stopped without an error (history and DescribeExecution say "") as States.Aborted', async () => {
+    account.add({
+      name: 'stopped',
+      status: 'ABORTED',
+      failedState: 'Wait for crawler',
+      error: '',
+      cause: '',
+    });
+    const c = await inspectExecution(context(), arnOf('stopped'));
+    expect(c).toMatchObject({
+      status: 'ABORTED',
+      error: 'States.Aborted',
+      cause: null,
+      failedState: 'Wait for crawler',
+    });
+  });
+
   it('skips data outcomes with the advice to fix the data and upload a corrected file', async () => {
     account.add({
       name: 'rejected',
@@ -901,6 +918,81 @@ describe('lakestep replay --aws (the command)', () => {
       `${arnOf('missing')}: no such execution (closed executions are kept 90 days; check the ARN, the account and the region)`,
     );
     expect(doc.summary).toMatchObject({ redriven: 1, failed: 1, skipped: 1 });
+  });
+
+  describe('exit codes and the summary when nothing is replayed (docs/replay-aws.md, "Exit codes")', () => {
+    it('a named execution that is skipped exits 1, and the summary counts it', async () => {
+      account.add({ name: 'rejected', failedState: 'Object rejected', error: 'ObjectRejected' });
+      const human = capture();
+      expect(await runReplayAws([arnOf('rejected')], human.io)).toBe(1);
+      expect(human.out()).toContain('ObjectRejected is a data outcome');
+      expect(human.out()).toContain(
+        'Summary: 0 replayed (0 redriven, 0 restarted), 1 skipped (1 data-outcome).',
+      );
+      const json = capture();
+      expect(await runReplayAws([arnOf('rejected'), '--json'], json.io)).toBe(1);
+      expect(jsonOf(json).summary).toMatchObject({ redriven: 0, restarted: 0, failed: 0, skipped: 1 });
+      expect(jsonOf(json).executions[0].outcome).toMatchObject({ kind: 'skipped', reason: 'data-outcome' });
+      expect(account.calls(RedriveExecutionCommand)).toHaveLength(0);
+    });
+
+    it('a named execution that does not exist exits 1 naming it, and the summary counts it', async () => {
+      const c = capture();
+      expect(await runReplayAws([arnOf('missing'), '--json'], c.io)).toBe(1);
+      const doc = jsonOf(c);
+      expect(doc.summary).toMatchObject({ failed: 1, skipped: 0 });
+      expect(doc.executions[0].outcome.message).toBe(
+        `${arnOf('missing')}: no such execution (closed executions are kept 90 days; check the ARN, the account and the region)`,
+      );
+      const human = capture();
+      expect(await runReplayAws([arnOf('missing')], human.io)).toBe(1);
+      expect(human.out()).toContain(`${arnOf('missing')}: no such execution`);
+      expect(human.out()).toContain('Summary: 0 replayed (0 redriven, 0 restarted), 1 failed.');
+    });
+
+    it('without credentials, a named execution exits 1 saying so, and so does --failed', async () => {
+      account.add({ name: 'x' });
+      // What the SDK throws when no provider in its chain has credentials (the moto tests use a real client).
+      const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+      sfnMock.on(DescribeExecutionCommand).rejects(noCredentials);
+      sfnMock.on(DescribeStateMachineCommand).rejects(noCredentials);
+      const named = capture();
+      expect(await runReplayAws([arnOf('x')], named.io)).toBe(1);
+      expect(named.out()).toContain(
+        `${arnOf('x')}: no AWS credentials (CredentialsProviderError: Could not load credentials from any providers); set AWS_PROFILE, log in with aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`,
+      );
+      expect(named.out()).toContain('Summary: 0 replayed (0 redriven, 0 restarted), 1 failed.');
+      const bulk = capture();
+      expect(await runReplayAws(['--failed', '--state-machine-arn', SM], bulk.io)).toBe(1);
+      expect(bulk.err()).toContain(`${SM}: no AWS credentials (CredentialsProviderError`);
+    });
+
+    it('in bulk, skips are expected: exit 0, and the summary still counts them', async () => {
+      account.add({ name: 'r1', failedState: 'Object rejected', error: 'ObjectRejected' });
+      account.add({ name: 'r2', failedState: 'Data quality failed', error: 'DataQualityFailed' });
+      const c = capture();
+      expect(await runReplayAws(['--failed', '--state-machine-arn', SM], c.io)).toBe(0);
+      expect(c.out()).toContain('Summary: 0 replayed (0 redriven, 0 restarted), 2 skipped (2 data-outcome).');
+    });
+
+    it('in bulk, an execution that cannot be read exits 1 even when nothing else is to be done', async () => {
+      account.add({ name: 'r1', failedState: 'Object rejected', error: 'ObjectRejected' });
+      account.add({ name: 'gone' });
+      // Listed, then gone before it is read (or unreadable for another reason).
+      sfnMock.on(DescribeExecutionCommand, { executionArn: arnOf('gone') }).rejects(
+        new SFNServiceException({
+          name: 'AccessDeniedException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+          message: 'not authorized to perform: states:DescribeExecution',
+        }),
+      );
+      const c = capture();
+      expect(await runReplayAws(['--failed', '--state-machine-arn', SM, '--json'], c.io)).toBe(1);
+      expect(jsonOf(c).summary).toMatchObject({ failed: 1, skipped: 1 });
+    });
   });
 
   it('accepts a bare execution name with the state machine set, and restarts a named data outcome on request', async () => {

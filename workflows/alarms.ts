@@ -7,6 +7,7 @@
  */
 import { type ApiAlarmKind, apiAlarms } from './api-alarms';
 import { DATASET_ROUTES } from './datasets';
+import type { SourceAlarmKind } from './fetch-alarms';
 import type {
   AlarmOverride,
   AlarmSeverity,
@@ -53,7 +54,7 @@ export type ResourceRef =
   | { readonly ref: 'workGroup' }
   | { readonly ref: 'stateMachine' }
   | { readonly ref: 'eventRule'; readonly signal: string }
-  | { readonly ref: 'queue'; readonly queue: 'failureCapture' | 'trigger' }
+  | { readonly ref: 'queue'; readonly queue: 'failureCapture' | 'trigger' | 'fetchSchedule' }
   | { readonly ref: 'restApi' };
 
 export type DimensionValue = string | ResourceRef;
@@ -130,12 +131,19 @@ export type LocalCheck =
   /** No local equivalent (the service or the resource does not exist locally). */
   | { readonly type: 'none'; readonly why: string };
 
-export type AlarmKind = StepAlarmKind | StateMachineAlarmKind | DataAlarmKind | ApiAlarmKind;
+export type AlarmKind =
+  | StepAlarmKind
+  | StateMachineAlarmKind
+  | DataAlarmKind
+  | SourceAlarmKind
+  | ApiAlarmKind;
 
 export type AlarmScope =
   | { readonly type: 'step'; readonly stepIds: readonly string[]; readonly stateNames: readonly string[] }
   | { readonly type: 'stateMachine' }
   | { readonly type: 'data'; readonly dataset: string | null; readonly stepIds: readonly string[] }
+  /** A REST source's fetch (workflows/fetch-alarms.ts), for one region or all. */
+  | { readonly type: 'source'; readonly sourceId: string; readonly region: string | null }
   | { readonly type: 'api' };
 
 export type Comparison = 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold' | 'LessThanThreshold';
@@ -799,8 +807,9 @@ export function alarmsOfStep(alarms: readonly AlarmSpec[], stepId: string): Metr
 export const MAX_ALARM_DESCRIPTION = 1024;
 
 /** The runbook's address: under `baseUrl` when the stage sets one, else its path in the repository. */
-export function runbookUrl(alarm: Pick<AlarmSpec, 'id'>, baseUrl: string): string {
-  return baseUrl ? `${baseUrl}${alarm.id}.md` : runbookPath(alarm.id);
+export function runbookUrl(alarm: Pick<AlarmSpec, 'runbook'>, baseUrl: string): string {
+  // Several alarms may share one runbook (a source's per-region staleness alarms).
+  return baseUrl ? `${baseUrl}${alarm.runbook.slice(RUNBOOK_DIR.length + 1)}` : alarm.runbook;
 }
 
 /** What the alarm says when it fires: the one-line summary, the condition, and the runbook. */

@@ -13,6 +13,8 @@ import {
   RUNBOOK_DIR,
 } from './alarms';
 import { API_RUNBOOK } from './api-alarms';
+import { fetchAlarmsFor, sourceAlarmsFor } from './fetch-alarms';
+import { fetchSection } from './fetch-runbooks';
 import type { Workflow } from './types';
 
 const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
@@ -371,6 +373,15 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
         ],
         local: ['npx lakestep status --now'],
       };
+    case 'fetchFailed':
+    case 'fetchQuotaExhausted':
+    case 'fetchUndelivered':
+    case 'fetchStale': {
+      const scope = alarm.scope;
+      const source = workflow.sources?.find((x) => scope.type === 'source' && x.id === scope.sourceId);
+      if (!source) throw new Error(`alarm ${alarm.id} names no source of workflow ${workflow.name}`);
+      return fetchSection(alarm, source);
+    }
   }
 }
 
@@ -414,7 +425,9 @@ export function renderRunbook(alarm: AlarmSpec, workflow: Workflow, all: readonl
         ? `Watches the data${alarm.scope.dataset ? ` of ${alarm.scope.dataset}` : ''}.`
         : alarm.scope.type === 'api'
           ? 'Watches the analytics API (`$PREFIX-analytics` in API Gateway, its Lambda `$PREFIX-api`).'
-          : `Watches the state machine \`$PREFIX-${workflow.name}\`.`;
+          : alarm.scope.type === 'source'
+            ? `Watches the scheduled fetch of \`${alarm.scope.sourceId}\`${alarm.scope.region ? ` for ${alarm.scope.region}` : ''}.`
+            : `Watches the state machine \`$PREFIX-${workflow.name}\`.`;
   return [
     ...header(alarm),
     '',
@@ -487,7 +500,7 @@ function renderComposite(alarm: CompositeAlarmSpec, all: readonly AlarmSpec[]): 
 export function renderRunbookIndex(alarms: readonly AlarmSpec[]): string {
   const rows = alarms.map(
     (a) =>
-      `| [${a.id}](${a.id}.md) | ${a.severity} | ${a.title} | ${a.type === 'metric' ? a.condition : `any of ${a.anyOf.length} paging alarms`} |`,
+      `| [${a.id}](${a.runbook.slice(RUNBOOK_DIR.length + 1)}) | ${a.severity} | ${a.title} | ${a.type === 'metric' ? a.condition : `any of ${a.anyOf.length} paging alarms`} |`,
   );
   return [
     '# Runbooks',
@@ -511,6 +524,18 @@ export function runbookFiles(workflow: Workflow): Map<string, string> {
   const alarms = alarmsFor(workflow);
   const files = new Map<string, string>();
   for (const a of alarms) files.set(`${RUNBOOK_DIR}/${a.id}.md`, renderRunbook(a, workflow, alarms));
-  files.set(`${RUNBOOK_DIR}/README.md`, renderRunbookIndex(alarms));
+  // A source's per-region staleness alarms share one runbook, written for any region (`<cc>`).
+  const fetchRunbooks = (workflow.sources ?? []).flatMap((source) => {
+    const [generic] = fetchAlarmsFor({ ...source, regions: ['<CC>'] }, ['<CC>']).filter(
+      (a) => a.kind === 'fetchStale',
+    );
+    const shared = generic ? [{ ...generic, title: `${source.title}: no new file for a region` }] : [];
+    return [
+      ...sourceAlarmsFor({ ...workflow, sources: [source] }).filter((a) => a.kind !== 'fetchStale'),
+      ...shared,
+    ];
+  });
+  for (const a of fetchRunbooks) files.set(a.runbook, renderRunbook(a, workflow, alarms));
+  files.set(`${RUNBOOK_DIR}/README.md`, renderRunbookIndex([...alarms, ...fetchRunbooks]));
   return files;
 }

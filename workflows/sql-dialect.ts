@@ -30,4 +30,5 @@ export const SQL_KEYWORDS_BEFORE_PAREN: readonly string[] = [
   'join',
   'using',
   'insert',
+  'decimal', // a type, DECIMAL(38,0): both engines document it
 ];

@@ -2,6 +2,7 @@
  * The vocabulary of a lakestep workflow: plain, typed data. Renderers (ASL, IAM, alarms) read it;
  * nothing here does I/O or imports aws-cdk-lib.
  */
+import type { RestSource } from './sources';
 
 /** A Retry rule, as data. Rendered 1:1 into an ASL Retrier. */
 export interface RetryPolicy {
@@ -140,15 +141,17 @@ export interface Materialization {
   readonly name: string;
   /** Table in the `${analytics}` database. */
   readonly table: string;
-  readonly columns: readonly { readonly name: string; readonly type: SqlType }[];
+  readonly columns: readonly { readonly name: string; readonly type: MaterializedType }[];
   /** Columns that identify a row within the table. */
   readonly key: readonly string[];
   /** The MERGE; every `:region` stands for the region as a SQL literal (filled by States.Format). */
   readonly sql: string;
   readonly description: string;
 }
-
 export type SqlType = 'VARCHAR' | 'BIGINT' | 'DATE' | 'TIMESTAMP' | 'BOOLEAN';
+
+/** A materialized column's type: the SQL types, plus DECIMAL(38,0) for sums (exact on DuckDB and Athena/Iceberg). */
+export type MaterializedType = SqlType | 'DECIMAL(38,0)';
 
 export interface Workflow {
   readonly name: string;
@@ -159,6 +162,8 @@ export interface Workflow {
   readonly materializations: readonly Materialization[];
   /** Alarm thresholds of the state machine and of the data; absent: the defaults of workflows/alarms.ts. */
   readonly monitoring?: WorkflowMonitoring;
+  /** Scheduled REST fetches that land files as uploads would (workflows/sources.ts). */
+  readonly sources?: readonly RestSource[];
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   LAKE_TRANSIENT_RETRY,
   LAMBDA_SERVICE_RETRY,
 } from './retry-policies';
+import { YOUTUBE_TRENDING_SOURCE } from './sources';
 import type { Materialization, Workflow } from './types';
 
 const LAMBDA_RETRY = [LAMBDA_SERVICE_RETRY, LAKE_TRANSIENT_RETRY];
@@ -29,6 +30,12 @@ const INGEST_RESULT_FIELDS = [
   'batch',
 ];
 
+/**
+ * The type of a sum: counts are BIGINT, and a sum of them is exact and never overflows (2^63 rows of 2^63 each
+ * still fits 38 digits). DuckDB and Athena/Iceberg both document DECIMAL(38,0) and sum() over it.
+ */
+const SUM = 'DECIMAL(38,0)';
+
 export const CATEGORY_DAILY: Materialization = {
   name: 'category_daily',
   table: 'category_daily',
@@ -40,10 +47,10 @@ export const CATEGORY_DAILY: Materialization = {
     { name: 'category_id', type: 'BIGINT' },
     { name: 'category_title', type: 'VARCHAR' },
     { name: 'videos', type: 'BIGINT' },
-    { name: 'views', type: 'BIGINT' },
-    { name: 'likes', type: 'BIGINT' },
-    { name: 'dislikes', type: 'BIGINT' },
-    { name: 'comments', type: 'BIGINT' },
+    { name: 'views', type: SUM },
+    { name: 'likes', type: SUM },
+    { name: 'dislikes', type: SUM },
+    { name: 'comments', type: SUM },
   ],
   key: ['region', 'trending_date', 'category_id'],
   sql: [
@@ -65,8 +72,8 @@ export const CATEGORY_DAILY: Materialization = {
     '    SELECT k.region, k.trending_date, k.category_id,',
     "      coalesce(t.category_title, 'Unknown') AS category_title,",
     '      count(DISTINCT k.video_id) AS videos,',
-    '      sum(k."views") AS "views", sum(k.likes) AS likes, sum(k.dislikes) AS dislikes,',
-    '      sum(k.comment_count) AS comments',
+    `      sum(CAST(k."views" AS ${SUM})) AS "views", sum(CAST(k.likes AS ${SUM})) AS likes,`,
+    `      sum(CAST(k.dislikes AS ${SUM})) AS dislikes, sum(CAST(k.comment_count AS ${SUM})) AS comments`,
     '    FROM ranked k',
     '    LEFT JOIN titles t ON t.region = k.region AND t.category_id = k.category_id AND t.rn = 1',
     '    WHERE k.rn = 1',
@@ -97,6 +104,8 @@ export const YOUTUBE_TRENDING: Workflow = {
   timeoutSeconds: 6 * 60 * 60,
   startAt: 'ingestObject',
   materializations: [CATEGORY_DAILY],
+  // The daily fetch from the YouTube Data API (lakestep fetch; on AWS a scheduled Lambda per region).
+  sources: [YOUTUBE_TRENDING_SOURCE],
   monitoring: {
     // An object takes minutes end to end; half an hour at p99 means Glue or Athena is queueing.
     stateMachine: { executionDurationP99: { threshold: 30 } },

@@ -14,7 +14,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { DATA_OUTCOME_ERRORS, findFailure, objectKeyOf } from '../core/record-failure';
+import { DATA_OUTCOME_ERRORS, findFailure, nonEmpty, objectKeyOf } from '../core/record-failure';
 import { mapWithLimit, type PacingDeps, withBackoff } from './pacing';
 import { restartNameFor } from './restart-name';
 import { executionArnOf, parseStateMachineArn } from './sfn-arn';
@@ -64,6 +64,8 @@ export async function assertStandardStateMachine(ctx: ReplayContext, stateMachin
   } catch (e) {
     if (e instanceof ReplayError) throw e;
     const name = (e as { name?: string })?.name;
+    const noCredentials = credentialsProblem(stateMachineArn, e);
+    if (noCredentials) throw new ReplayError(noCredentials);
     if (name === 'StateMachineDoesNotExist')
       throw new ReplayError(
         `${stateMachineArn}: no such state machine in this account and region; check --state-machine-arn or LAKESTEP_STATE_MACHINE_ARN`,
@@ -170,16 +172,25 @@ export async function inspectExecution(ctx: ReplayContext, executionArn: string)
     redriveStatus: d.redriveStatus ?? null,
     redriveStatusReason: d.redriveStatusReason ?? null,
     failedState: failure.failedState,
-    error: failure.error ?? d.error ?? (isReplayable(status) ? DEFAULT_ERROR[status] : null),
-    cause: failure.cause ?? d.cause ?? null,
+    error:
+      nonEmpty(failure.error) ?? nonEmpty(d.error) ?? (isReplayable(status) ? DEFAULT_ERROR[status] : null),
+    cause: nonEmpty(failure.cause) ?? nonEmpty(d.cause),
     input: d.input ?? null,
     objectKey: objectKeyOf(d.input),
   };
 }
 
+/** The SDK found no credentials (no profile, no SSO session, no environment): say how to give some. */
+export function credentialsProblem(subject: string, e: unknown): string | null {
+  if ((e as { name?: string })?.name !== 'CredentialsProviderError') return null;
+  return `${subject}: no AWS credentials (${describeError(e)}); set AWS_PROFILE, log in with aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`;
+}
+
 /** A message for an inspection that failed, naming the execution and the problem. */
 export function inspectionProblem(executionArn: string, e: unknown): string {
   const name = (e as { name?: string })?.name;
+  const noCredentials = credentialsProblem(executionArn, e);
+  if (noCredentials) return noCredentials;
   if (name === 'ExecutionDoesNotExist')
     return `${executionArn}: no such execution (closed executions are kept 90 days; check the ARN, the account and the region)`;
   if (name === 'InvalidArn') return `${executionArn}: not a valid execution ARN`;
@@ -345,22 +356,27 @@ async function restartExecution(ctx: ReplayContext, c: Candidate, name: string):
   }
 }
 
+/** The outcome of a plan that calls nothing: a skip, or an execution that could not be read. Null for the others. */
+export function outcomeWithoutCalls(plan: Plan): Outcome | null {
+  switch (plan.action) {
+    case 'skip':
+      return { kind: 'skipped', reason: plan.reason, advice: plan.advice };
+    case 'error':
+      return { kind: 'failed', message: plan.message };
+    default:
+      return null;
+  }
+}
+
 export async function carryOut(
   ctx: ReplayContext,
   c: Candidate,
   plan: Plan,
   options: PlanOptions,
 ): Promise<Outcome> {
-  switch (plan.action) {
-    case 'redrive':
-      return redrive(ctx, c, options);
-    case 'restart':
-      return restartExecution(ctx, c, plan.name);
-    case 'skip':
-      return { kind: 'skipped', reason: plan.reason, advice: plan.advice };
-    case 'error':
-      return { kind: 'failed', message: plan.message };
-  }
+  if (plan.action === 'redrive') return redrive(ctx, c, options);
+  if (plan.action === 'restart') return restartExecution(ctx, c, plan.name);
+  return outcomeWithoutCalls(plan) as Outcome;
 }
 
 /** One execution on its way through a replay. */
@@ -424,9 +440,10 @@ export async function replayAll(
   await mapWithLimit(items, ctx.concurrency, async (item) => {
     item.outcome = item.candidate
       ? await carryOut(ctx, item.candidate, item.plan, options)
-      : item.plan.action === 'error'
-        ? { kind: 'failed', message: item.plan.message }
-        : { kind: 'failed', message: `${item.executionArn}: could not be read` };
+      : (outcomeWithoutCalls(item.plan) ?? {
+          kind: 'failed',
+          message: `${item.executionArn}: could not be read`,
+        });
     onProgress?.(++done, items.length, item);
   });
 }

@@ -37,7 +37,35 @@ export class ContractError extends LakeError {
   }
 }
 
+/** An error as a message may quote it: name and message, capped (a driver may echo a whole value). */
+/**
+ * An object too large for a step that must hold it whole (a category reference is parsed in memory):
+ * a system fault naming the object and the bound, never a RangeError. Not retried: it would fail again.
+ */
+export class ObjectTooLargeError extends LakeError {
+  constructor(bucket: string, key: string, what: string, limit: string) {
+    super(
+      'Lake.ObjectTooLarge',
+      `${what} s3://${bucket}/${key} is larger than ${limit}, which this step holds whole in memory; the landed original is untouched. Check the file (a category reference is a few KB) and land a corrected one.`,
+    );
+  }
+}
+
 export function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return String(e);
+  return capText(e instanceof Error ? `${e.name}: ${e.message}` : String(e), 1000);
+}
+
+/** How many characters of an outside value an error, log line or event shows. */
+export const SHOWN_CHARACTERS = 120;
+
+/**
+ * An outside value (a header, a field, a name, an id) as it may appear in a message: whole when short,
+ * else a short prefix and its length, so a 600 MB field never grows a cause, a log line or an event.
+ */
+export function capText(value: string, shown = SHOWN_CHARACTERS): string {
+  if (value.length <= shown) return value;
+  let cut = shown;
+  const last = value.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--; // never split a surrogate pair
+  return `${value.slice(0, cut)}… (${value.length} characters)`;
 }

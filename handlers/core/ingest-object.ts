@@ -9,7 +9,7 @@ import { METRIC } from '../../workflows/alarms';
 import { classify, partitionValueFor } from './classify';
 import type { Batch, BatchSummary, IngestInput, IngestResult } from './contracts';
 import { partitionPath, STAGED } from './contracts';
-import { ObjectNotFoundError } from './errors';
+import { capText, ObjectNotFoundError, ObjectTooLargeError } from './errors';
 import { addDatasetDimensions } from './metrics';
 import type { CorePorts, ObjectRef } from './ports';
 import {
@@ -21,6 +21,9 @@ import {
   validateStatistics,
 } from './validate-object';
 
+/** The longest detail a rejection's cause carries (the object's key comes on top). */
+const DETAIL_CHARACTERS = 1000;
+
 export async function ingestObject(input: IngestInput, ports: CorePorts): Promise<IngestResult> {
   const { storage, buckets, log, metrics } = ports;
   const landed: ObjectRef = { bucket: input.bucket, key: input.object.key };
@@ -29,7 +32,8 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   addDatasetDimensions(metrics, c.dataset ?? 'unknown', c.region);
 
   const reject = async (reason: string, detail: string): Promise<IngestResult> => {
-    const cause = `Object ${where} was rejected (${reason}): ${detail}.`;
+    // The detail is built from capped values already; capping it again bounds what any check may add.
+    const cause = `Object ${where} was rejected (${reason}): ${capText(detail, DETAIL_CHARACTERS)}.`;
     const prefix = `objects/${landed.key}/${input.executionName}/`;
     await storage.copy(landed, { bucket: buckets.quarantine, key: `${prefix}${c.fileName}` });
     await storage.write(
@@ -57,7 +61,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   if (!c.dataset || !c.region)
     return reject(
       'unknown_dataset',
-      `its name "${c.fileName}" matches no dataset (expected <CC>videos*.csv or <CC>_category_id*.json)`,
+      `its name "${capText(c.fileName)}" matches no dataset (expected <CC>videos*.csv or <CC>_category_id*.json)`,
     );
   if (head.size === 0) return reject('empty_object', 'it has zero bytes');
 
@@ -106,17 +110,45 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   };
 }
 
-/** Categories: parse, keep the last item per id (as a dict would), stage Parquet and the batch summary. */
-async function stageCategories(landed: ObjectRef, batch: Batch, ports: CorePorts): Promise<Problem | null> {
-  let text = '';
+/** The most characters of a category reference held as one string (V8's limit is ~2^29). */
+export const CATEGORY_TEXT_LIMIT = 2 ** 28;
+
+/**
+ * A category reference's text, or its encoding problem, or 'too_large' beyond `limit` characters. The
+ * whole object is proven UTF-8 first (as the reference decodes it all), so a huge file that is not UTF-8
+ * is still the data outcome `encoding`, and only a valid one too large to hold is a fault.
+ */
+export async function readCategoryText(
+  chunks: AsyncIterable<Uint8Array>,
+  limit = CATEGORY_TEXT_LIMIT,
+): Promise<string | Problem | 'too_large'> {
+  const parts: string[] = [];
+  let length = 0;
   try {
-    for await (const part of decodeUtf8(ports.storage.read(landed))) text += part;
+    for await (const part of decodeUtf8(chunks)) {
+      length += part.length;
+      if (length <= limit) parts.push(part);
+    }
   } catch (e) {
     if (e instanceof EncodingProblem)
       return { reason: 'encoding', detail: `it is not UTF-8 (${e.message}); re-export it as UTF-8` };
     throw e;
   }
-  const parsed = parseCategories(text);
+  return length > limit ? 'too_large' : parts.join('');
+}
+
+/** Categories: parse, keep the last item per id (as a dict would), stage Parquet and the batch summary. */
+async function stageCategories(landed: ObjectRef, batch: Batch, ports: CorePorts): Promise<Problem | null> {
+  const read = await readCategoryText(ports.storage.read(landed));
+  if (read === 'too_large')
+    throw new ObjectTooLargeError(
+      landed.bucket,
+      landed.key,
+      'The category reference',
+      `${CATEGORY_TEXT_LIMIT} characters`,
+    );
+  if (typeof read !== 'string') return read;
+  const parsed = parseCategories(read);
   if ('reason' in parsed) return parsed;
   const byId = new Map<bigint, Category>();
   for (const cat of parsed.categories) {

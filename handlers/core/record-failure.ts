@@ -66,6 +66,11 @@ export interface FailureRecord {
   classification: Classification;
   failedAt: string;
   replayCommand: string;
+  /**
+   * When the table may drop the record: epoch seconds, the attribute the stack's table expires items by
+   * (infra/failure-capture.ts, FAILURES_TABLE_KEY.timeToLiveAttribute).
+   */
+  expiresAt: number;
 }
 
 export interface FailureStore {
@@ -101,6 +106,15 @@ export const DATA_OUTCOME_ERRORS: ReadonlySet<string> = new Set(
 
 const TERMINAL_EVENTS = new Set(['ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
 const DEFAULT_ERROR = { FAILED: 'States.Unknown', TIMED_OUT: 'States.Timeout', ABORTED: 'States.Aborted' };
+/**
+ * Days a failure record is kept after the execution stopped: as long as Step Functions keeps a closed
+ * execution (90 days). After that its console link and replay command lead nowhere.
+ */
+export const FAILURE_RECORD_DAYS = 90;
+
+/** Step Functions writes "" for the error and cause of an execution stopped without them: that is no error. */
+export const nonEmpty = (s: string | null | undefined): string | null => (s ? s : null);
+
 /** SNS subjects must be shorter than 100 characters, printable ASCII, on one line. */
 export const MAX_SUBJECT = 99;
 const MAX_CAUSE_IN_ALERT = 4000;
@@ -213,8 +227,9 @@ export async function recordFailure(
   const { detail } = event;
   const found = await findFailure(ports.history, detail.executionArn);
   const input = detail.input ?? (await ports.history.input(detail.executionArn));
-  const error = found.error ?? detail.error ?? DEFAULT_ERROR[detail.status];
+  const error = nonEmpty(found.error) ?? nonEmpty(detail.error) ?? DEFAULT_ERROR[detail.status];
   const classification = classify(detail.status, error);
+  const failedAt = new Date(detail.stopDate ?? event.time ?? ports.clock.now().toISOString());
   const record: FailureRecord = {
     pk: detail.executionArn,
     executionArn: detail.executionArn,
@@ -223,11 +238,12 @@ export async function recordFailure(
     objectKey: objectKeyOf(input),
     failedState: found.failedState,
     error,
-    cause: found.cause ?? detail.cause ?? null,
+    cause: nonEmpty(found.cause) ?? nonEmpty(detail.cause),
     status: detail.status,
     classification,
-    failedAt: new Date(detail.stopDate ?? event.time ?? ports.clock.now().toISOString()).toISOString(),
+    failedAt: failedAt.toISOString(),
     replayCommand: replayCommand(detail.executionArn),
+    expiresAt: Math.floor(failedAt.getTime() / 1000) + FAILURE_RECORD_DAYS * 86_400,
   };
   await ports.store.put(record);
   const topicArn = classification === 'data' ? ports.topics.notice : ports.topics.page;

@@ -5,6 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { STATISTICS } from '../../workflows/datasets';
 import { CsvRecordReader } from './csv-records';
+import { capText } from './errors';
 
 export interface Problem {
   readonly reason: 'empty_object' | 'encoding' | 'header_mismatch' | 'reference_shape';
@@ -55,9 +56,16 @@ export function wholeSequencesLength(bytes: Uint8Array): number {
 }
 
 /**
+ * How much of the first record is read before it is judged not to be the header: the contract header,
+ * however quoted (at most two quotes per field) and with a CRLF, is under 300 characters, so a longer
+ * first record can never match and need not be held. This bounds the memory and every message about it.
+ */
+export const HEADER_READ_BOUND = 64 * 1024;
+
+/**
  * Reads the whole object to prove it is UTF-8 — byte-level validation, no decoding to strings, so a
  * large object costs little more than reading it — and checks its first record against the contract
- * header (only the bytes up to the header are decoded).
+ * header (only the bytes up to the header are decoded, and at most HEADER_READ_BOUND characters of it).
  */
 export async function validateStatistics(chunks: AsyncIterable<Uint8Array>): Promise<Problem | null> {
   let header: string[] | null = null;
@@ -65,6 +73,8 @@ export async function validateStatistics(chunks: AsyncIterable<Uint8Array>): Pro
     header ??= r;
   });
   const decoder = new TextDecoder('utf-8'); // the header's bytes, once proven valid (a BOM is dropped)
+  let headerChars = 0; // characters of the first record pushed so far (leading blank lines not counted)
+  let headerTooLong = false;
   let offset = 0;
   let carry: Uint8Array = new Uint8Array(0);
   const encoding = (e: EncodingProblem): Problem => ({
@@ -77,11 +87,22 @@ export async function validateStatistics(chunks: AsyncIterable<Uint8Array>): Pro
     const valid = bytes.subarray(0, whole);
     if (!isUtf8(valid))
       return encoding(new EncodingProblem(offset - carry.length, offset + chunk.byteLength));
-    if (header === null) reader.push(decoder.decode(valid, { stream: true }));
+    if (header === null && !headerTooLong) {
+      let text = decoder.decode(valid, { stream: true });
+      if (headerChars === 0) text = text.replace(/^[\r\n]+/, ''); // blank lines before the header
+      reader.push(text);
+      headerChars += text.length;
+      headerTooLong = header === null && headerChars > HEADER_READ_BOUND;
+    }
     carry = bytes.slice(whole);
     offset += chunk.byteLength;
   }
   if (carry.length) return encoding(new EncodingProblem(offset - carry.length, offset));
+  if (headerTooLong)
+    return {
+      reason: 'header_mismatch',
+      detail: `its first record is longer than ${HEADER_READ_BOUND} characters, so it is not the contract header (expected ${STATISTICS.rawColumns.join(',')})`,
+    };
   if (header === null) reader.end();
   const found: string[] = header ?? [];
   const expected = STATISTICS.rawColumns;
@@ -102,7 +123,13 @@ function describeHeaderMismatch(found: readonly string[], expected: readonly str
   const extra = found.filter((c) => !expected.includes(c));
   const parts = [`its header has ${found.length} columns, the contract has ${expected.length}`];
   if (missing.length) parts.push(`missing: ${missing.join(', ')}`);
-  if (extra.length) parts.push(`unexpected: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
+  if (extra.length)
+    parts.push(
+      `unexpected: ${extra
+        .slice(0, 5)
+        .map((c) => JSON.stringify(capText(c, 60)))
+        .join(', ')}${extra.length > 5 ? `, … (${extra.length} in all)` : ''}`,
+    );
   if (!missing.length && !extra.length) parts.push('the columns are out of order');
   return `${parts.join('; ')} (expected ${expected.join(',')})`;
 }
@@ -113,36 +140,57 @@ export interface Category {
   readonly assignable: boolean | null;
 }
 
-/** Parses a category reference object. Any item out of shape rejects the whole object. */
+/** A BIGINT bound of the contract: counts and category ids are below 2^63. */
+export const BIGINT_MAX = 2n ** 63n - 1n;
+
+/**
+ * Parses a category reference object. Any item out of shape rejects the whole object. JSON.parse is
+ * RFC 8259 (NaN/Infinity are not JSON) and iterative in V8 (deep nesting is no reason to reject), and it
+ * keeps a number apart from a string: an id must be a JSON string of digits, so `10`, `10.0` and `1e1` are
+ * out of shape, and so is an id of 2^63 or more (it would not fit the BIGINT column).
+ */
 export function parseCategories(text: string): { categories: Category[] } | Problem {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    return { reason: 'reference_shape', detail: `it is not JSON (${(e as Error).message})` };
+    return { reason: 'reference_shape', detail: `it is not JSON (${capText((e as Error).message, 200)})` };
   }
   const items = isRecord(doc) ? doc.items : undefined;
   if (!Array.isArray(items)) return { reason: 'reference_shape', detail: 'it has no "items" list' };
   const categories: Category[] = [];
   for (const [i, item] of items.entries()) {
     const snippet = isRecord(item) ? item.snippet : undefined;
-    const id = isRecord(item) ? idText(item.id) : null;
+    const id = isRecord(item) ? item.id : undefined;
     const title = isRecord(snippet) ? snippet.title : undefined;
-    if (id === null || !/^[0-9]+$/.test(id))
-      return { reason: 'reference_shape', detail: `items[${i}] has no digit-string "id"` };
+    if (typeof id !== 'string' || !/^[0-9]+$/.test(id))
+      return {
+        reason: 'reference_shape',
+        detail: `items[${i}] has no "id" that is a JSON string of digits (${describeJsonValue(id)})`,
+      };
+    const digits = id.replace(/^0+(?=.)/, ''); // leading zeros are fine (the reference reads int(id))
+    const value = digits.length <= 19 ? BigInt(digits) : null; // more digits are ≥ 2^63 (and slow to parse)
+    if (value === null || value > BIGINT_MAX)
+      return {
+        reason: 'reference_shape',
+        detail: `items[${i}] has the id ${capText(id)}, which is not below 2^63 (a category id is a BIGINT)`,
+      };
     if (typeof title !== 'string')
       return { reason: 'reference_shape', detail: `items[${i}] has no string "snippet.title"` };
     const assignable =
       isRecord(snippet) && typeof snippet.assignable === 'boolean' ? snippet.assignable : null;
-    categories.push({ id: BigInt(id), title, assignable });
+    categories.push({ id: value, title, assignable });
   }
   return { categories };
 }
 
-function idText(v: unknown): string | null {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  return null;
+/** What an out-of-shape id is, briefly: its JSON type, and a capped text of a scalar. */
+function describeJsonValue(v: unknown): string {
+  if (v === undefined) return 'it has none';
+  if (typeof v === 'string') return `the string ${capText(JSON.stringify(v))}`;
+  if (typeof v === 'number') return `the number ${v}`;
+  if (v === null) return 'null';
+  return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -90,14 +90,21 @@ export function metricsFromEmf(lines: readonly Record<string, unknown>[]): Metri
   return out;
 }
 
+/** The DQ verdict a task's result carries (row counts and pass/fail), or null. */
+export function qualityPayload(task: TaskRecord): Record<string, unknown> | null {
+  const result = task.result;
+  const payload = isRecord(result) && isRecord(result.Payload) ? result.Payload : null;
+  return payload && typeof payload.passed === 'boolean' && rowCounts(payload.rows) ? payload : null;
+}
+
 /** The DQ task: the latest task whose result payload carries row counts and a pass/fail verdict. */
 function qualityTask(
   tasks: readonly TaskRecord[],
 ): { task: TaskRecord; payload: Record<string, unknown> } | null {
-  for (const task of [...tasks].reverse()) {
-    const result = task.result;
-    const payload = isRecord(result) && isRecord(result.Payload) ? result.Payload : null;
-    if (payload && typeof payload.passed === 'boolean' && rowCounts(payload.rows)) return { task, payload };
+  for (let i = tasks.length - 1; i >= 0; i--) {
+    const task = tasks[i] as TaskRecord;
+    const payload = qualityPayload(task);
+    if (payload) return { task, payload };
   }
   return null;
 }

@@ -14,10 +14,10 @@ import {
 } from '../execution-store';
 import { type LakePaths, lakePaths } from '../lake';
 import { lakeFlag, type ReplayAdvice, replayAdviceFor, shellArg } from '../replay-advice';
-import { deriveDataView, type RunDataView } from './data-view';
+import { deriveDataView, qualityPayload, type RunDataView } from './data-view';
 import type { Graphs } from './graphs';
-import { readJsonlFile } from './jsonl';
-import { deriveStateViews, type StateViews } from './state-view';
+import { streamJsonlFile } from './jsonl';
+import { StateViewBuilder, type StateViews, TimeOrderWindow, type ViewCaps } from './state-view';
 
 export const STATUSES: readonly ExecutionStatus[] = [
   'RUNNING',
@@ -58,14 +58,33 @@ export interface ExecutionDetail {
   stateMachine: string;
   view: StateViews;
   data: RunDataView;
+  /** The latest log lines (at most LOG_LINES); `logCount` in all. */
   logs: Record<string, unknown>[];
+  logCount: number;
   replay: ReplayAdvice | null;
   eventCount: number;
   /** What could not be read (bad lines in the history, a missing graph), each naming the file. */
   problems: string[];
 }
 
+export interface EventPage {
+  events: StoredEvent[];
+  problem: string | null;
+  offset: number;
+  limit: number;
+  /** Events in the whole history. */
+  total: number;
+}
+
 export class ExecutionNotFound extends Error {}
+
+/** What one answer holds at most, so a history of millions of events answers in bounded size. */
+export const VIEW_CAPS: ViewCaps = { entriesPerState: 200, iterationsPerMap: 1000 };
+export const DEFAULT_EVENT_PAGE = 3000;
+export const MAX_EVENT_PAGE = 10000;
+const LOG_LINES = 1000;
+const METRIC_LINES = 10000;
+const DETAIL_CACHE = 8;
 
 const NAME = /^[A-Za-z0-9_.=-][A-Za-z0-9_.=@+-]*$/;
 
@@ -82,6 +101,9 @@ export class LakeExecutions {
     string,
     { key: string; item: ExecutionListItem; record: ExecutionRecord | null }
   >();
+  /** The latest details read, by name, with the file signature they were read at. */
+  private readonly details = new Map<string, { sig: string; detail: Promise<ExecutionDetail> }>();
+  private readonly stopping = new AbortController();
 
   constructor(
     readonly lake: string,
@@ -203,45 +225,122 @@ export class LakeExecutions {
     }
   }
 
-  async events(name: string): Promise<{ events: StoredEvent[]; problem: string | null }> {
-    const read = await readJsonlFile<StoredEvent>(join(this.dir(name), 'events.jsonl'));
-    return { events: read.items, problem: read.problem };
+  /**
+   * One page of the raw history, streamed from disk: `limit` events from `offset` in file order, and
+   * how many there are in all. Only the page is kept in memory, whatever the history's length.
+   */
+  async events(name: string, page: { offset?: number; limit?: number } = {}): Promise<EventPage> {
+    const offset = Math.max(0, page.offset ?? 0);
+    const limit = Math.min(MAX_EVENT_PAGE, Math.max(0, page.limit ?? DEFAULT_EVENT_PAGE));
+    const events: StoredEvent[] = [];
+    const read = await streamJsonlFile<StoredEvent>(
+      join(this.dir(name), 'events.jsonl'),
+      (e, n) => {
+        if (n >= offset && n < offset + limit) events.push(e);
+      },
+      this.stopping.signal,
+    );
+    return { events, problem: read.problem, offset, limit, total: read.count };
   }
 
+  /**
+   * One execution in full, bounded: the per-state view keeps the latest entries and iterations of each
+   * state (with their counts), the logs their latest lines. Concurrent asks for the same files share one
+   * read, and an unchanged execution is answered from the last read.
+   */
   async detail(name: string): Promise<ExecutionDetail> {
+    const sig = await this.signature(name);
+    const hit = this.details.get(name);
+    if (hit && hit.sig === sig) return hit.detail;
+    const detail = this.readDetail(name);
+    this.details.delete(name);
+    this.details.set(name, { sig, detail });
+    while (this.details.size > DETAIL_CACHE) this.details.delete(this.details.keys().next().value as string);
+    // A running one may be orphaned without its files changing: shared while it loads, then read again.
+    detail.then(
+      (d) => {
+        if (d.record.status === 'RUNNING' && this.details.get(name)?.detail === detail)
+          this.details.delete(name);
+      },
+      () => {
+        if (this.details.get(name)?.detail === detail) this.details.delete(name);
+      },
+    );
+    return detail;
+  }
+
+  /** Stops every read in progress (the server is closing): they end with ReadStopped. */
+  close(): void {
+    this.stopping.abort();
+  }
+
+  private async readDetail(name: string): Promise<ExecutionDetail> {
     const record = await this.record(name);
     const dir = this.dir(name);
-    const [events, tasks, metrics, logs] = await Promise.all([
-      readJsonlFile<StoredEvent>(join(dir, 'events.jsonl')),
-      readJsonlFile<TaskRecord>(join(dir, 'tasks.jsonl')),
-      readJsonlFile<Record<string, unknown>>(join(dir, 'metrics.jsonl')),
-      readJsonlFile<Record<string, unknown>>(join(dir, 'logs.jsonl')),
-    ]);
-    const problems = [events, tasks, metrics, logs].flatMap((r) => (r.problem ? [r.problem] : []));
-    if (events.problem) problems[0] = `The history of "${name}" is unreadable: ${events.problem}`;
+    const signal = this.stopping.signal;
+    const problems: string[] = [];
     const machine = record.stateMachine || 'youtube-trending';
     // A run whose process is gone is not running any more, whatever its record says.
     const orphaned = isOrphaned(record);
     const running = record.status === 'RUNNING' && !orphaned;
+    let definitionFile: string | null = null;
+    let nodes: Awaited<ReturnType<Graphs['get']>>['states'] = [];
+    let graphProblem: string | null = null;
+    try {
+      const graph = await this.graphs.get(machine);
+      definitionFile = graph.definitionFile;
+      nodes = graph.states;
+    } catch (e) {
+      graphProblem = (e as Error).message;
+    }
+    const builder = new StateViewBuilder(nodes, VIEW_CAPS);
+    const window = new TimeOrderWindow((e) => builder.add(e));
+    const events = await streamJsonlFile<StoredEvent>(
+      join(dir, 'events.jsonl'),
+      (e) => window.push(e),
+      signal,
+    );
+    window.end();
+    let quality: TaskRecord | null = null;
+    const tasks = await streamJsonlFile<TaskRecord>(
+      join(dir, 'tasks.jsonl'),
+      (t) => {
+        builder.attachTask(t);
+        if (qualityPayload(t)) quality = t;
+      },
+      signal,
+    );
+    const metricLines: Record<string, unknown>[] = [];
+    const metrics = await streamJsonlFile<Record<string, unknown>>(
+      join(dir, 'metrics.jsonl'),
+      (m) => {
+        if (metricLines.length < METRIC_LINES) metricLines.push(m);
+      },
+      signal,
+    );
+    const logs: Record<string, unknown>[] = [];
+    const logRead = await streamJsonlFile<Record<string, unknown>>(
+      join(dir, 'logs.jsonl'),
+      (l) => {
+        logs.push(l);
+        if (logs.length >= LOG_LINES * 2) logs.splice(0, logs.length - LOG_LINES);
+      },
+      signal,
+    );
+    if (logs.length > LOG_LINES) logs.splice(0, logs.length - LOG_LINES);
+    if (events.problem) problems.push(`The history of "${name}" is unreadable: ${events.problem}`);
+    for (const r of [tasks, metrics, logRead]) if (r.problem) problems.push(r.problem);
     if (orphaned)
       problems.push(
         `The record says RUNNING, but the process that ran it (pid ${record.owner?.pid}) is gone: it will not finish. Replay it: npx lakestep replay ${shellArg(record.name)}${lakeFlag(this.lake)}`,
       );
-    let states: StateViews;
-    let definitionFile: string | null = null;
-    try {
-      const graph = await this.graphs.get(machine);
-      definitionFile = graph.definitionFile;
-      states = deriveStateViews(graph.states, events.items, tasks.items, running);
-    } catch (e) {
-      problems.push((e as Error).message);
-      states = deriveStateViews([], events.items, tasks.items, running);
-    }
+    if (graphProblem) problems.push(graphProblem);
+    const states = builder.finish(running);
     if (states.unknownStates.length > 0)
       problems.push(
         `The history names states the committed ASL does not have (${states.unknownStates.join(', ')}): the definition changed since this run`,
       );
-    const data = await deriveDataView(this.paths.root, tasks.items, metrics.items);
+    const data = await deriveDataView(this.paths.root, quality ? [quality] : [], metricLines);
     problems.push(...data.problems);
     const status = record.status;
     return {
@@ -254,9 +353,10 @@ export class LakeExecutions {
       stateMachine: machine,
       view: states,
       data,
-      logs: logs.items,
+      logs,
+      logCount: logRead.count,
       replay: status === 'RUNNING' || status === 'SUCCEEDED' ? null : replayAdviceFor(record, this.lake),
-      eventCount: events.items.length,
+      eventCount: events.count,
       problems,
     };
   }
@@ -265,7 +365,7 @@ export class LakeExecutions {
   async signature(name: string): Promise<string> {
     const dir = this.dir(name);
     const parts = await Promise.all(
-      ['execution.json', 'events.jsonl', 'tasks.jsonl', 'metrics.jsonl'].map((f) =>
+      ['execution.json', 'events.jsonl', 'tasks.jsonl', 'metrics.jsonl', 'logs.jsonl'].map((f) =>
         stat(join(dir, f)).then(
           (s) => `${s.mtimeMs}:${s.size}`,
           () => '-',

@@ -10,6 +10,7 @@ import { extname, resolve, sep } from 'node:path';
 import type { ExecutionStatus } from '../execution-store';
 import { ExecutionNotFound, LakeExecutions, STATUSES } from './executions';
 import { GraphNotFound, Graphs } from './graphs';
+import { ReadStopped } from './jsonl';
 import { LiveFeed, type LiveOptions } from './live';
 
 export const PUBLIC_DIR = resolve(__dirname, 'public');
@@ -65,13 +66,24 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   let port = options.port ?? DEFAULT_PORT;
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
-      const status = e instanceof HttpError ? e.status : e instanceof ExecutionNotFound ? 404 : 500;
+      const status =
+        e instanceof HttpError
+          ? e.status
+          : e instanceof ExecutionNotFound
+            ? 404
+            : e instanceof ReadStopped
+              ? 503
+              : 500;
       json(res, status, { error: (e as Error).message });
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Only this machine's browser, by the names we print: a page elsewhere cannot rebind a name to us.
+    // Node keeps the first of two Host headers: a request with two is ambiguous, so it is refused.
+    const hosts = req.headersDistinct.host ?? [];
+    if (hosts.length > 1)
+      throw new HttpError(400, `A request must have one Host header, this one has ${hosts.length}`);
     const host = req.headers.host ?? '';
     if (host !== `${HOST}:${port}` && host !== `localhost:${port}`)
       throw new HttpError(
@@ -96,7 +108,11 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       const name = decoded(exec[1] as string);
       if (exec[2]) {
         await executions.record(name); // a missing execution is a 404, not an empty history
-        return json(res, 200, await executions.events(name));
+        const page = {
+          offset: count(url.searchParams, 'offset'),
+          limit: count(url.searchParams, 'limit'),
+        };
+        return json(res, 200, await executions.events(name, page));
       }
       return json(res, 200, await executions.detail(name));
     }
@@ -146,6 +162,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     close: () =>
       new Promise<void>((ok) => {
         live.close();
+        executions.close();
         server.close(() => ok());
         server.closeAllConnections();
       }),
@@ -159,6 +176,14 @@ function decoded(segment: string): string {
   } catch {
     throw new HttpError(400, `"${segment}" is not a valid URL path segment (a malformed %-escape)`);
   }
+}
+
+/** A whole-number query parameter (absent: undefined); anything else is the request's fault. */
+function count(params: URLSearchParams, name: string): number | undefined {
+  const v = params.get(name);
+  if (v === null) return undefined;
+  if (!/^\d{1,9}$/.test(v)) throw new HttpError(400, `${name} must be a whole number, got "${v}"`);
+  return Number(v);
 }
 
 function statusFilter(param: string | null): ExecutionStatus[] | undefined {

@@ -31,12 +31,17 @@ export interface ReferenceRow {
   category_id: number;
   category_title: string;
   videos: number;
-  views: number;
-  likes: number;
-  dislikes: number;
-  comments: number;
+  /** Sums: a number, or a string beyond 2^53 (as `lakestep query` prints them). */
+  views: number | string;
+  likes: number | string;
+  dislikes: number | string;
+  comments: number | string;
 }
 
+/**
+ * The reference's verdict. Its integers beyond 2^53 become strings, as `lakestep query` prints them
+ * (JSON.parse would round them to the nearest double, and exact sums are part of the contract).
+ */
 export function runReference(paths: readonly string[]): {
   rows: ReferenceRow[];
   objects: Record<string, ReferenceObject>;
@@ -45,8 +50,17 @@ export function runReference(paths: readonly string[]): {
     encoding: 'utf8',
     maxBuffer: 512 * 1024 * 1024,
   });
-  return JSON.parse(out);
+  return JSON.parse(python(EXACT_INTEGERS, [], out));
 }
+
+const EXACT_INTEGERS =
+  'import json,sys\n' +
+  'def x(v):\n' +
+  '  if isinstance(v,dict): return {k:x(w) for k,w in v.items()}\n' +
+  '  if isinstance(v,list): return [x(w) for w in v]\n' +
+  '  if isinstance(v,int) and not isinstance(v,bool) and abs(v)>2**53-1: return str(v)\n' +
+  '  return v\n' +
+  'json.dump(x(json.load(sys.stdin)),sys.stdout)';
 
 /** Python's csv.reader over a text (newline=''), blank records dropped: the contract's reading. */
 export function pythonCsvRecords(text: string): string[][] {

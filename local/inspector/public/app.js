@@ -524,8 +524,10 @@ async function loadEvents() {
   if (ui.eventsKey === key) return;
   ui.eventsKey = key;
   try {
-    const { events, problem } = await getJson(`/api/executions/${encodeURIComponent(ui.execution)}/events`);
-    renderPanel($('panel-events'), eventsPanel(events, problem));
+    const { events, problem, total } = await getJson(
+      `/api/executions/${encodeURIComponent(ui.execution)}/events`,
+    );
+    renderPanel($('panel-events'), eventsPanel(events, problem, total));
   } catch (e) {
     renderPanel($('panel-events'), message('error', 'The history cannot be read', h('p', {}, e.message)));
   }

@@ -180,6 +180,9 @@ export function statePanel({ node, view, definition, entryIndex, onEntry, execut
       def,
     ];
   const entries = view.entries;
+  // The server keeps the latest entries of a long history: the count says how many there were.
+  const entryCount = view.entryCount ?? entries.length;
+  const earlier = entryCount - entries.length;
   const i = Math.min(entryIndex ?? entries.length - 1, entries.length - 1);
   const entry = entries[i];
   const last = entry.attempts.at(-1);
@@ -190,12 +193,16 @@ export function statePanel({ node, view, definition, entryIndex, onEntry, execut
       ? h(
           'div',
           { class: 'entries', role: 'group', 'aria-label': 'Entries of this state' },
-          h('span', { class: 'muted' }, `Entered ${entries.length} times:`),
+          h(
+            'span',
+            { class: 'muted' },
+            `Entered ${number(entryCount)} times${earlier > 0 ? ` (the latest ${entries.length} shown)` : ''}:`,
+          ),
           entries.map((e, n) =>
             h(
               'button',
               { type: 'button', class: 'chip', 'aria-pressed': String(n === i), onclick: () => onEntry(n) },
-              `${ordinal(n + 1)}${e.redrive > 0 ? ` · redrive ${e.redrive}` : ''}${e.index !== null ? ` · item ${e.index}` : ''}`,
+              `${ordinal(earlier + n + 1)}${e.redrive > 0 ? ` · redrive ${e.redrive}` : ''}${e.index !== null ? ` · item ${e.index}` : ''}`,
             ),
           ),
         )
@@ -254,7 +261,7 @@ export function statePanel({ node, view, definition, entryIndex, onEntry, execut
           ),
         ]
       : null,
-    view.iterations.length > 0 ? iterationsTable(view.iterations) : null,
+    view.iterations.length > 0 ? iterationsTable(view.iterations, view.iterationCount) : null,
     jsonView(entry.input, 'Input'),
     entry.status === 'succeeded'
       ? jsonView(entry.output, 'Output')
@@ -272,9 +279,13 @@ export function statePanel({ node, view, definition, entryIndex, onEntry, execut
   ];
 }
 
-function iterationsTable(iterations) {
+function iterationsTable(iterations, count = iterations.length) {
   return [
-    h('h4', {}, `Map iterations (${iterations.length})`),
+    h(
+      'h4',
+      {},
+      `Map iterations (${number(count)}${count > iterations.length ? `, the latest ${iterations.length} shown` : ''})`,
+    ),
     h(
       'table',
       { class: 'table iterations' },
@@ -386,11 +397,11 @@ export function dataPanel(detail) {
 }
 
 /** The Events tab: the raw history, one row per event, each expandable to its JSON. */
-export function eventsPanel(events, problem) {
+export function eventsPanel(events, problem, total = events?.length ?? 0) {
   if (!events) return [h('p', { class: 'muted' }, 'Loading the history…')];
   const t0 = events[0]?.timestamp ?? 0;
   return [
-    h('h3', {}, `Event history (${events.length})`),
+    h('h3', {}, `Event history (${number(total)})`),
     problem ? message('error', 'Part of the history is unreadable', h('p', {}, problem)) : null,
     h(
       'ol',
@@ -420,8 +431,8 @@ export function eventsPanel(events, problem) {
           ),
         ),
     ),
-    events.length > 3000
-      ? h('p', { class: 'muted' }, `… and ${number(events.length - 3000)} more events.`)
+    total > Math.min(events.length, 3000)
+      ? h('p', { class: 'muted' }, `… and ${number(total - Math.min(events.length, 3000))} more events.`)
       : null,
   ];
 }
