@@ -2,6 +2,7 @@
  * The two alert topics: `pages` (a system fault: someone acts now) and `notices` (a data outcome the
  * pipeline handled: read when convenient). KMS-encrypted, TLS-only, with the stage's alert e-mail.
  */
+import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -49,6 +50,8 @@ export class AlertTopics extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        // Only this account's alarms: the CloudWatch service acts for every account (confused deputy).
+        conditions: { StringEquals: { 'aws:SourceAccount': cdk.Stack.of(this).account } },
       }),
     );
   }

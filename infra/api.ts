@@ -130,7 +130,13 @@ export class AnalyticsApi extends Construct {
       metricsNamespace: props.metricsNamespace,
     });
     const role = this.handler.role;
-    cursorSecret.grantRead(role);
+    // Only the value: grantRead would add DescribeSecret, which the Lambda never calls (the permission proof).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [cursorSecret.secretArn],
+      }),
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'QueryInTheWorkGroup',
@@ -143,12 +149,19 @@ export class AnalyticsApi extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadTheAnalyticsTable',
-        actions: [...CATALOG_READ_ACTIONS],
+        actions: CATALOG_READ_ACTIONS.filter((a) => a !== 'glue:GetDatabase'),
         resources: [
           glueArn(this, 'catalog'),
           glueArn(this, 'database', props.analyticsDatabase),
           glueArn(this, 'table', `${props.analyticsDatabase}/${props.table}`),
         ],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadTheAnalyticsDatabase',
+        actions: ['glue:GetDatabase'],
+        resources: [glueArn(this, 'catalog'), glueArn(this, 'database', props.analyticsDatabase)],
       }),
     );
     grantLakeAccess(this, role, props.buckets, apiLakeAccess(props.table));

@@ -50,14 +50,26 @@ export class GlueSecurity extends Construct {
 
   /** What a job or crawler role needs to run under this configuration. */
   public grantRuntime(owner: Construct, role: iam.IRole): void {
+    const why =
+      "Glue creates its log groups under /aws-glue/ named after the security configuration and the role, and its streams per run; the names are Glue's, not ours";
+    // Group actions on groups, stream actions on streams: IAM matches each action only against its own resource type.
     addStatementWithWildcards(
       owner,
       role,
       new iam.PolicyStatement({
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-        resources: [this.logGroupsArn, `${this.logGroupsArn}:log-stream:*`],
+        actions: ['logs:CreateLogGroup', 'logs:AssociateKmsKey'],
+        resources: [this.logGroupsArn],
       }),
-      "Glue creates its log groups under /aws-glue/ named after the security configuration and the role, and its streams per run; the names are Glue's, not ours",
+      why,
+    );
+    addStatementWithWildcards(
+      owner,
+      role,
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${this.logGroupsArn}:log-stream:*`],
+      }),
+      why,
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -107,6 +107,9 @@ export const FUNCTION_LAKE_ACCESS: Readonly<Record<string, readonly PrefixAccess
       bucket: 'bronze',
       prefix: '_promoted/',
       objects: ['read', 'write'],
+      // The marker is missing before a partition's first promotion: without ListBucket S3 answers that
+      // HEAD with 403, not 404, and every first promotion fails (test/permissions.test.ts).
+      list: true,
       why: 'reads and writes the marker of the promoted version per partition, so an older version never replaces a newer one',
     },
   ],

@@ -11,7 +11,7 @@ import * as assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import type { StatisticsSpec } from '../workflows/datasets';
 import type { GlueSecurity } from './glue-security';
-import { DATASET_PREFIXES, grantLakeAccess } from './lake-access';
+import { grantLakeAccess } from './lake-access';
 import type { LakeBuckets } from './lake-buckets';
 import { STAGING_PREFIX } from './lake-buckets';
 import { REPO_ROOT } from './pipeline-function';
@@ -53,14 +53,13 @@ export class TransformJob extends Construct {
       }),
     );
     grantLakeAccess(this, this.role, props.buckets, [
-      ...DATASET_PREFIXES.map((prefix) => ({
-        bucket: 'bronze' as const,
-        prefix,
-        objects: ['read' as const],
-        list: true,
-        locate: true,
+      {
+        // Only its spec's dataset, one get_object of a key the ingest step has just written (no listing).
+        bucket: 'bronze',
+        prefix: `${props.spec.name}/`,
+        objects: ['read'],
         why: "reads the batch's accepted original",
-      })),
+      },
       {
         bucket: 'cleansed',
         prefix: STAGING_PREFIX,

@@ -1,81 +1,97 @@
 /**
- * `lakestep query`: SQL over the local catalog (the Athena stand-in). Values are converted for JSON:
- * integers (and whole DECIMALs, the exact sums) as numbers (strings beyond 2^53), DATE as YYYY-MM-DD, TIMESTAMP as ISO-8601 UTC.
+ * `lakestep query`: SQL over the local catalog (the Athena stand-in). Rows stream from DuckDB a chunk
+ * (≤ 2,048 rows) at a time, so memory stays bounded whatever the result's size; values are converted
+ * for JSON by local/query-values.ts. `SHOW TABLES` and `DESCRIBE <table>` answer from the catalog.
  */
 import { existsSync } from 'node:fs';
-import { DuckDBDecimalType, type DuckDBResultReader, DuckDBTypeId } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 import { Warehouse } from './catalog';
 import { lakePaths } from './lake';
+import { catalogStatement, QueryError } from './query-catalog';
+import { type JsonValue, jsonValue } from './query-values';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+export { QueryError } from './query-catalog';
+export { isoTimestamp, type JsonValue, jsonInteger } from './query-values';
 
 export interface QueryResult {
   columns: string[];
   rows: Record<string, JsonValue>[];
 }
 
-const INTEGER_TYPES = new Set<number>([
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UHUGEINT,
-]);
-
-const TIMESTAMP_TYPES = new Set<number>([
-  DuckDBTypeId.TIMESTAMP,
-  DuckDBTypeId.TIMESTAMP_S,
-  DuckDBTypeId.TIMESTAMP_MS,
-  DuckDBTypeId.TIMESTAMP_NS,
-]);
-
-/** DuckDB's text of a UTC timestamp ('2017-11-13 17:13:01.123456') as ISO-8601, keeping every digit. */
-export function isoTimestamp(text: string): string {
-  const m = /^(-?\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(text);
-  if (!m) return text;
-  return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0')}Z`;
+/** A result's shape, known before its first row. */
+export interface ResultShape {
+  columns: string[];
+  types: DuckDBType[];
 }
 
-export function jsonInteger(v: bigint | number): number | string {
-  const b = typeof v === 'bigint' ? v : BigInt(v);
-  return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER)
-    ? Number(b)
-    : b.toString();
+/** DuckDB's message without the wrapper its statement splitter adds. */
+export function duckdbMessage(e: unknown): string {
+  return (e as Error).message.replace(/^Failed to extract statements: /, '');
 }
 
+/** The statement DuckDB runs for `sql`: catalog commands rewritten, a trailing `;` dropped. */
+export async function resolveStatement(conn: DuckDBConnection, sql: string): Promise<string> {
+  const trimmed = sql.trim().replace(/;\s*$/, '');
+  if (trimmed === '') throw new QueryError('the SQL is empty');
+  return (await catalogStatement(conn, trimmed)) ?? trimmed;
+}
+
+/**
+ * Runs `sql` and hands each chunk of converted rows to `onRows` (awaited, so a slow writer holds DuckDB
+ * back instead of piling rows up). `onRows` returns false to stop early: the rest is never read.
+ * Returns the number of rows handed over.
+ */
+export async function streamQuery(
+  warehouse: Warehouse,
+  sql: string,
+  onShape: (shape: ResultShape) => void | Promise<void>,
+  onRows: (rows: JsonValue[][]) => boolean | undefined | Promise<boolean | undefined>,
+): Promise<number> {
+  const statement = await resolveStatement(warehouse.conn, sql);
+  let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
+  try {
+    result = await warehouse.conn.stream(statement);
+  } catch (e) {
+    throw new QueryError(duckdbMessage(e));
+  }
+  await onShape({ columns: result.deduplicatedColumnNames(), types: result.columnTypes() });
+  let count = 0;
+  for (;;) {
+    let chunk: Awaited<ReturnType<typeof result.fetchChunk>>;
+    try {
+      chunk = await result.fetchChunk();
+    } catch (e) {
+      throw new QueryError(duckdbMessage(e));
+    }
+    if (!chunk || chunk.rowCount === 0) return count;
+    const rows = chunk.convertRows(jsonValue) as JsonValue[][];
+    count += rows.length;
+    if ((await onRows(rows)) === false) return count;
+  }
+}
+
+/** The whole result in memory: for tests and small results (the CLI streams). */
 export async function runQuery(warehouse: Warehouse, sql: string): Promise<QueryResult> {
-  return jsonRows(await warehouse.conn.runAndReadAll(sql));
+  let columns: string[] = [];
+  const rows: Record<string, JsonValue>[] = [];
+  await streamQuery(
+    warehouse,
+    sql,
+    (shape) => {
+      columns = shape.columns;
+    },
+    (chunk) => {
+      for (const r of chunk) rows.push(rowObject(columns, r));
+      return true;
+    },
+  );
+  return { columns, rows };
 }
 
-/** A result's rows as JSON values (the API's prepared statements convert through here too). */
-export function jsonRows(reader: DuckDBResultReader): QueryResult {
-  const columns = reader.columnNames();
-  const types = reader.columnTypes().map((t) => t.typeId as number);
-  // DECIMAL(p,0) holds exact sums: an integer, printed by the rule for integers.
-  const wholeDecimal = reader.columnTypes().map((t) => t instanceof DuckDBDecimalType && t.scale === 0);
-  const js = reader.getRowObjectsJS();
-  const json = reader.getRowObjectsJson();
-  const rows = js.map((row, r) => {
-    const out: Record<string, JsonValue> = {};
-    columns.forEach((col, i) => {
-      const v = row[col];
-      const t = types[i] ?? -1;
-      if (v === null || v === undefined) out[col] = null;
-      else if (INTEGER_TYPES.has(t)) out[col] = jsonInteger(v as bigint | number);
-      else if (wholeDecimal[i]) out[col] = jsonInteger(BigInt(json[r]?.[col] as string));
-      else if (t === DuckDBTypeId.DATE) out[col] = (json[r]?.[col] as string) ?? null;
-      else if (TIMESTAMP_TYPES.has(t)) out[col] = isoTimestamp(String(json[r]?.[col]));
-      else if (t === DuckDBTypeId.TIMESTAMP_TZ && v instanceof Date) out[col] = v.toISOString();
-      else out[col] = (json[r]?.[col] as JsonValue) ?? null;
-    });
-    return out;
-  });
-  return { columns, rows };
+export function rowObject(columns: readonly string[], row: readonly JsonValue[]): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (let i = 0; i < columns.length; i++) out[columns[i] as string] = row[i] ?? null;
+  return out;
 }
 
 /** Opens the lake's warehouse read-only for queries; a lake with no runs yet is a clear error. */

@@ -74,9 +74,6 @@ function typedExpr(
   }
 }
 
-const typeOf = (spec: StatisticsSpec, name: string): string =>
-  spec.schema.find((c) => c.name === name)?.type ?? 'VARCHAR';
-
 /** The typed expression for each cleansed column; `$region`, `$source_object`, `$ingested_at` are bound. */
 export function typedSelectSql(spec: StatisticsSpec): string {
   const exprs = spec.schema.map((col) => {
@@ -88,12 +85,17 @@ export function typedSelectSql(spec: StatisticsSpec): string {
   return exprs.join(',\n  ');
 }
 
+/** The cleansed columns the batch carries (the rest are bound per batch: region, source, ingest time). */
+const carried = (spec: StatisticsSpec) => spec.schema.filter((c) => !BOUND.has(c.name));
+const BOUND = new Set(['region', 'source_object', 'ingested_at']);
+
 /**
  * Statements over `source`, a relation of raw records (record_no, field_count, c0..c15): a table, or
- * DuckDB's reader over the strict CSV the transform wrote. Memory stays at a narrow table, never the
- * batch: `checked` holds each record's rule, its dedupe key and order typed (raw fields only for the
- * broken records), `losers` the record numbers not kept (broken, or outranked by the in-batch dedupe),
- * and the cleansed rows stream from `source`, minus the losers, through typing straight into Parquet.
+ * DuckDB's reader over the strict CSV the transform wrote. The source is read ONCE: `checked` holds
+ * each record's rule with its cleansed columns typed (valid records) or its raw fields (broken ones,
+ * for the quarantine file); `losers` is the record numbers not kept (broken, or outranked by the
+ * in-batch dedupe), found over the narrow key columns; the cleansed rows are `checked` minus the losers.
+ * `checked` is a TEMP table, so DuckDB spills it to its temp directory beyond the memory limit.
  */
 export function transformStatements(
   spec: StatisticsSpec,
@@ -104,21 +106,25 @@ export function transformStatements(
   kept: string;
   rejected: (sourceObject: string) => string;
 } {
-  const dedupe = [...spec.dedupeKey.filter((k) => k !== 'region'), ...spec.dedupeOrder];
-  const keyCols = dedupe.map(
-    (name) =>
-      `CASE WHEN rule IS NULL THEN ${typedExpr(spec, name, typeOf(spec, name), 'try_cast')} END AS "k_${name}"`,
+  const typedCols = carried(spec).map(
+    (col) => `CASE WHEN rule IS NULL THEN ${typedExpr(spec, col.name, col.type)} END AS "${col.name}"`,
   );
   const rawCols = spec.rawColumns.map((_, i) => `CASE WHEN rule IS NOT NULL THEN c${i} END AS c${i}`);
   const key = spec.dedupeKey
     .filter((k) => k !== 'region')
-    .map((k) => `"k_${k}"`)
+    .map((k) => `"${k}"`)
     .join(', ');
-  const order = spec.dedupeOrder.map((c) => `"k_${c}" DESC`).join(', ');
+  const order = spec.dedupeOrder.map((c) => `"${c}" DESC`).join(', ');
   const raw = spec.rawColumns.map((name, i) => `c${i} AS "${name}"`).join(', ');
+  const cleansed = spec.schema.map((col) => {
+    if (col.name === 'region') return '$region AS region';
+    if (col.name === 'source_object') return '$source_object AS source_object';
+    if (col.name === 'ingested_at') return 'CAST($ingested_at AS TIMESTAMP) AS ingested_at';
+    return `"${col.name}"`;
+  });
   return {
     checked:
-      `CREATE OR REPLACE TEMP TABLE checked AS SELECT record_no, field_count, rule, ${keyCols.join(', ')}, ${rawCols.join(', ')} ` +
+      `CREATE OR REPLACE TEMP TABLE checked AS SELECT record_no, field_count, rule, ${typedCols.join(', ')}, ${rawCols.join(', ')} ` +
       `FROM (SELECT *, ${ruleCaseSql(spec)} AS rule FROM ${source})`,
     // The records not kept: broken ones, and valid ones another record of the batch outranks.
     losers:
@@ -126,9 +132,8 @@ export function transformStatements(
       `SELECT record_no FROM checked WHERE rule IS NULL QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${order}, record_no) > 1`,
     // Unordered: a batch file's row order means nothing to its readers (the catalog, the MERGE), and
     // sorting 1M rows cost ~2 s of a ~14 s run. The parity test with glue/lakestep_rules.py (which
-    // sorts by CLEANSED_ORDER, cheap in its plain Python) compares the rows in that order. Run with the build_side_probe_side optimizer off: the hash table must be built on `losers` (a
-    // few percent of the batch), never on the wide rows, whose count the CSV reader underestimates.
-    kept: `SELECT\n  ${typedSelectSql(spec)}\nFROM ${source} AS r ANTI JOIN losers AS l ON r.record_no = l.record_no`,
+    // sorts by CLEANSED_ORDER, cheap in its plain Python) compares the rows in that order.
+    kept: `SELECT\n  ${cleansed.join(',\n  ')}\nFROM checked AS r ANTI JOIN losers AS l ON r.record_no = l.record_no`,
     rejected: (sourceObject) =>
       `SELECT record_no, rule, field_count, ${lit(sourceObject)} AS source_object, ${raw} ` +
       'FROM checked WHERE rule IS NOT NULL ORDER BY record_no',

@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BIGINT, type DuckDBConnection, DuckDBDataChunk, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { type BatchSummary, STAGED } from '../handlers/core/contracts';
@@ -13,8 +13,13 @@ import * as csv from '../handlers/core/csv-records';
 import { decodeUtf8 } from '../handlers/core/validate-object';
 import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
 import type { FsStorage } from './fs-storage';
+import { writeRecordsInParallel } from './parallel-records';
+import { PARQUET_OPTIONS } from './parquet-settings';
 import { sqlString } from './sql';
+import { MAX_NORMALIZED_RECORD, StrictCsvWriter } from './strict-csv';
 import { transformStatements } from './transform-sql';
+
+export { MAX_NORMALIZED_RECORD, StrictCsvWriter } from './strict-csv';
 
 export interface TransformArgs {
   readonly batchId: string;
@@ -87,10 +92,11 @@ export async function transformStatistics(
 /**
  * Makes bronze's records readable as a relation (record_no, field_count, c0..c15). The lenient reading
  * runs over bytes in JavaScript and writes each record as a strict CSV line (StrictCsvWriter) that
- * DuckDB's parallel native reader splits unambiguously; the transform reads that file twice (rules,
- * then the kept rows) instead of holding the batch in memory — ~4x cheaper than a JS string per field
- * appended to a table. A record too long for DuckDB's line limit (only an unterminated quote makes one)
- * sends the batch down the appender path: the records are appended to the TEMP table `raw`.
+ * DuckDB's parallel native reader splits unambiguously — split over worker threads for a large object
+ * (local/parallel-records.ts) — and the transform reads that once instead of holding the batch in JS
+ * memory (~4x cheaper than a JS string per field appended to a table). A record too long for DuckDB's
+ * line limit (only an unterminated quote makes one) sends the batch down the appender path: the
+ * records are appended to the TEMP table `raw`.
  */
 async function loadRecords(
   conn: DuckDBConnection,
@@ -104,41 +110,80 @@ async function loadRecords(
         '',
     ) || tmpdir();
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `records-${process.pid}-${args.batchId.replace(/[^A-Za-z0-9_-]/g, '_')}.csv`);
-  const cleanup = () => rm(file, { force: true });
-  const fd = openSync(file, 'w');
-  let writer: StrictCsvWriter;
+  const prefix = join(dir, `records-${process.pid}-${args.batchId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+  const files: string[] = [];
+  const cleanup = async () => {
+    await Promise.all(files.map((f) => rm(f, { force: true })));
+  };
+  let longest: number;
+  let relation: () => string;
   try {
-    writer = new StrictCsvWriter(width, (bytes) => {
-      writeSync(fd, bytes);
-    });
-    for await (const bytes of storage.read(args.bronze)) writer.push(bytes);
-    writer.end();
+    const bronzePath = storage.pathOf(args.bronze);
+    // A missing object reads as empty here; the one-thread reading below then reports it as storage does.
+    const size = (await storage.head(args.bronze))?.size ?? 0;
+    const parts = size >= PARALLEL_MIN_BYTES ? Math.min(availableParallelism(), MAX_PARTS) : 1;
+    if (parts > 1) files.push(...Array.from({ length: parts }, (_, k) => `${prefix}.part${k}.csv`));
+    const parallel = parts > 1 ? await writeRecordsInParallel(bronzePath, size, width, prefix, parts) : null;
+    if (parallel) {
+      longest = parallel.longest;
+      relation = () => parallel.relation(readStrictCsv, width);
+    } else {
+      const file = `${prefix}.csv`;
+      files.push(file);
+      longest = await writeRecordsAsync(storage.read(args.bronze), file, width);
+      relation = () => readStrictCsv(sqlString(file));
+    }
   } catch (e) {
     await cleanup();
     throw e;
-  } finally {
-    closeSync(fd);
   }
-  if (writer.longest > MAX_NORMALIZED_RECORD) {
+  if (longest > MAX_NORMALIZED_RECORD) {
     await cleanup();
     const cols = Array.from({ length: width }, (_, i) => `c${i} VARCHAR`).join(', ');
     await conn.run(`CREATE OR REPLACE TEMP TABLE raw (record_no BIGINT, field_count INTEGER, ${cols})`);
     await appendRecords(conn, storage, args, width);
     return { source: 'raw', cleanup: async () => {} };
   }
-  const columns = [
-    `'record_no': 'BIGINT'`,
-    `'field_count': 'INTEGER'`,
-    ...Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`),
-  ].join(', ');
-  return {
-    source:
-      `read_csv(${sqlString(file)}, auto_detect = false, header = false, delim = ',', quote = '"', ` +
-      `escape = '"', new_line = '\\n', allow_quoted_nulls = false, ` +
-      `max_line_size = ${MAX_NORMALIZED_RECORD + 1024}, columns = {${columns}})`,
-    cleanup,
-  };
+  return { source: relation(), cleanup };
+
+  function readStrictCsv(filesSql: string): string {
+    const columns = [
+      `'record_no': 'BIGINT'`,
+      `'field_count': 'INTEGER'`,
+      ...Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`),
+    ].join(', ');
+    return (
+      `read_csv(${filesSql}, auto_detect = false, header = false, delim = ',', quote = '"', ` +
+      `escape = '"', new_line = '\\n', allow_quoted_nulls = false, filename = true, ` +
+      `max_line_size = ${MAX_NORMALIZED_RECORD + 1024}, columns = {${columns}})`
+    );
+  }
+}
+
+/**
+ * Objects from this size are read by several workers (a worker costs ~0.1 s to start);
+ * LAKESTEP_PARALLEL_READ_MIN_BYTES overrides it, so the contract tests can run the parallel path on small files.
+ */
+const PARALLEL_MIN_BYTES = Number(process.env.LAKESTEP_PARALLEL_READ_MIN_BYTES ?? 32 * 1024 * 1024);
+const MAX_PARTS = 4;
+
+/** The sequential reading into one strict CSV file; returns the longest record's size. */
+async function writeRecordsAsync(
+  chunks: AsyncIterable<Uint8Array>,
+  file: string,
+  width: number,
+): Promise<number> {
+  const fd = openSync(file, 'w');
+  try {
+    const writer = new StrictCsvWriter(width, (bytes) => {
+      writeSync(fd, bytes);
+    });
+    for await (const bytes of chunks) writer.push(bytes);
+    writer.end();
+    return writer.longest;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Rows per DataChunk: DuckDB's vector size, so each chunk is appended whole. */
@@ -195,220 +240,6 @@ async function copyAtomically(
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`, params);
+  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`, params);
   await rename(tmp, path);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Records as strict CSV for DuckDB's native reader
-
-// Module-local copies of the reader's constants: an imported binding is a getter call under CommonJS,
-// which made the byte loop ~5x slower.
-const { COMMA, CR, EOL, LF, QUOTE } = csv;
-const S = csv.CsvState;
-
-/** DuckDB reads a record up to this size; a larger one (an unterminated quote) takes the appender path. */
-export const MAX_NORMALIZED_RECORD = 1 << 20;
-
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-/**
- * The lenient reading of handlers/core/csv-records.ts — the same state machine (LenientCsvMachine), fed
- * bytes instead of text — rewriting each record after the header as one strict CSV line DuckDB's parallel reader splits
- * unambiguously: `record_no,field_count,"c0",…,"c15"` (quotes doubled inside; missing fields empty, so
- * NULL). The structural characters are ASCII, which never occur inside a UTF-8 sequence, so the
- * record boundaries are the text reader's; the bytes are copied, never decoded. Proven equal to
- * CsvRecordReader by test/bench-csv-normalizer.test.ts.
- */
-export class StrictCsvWriter extends csv.LenientCsvMachine {
-  private chunk: Buffer = Buffer.alloc(0);
-  private pendingCr = false;
-  private sawAny = false;
-  private lastWasTerminator = false;
-  private started = false;
-  private head: Buffer = Buffer.alloc(0);
-  /** The current record's fields as strict CSV (`"…","…"`); `ends[k]` is where field k's closing quote ends. */
-  private rec = Buffer.allocUnsafe(1 << 16);
-  private recLen = 0;
-  private ends: number[] = [];
-  private out = Buffer.allocUnsafe(1 << 20);
-  private outLen = 0;
-  private sawHeader = false;
-  /** Records written (the header excluded). */
-  records = 0;
-  /** The longest record written, in bytes. */
-  longest = 0;
-
-  /** `sink` gets the strict CSV in pieces; a piece is only valid during the call (the buffer is reused). */
-  constructor(
-    private readonly width: number,
-    private readonly sink: (bytes: Buffer) => void,
-  ) {
-    super();
-    this.openField();
-  }
-
-  push(bytes: Uint8Array): void {
-    let chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (!this.started) {
-      // A leading byte-order mark is not data (the text path's TextDecoder drops it too); it may
-      // arrive split over chunks, so the first three bytes are held until they are all here.
-      chunk = Buffer.concat([this.head, chunk]);
-      if (chunk.length < 3 && BOM.subarray(0, chunk.length).equals(chunk)) {
-        this.head = chunk;
-        return;
-      }
-      this.started = true;
-      this.head = Buffer.alloc(0);
-      if (chunk.subarray(0, 3).equals(BOM)) chunk = chunk.subarray(3);
-    }
-    if (chunk.length === 0) return;
-    if (this.pendingCr) {
-      chunk = Buffer.concat([Buffer.from([CR]), chunk]);
-      this.pendingCr = false;
-    }
-    if (chunk[chunk.length - 1] === CR) {
-      this.pendingCr = true;
-      chunk = chunk.subarray(0, chunk.length - 1);
-      if (chunk.length === 0) return;
-    }
-    this.process(chunk);
-  }
-
-  end(): void {
-    if (!this.started && this.head.length > 0) {
-      // Fewer than three bytes, all a prefix of the mark: data after all.
-      this.started = true;
-      const head = this.head;
-      this.head = Buffer.alloc(0);
-      this.push(head);
-    }
-    if (this.pendingCr) {
-      this.pendingCr = false;
-      this.process(Buffer.from([CR]));
-    }
-    if (this.sawAny && !this.lastWasTerminator) this.char(EOL, -1);
-    if (this.state === S.InQuoted) {
-      this.saveField();
-      this.emit();
-    }
-    if (this.outLen > 0) this.sink(this.out.subarray(0, this.outLen));
-    this.outLen = 0;
-  }
-
-  private process(chunk: Buffer): void {
-    this.chunk = chunk;
-    this.sawAny = true;
-    const n = chunk.length;
-    for (let i = 0; i < n; i++) {
-      const c = chunk[i] as number;
-      if (this.state === S.InField && c !== COMMA && c !== CR && c !== LF) {
-        if (this.segStart < 0) this.segStart = i;
-        // Run to the end of the unquoted field in one tight loop.
-        let j = i + 1;
-        while (j < n) {
-          const d = chunk[j];
-          if (d === COMMA || d === CR || d === LF) break;
-          j++;
-        }
-        i = j - 1;
-        continue;
-      }
-      if (this.state === S.InQuoted && c !== QUOTE) {
-        if (this.segStart < 0) this.segStart = i;
-        // Jump to the closing quote: quoted descriptions are long.
-        const q = chunk.indexOf(QUOTE, i + 1);
-        i = (q < 0 ? n : q) - 1;
-        continue;
-      }
-      this.char(c, i);
-      if (c === LF || (c === CR && (i + 1 >= n || chunk[i + 1] !== LF))) this.char(EOL, i + 1);
-    }
-    if (n > 0) {
-      const last = chunk[n - 1];
-      this.lastWasTerminator = last === LF || last === CR;
-    }
-    this.flushSegment(n);
-    this.chunk = Buffer.alloc(0);
-  }
-
-  private ensureRec(extra: number): void {
-    if (this.recLen + extra <= this.rec.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.rec.length * 2, this.recLen + extra));
-    this.rec.copy(bigger, 0, 0, this.recLen);
-    this.rec = bigger;
-  }
-
-  /** Appends chunk[from, to) to the current field, doubling quotes. */
-  protected flushSegment(to: number): void {
-    const from = this.segStart;
-    if (from < 0) return;
-    this.segStart = -1;
-    const chunk = this.chunk;
-    this.ensureRec(2 * (to - from));
-    const rec = this.rec;
-    let len = this.recLen;
-    if (to - from <= 64) {
-      // Short fields (ids, counts, flags): a byte loop beats native calls.
-      for (let i = from; i < to; i++) {
-        const c = chunk[i] as number;
-        rec[len++] = c;
-        if (c === QUOTE) rec[len++] = QUOTE;
-      }
-    } else {
-      const segment = chunk.subarray(from, to);
-      let at = 0;
-      while (at < segment.length) {
-        const q = segment.indexOf(QUOTE, at);
-        const stop = q < 0 ? segment.length : q + 1;
-        len += segment.copy(rec, len, at, stop);
-        if (q >= 0) rec[len++] = QUOTE;
-        at = stop;
-      }
-    }
-    this.recLen = len;
-  }
-
-  private openField(): void {
-    this.ensureRec(2);
-    if (this.ends.length > 0) this.rec[this.recLen++] = COMMA;
-    this.rec[this.recLen++] = QUOTE;
-  }
-
-  protected saveField(): void {
-    this.ensureRec(1);
-    this.rec[this.recLen++] = QUOTE;
-    this.ends.push(this.recLen);
-    this.openField();
-  }
-
-  protected emit(): void {
-    const count = this.ends.length;
-    if (count > 0) {
-      if (!this.sawHeader) this.sawHeader = true;
-      else this.write(count);
-    }
-    this.ends = [];
-    this.recLen = 0;
-    this.openField();
-  }
-
-  private write(count: number): void {
-    this.records++;
-    const kept = Math.min(count, this.width);
-    const fieldsEnd = this.ends[kept - 1] as number;
-    const prefix = `${this.records},${count},`;
-    const size = prefix.length + fieldsEnd + (this.width - kept) + 1;
-    this.longest = Math.max(this.longest, size);
-    if (this.outLen + size > this.out.length) {
-      if (this.outLen > 0) this.sink(this.out.subarray(0, this.outLen));
-      this.outLen = 0;
-      if (size > this.out.length) this.out = Buffer.allocUnsafe(size);
-    }
-    const out = this.out;
-    this.outLen += out.write(prefix, this.outLen, 'latin1');
-    this.outLen += this.rec.copy(out, this.outLen, 0, fieldsEnd);
-    for (let k = kept; k < this.width; k++) out[this.outLen++] = COMMA;
-    out[this.outLen++] = LF;
-  }
 }

@@ -11,7 +11,7 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb
 import type { AnalyticsQueryPort, AnalyticsRow, AnalyticsStatement } from '../../handlers/core/api-ports';
 import type { Materialization } from '../../workflows/types';
 import type { LakePaths } from '../lake';
-import { jsonRows } from '../query';
+import { jsonValue } from '../query-values';
 import { sqlIdent, sqlString } from '../sql';
 import { snapshotDir, snapshotFile } from './snapshot';
 
@@ -83,7 +83,8 @@ export class SnapshotAnalytics implements AnalyticsQueryPort {
         p.type === 'bigint' ? BigInt(p.value) : p.value,
       );
       values.push(BigInt(statement.maxRows));
-      return jsonRows(await conn.runAndReadAll(sql, values)).rows as AnalyticsRow[];
+      // The converter `lakestep query --json` prints with: the same values, whole DECIMALs by the integer rule.
+      return (await conn.runAndReadAll(sql, values)).convertRowObjects(jsonValue) as AnalyticsRow[];
     } finally {
       this.release(conn);
     }

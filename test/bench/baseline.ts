@@ -182,7 +182,20 @@ FROM kept k LEFT JOIN titles t ON t.region = k.region AND t.category_id = k.cate
 GROUP BY ALL`;
 }
 
+/** Milliseconds the last runBaseline spent per phase (the benchmark's per-state table sets them beside the pipeline's states). */
+export const phases = { statistics: 0, categories: 0, categoryDaily: 0 };
+
+async function timed<T>(phase: keyof typeof phases, work: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await work();
+  } finally {
+    phases[phase] += performance.now() - t0;
+  }
+}
+
 export async function runBaseline(files: readonly string[], out: string): Promise<BaselineResult> {
+  phases.statistics = phases.categories = phases.categoryDaily = 0;
   await mkdirp(join(out, 'tmp'));
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: WAREHOUSE_SETTINGS.memoryLimit,
@@ -206,8 +219,9 @@ export async function runBaseline(files: readonly string[], out: string): Promis
           cleansed: 0,
           quarantined: 0,
         });
-      else if (route.dataset === 'statistics') objects.push(await statistics(conn, path, region, out));
-      else objects.push(await categories(conn, path, region, out));
+      else if (route.dataset === 'statistics')
+        objects.push(await timed('statistics', () => statistics(conn, path, region, out)));
+      else objects.push(await timed('categories', () => categories(conn, path, region, out)));
     }
     const hasStats = objects.some((o) => o.outcome === 'succeeded' && /\.csv$/.test(o.name));
     const hasCats = objects.some((o) => o.outcome === 'succeeded' && /\.json$/.test(o.name));
@@ -220,8 +234,10 @@ export async function runBaseline(files: readonly string[], out: string): Promis
         );
       }
       await mkdirp(join(out, 'analytics'));
-      await conn.run(
-        `COPY (${categoryDailySql(out)}) TO ${sqlString(join(out, 'analytics', 'category_daily.parquet'))} (FORMAT parquet)`,
+      await timed('categoryDaily', () =>
+        conn.run(
+          `COPY (${categoryDailySql(out)}) TO ${sqlString(join(out, 'analytics', 'category_daily.parquet'))} (FORMAT parquet)`,
+        ),
       );
       const rows = await conn.runAndReadAll(
         `SELECT region, strftime(trending_date, '%Y-%m-%d') AS trending_date, category_id, category_title, videos, "views", likes, dislikes, comments FROM read_parquet(${sqlString(join(out, 'analytics', 'category_daily.parquet'))}) ORDER BY region, trending_date, category_id`,
@@ -266,7 +282,7 @@ async function main(): Promise<void> {
   const outcomes: Record<string, number> = {};
   for (const o of result.objects) outcomes[o.outcome] = (outcomes[o.outcome] ?? 0) + 1;
   process.stdout.write(
-    `${JSON.stringify({ wallMs, rows: result.rows, outcomes, categoryDailyRows: result.categoryDaily.length, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+    `${JSON.stringify({ wallMs, rows: result.rows, outcomes, phases, categoryDailyRows: result.categoryDaily.length, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
   );
 }
 

@@ -19,12 +19,15 @@ import { REAL, ROOT } from './measure';
 import { measureOrchestration } from './orchestration';
 import { measurePaths } from './path-profiles';
 import { type FloorCase, type FloorReading, measureFloor } from './pipeline-vs-floor';
-import { render } from './report';
+import { floorTable, render, speedSections } from './report';
 import { measureScale } from './scale';
 import { landingInputs, simulateLanding } from './scale-model';
 
 const quick = process.argv.includes('--quick') || process.env.LAKESTEP_BENCH_QUICK === '1';
-const SIZES = quick ? [20_000, 100_000] : [100_000, 1_000_000];
+const floorOnly = process.argv.includes('--floor-only');
+const SIZES = floorOnly ? [1_000_000] : quick ? [20_000, 100_000] : [100_000, 1_000_000];
+// `--floor-only`: section 1 alone (pipeline vs floor, per state, query exports), for a reading of the
+// speed work without the long scale runs (real data and 1M rows only); it writes its report to the temporary directory.
 const SCALE_OBJECTS = quick ? 100 : 1_000;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -57,9 +60,21 @@ async function main(): Promise<void> {
         csvBytes: csvBytes([dir]),
       });
     }
-    for (const c of cases) floor.push(await measureFloor(c, log));
+    for (const [i, c] of cases.entries())
+      floor.push(await measureFloor(c, log, { queries: i === cases.length - 1 }));
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+  if (floorOnly) {
+    const text = `${floorTable(floor)}\n${speedSections(floor)}`;
+    console.log(text);
+    const file = join(tmpdir(), 'lakestep-bench-floor.md');
+    writeFileSync(
+      file,
+      `load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}\n\n${text}`,
+    );
+    console.log(`floor only: wrote ${file} (docs untouched)`);
+    return;
   }
   log('2. orchestration');
   const orchestration = await measureOrchestration(quick ? 50 : 300);

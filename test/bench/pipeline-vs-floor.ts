@@ -9,6 +9,14 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlString } from '../../local/sql';
 import { ROOT, runChild } from './measure';
+import {
+  floorPhases,
+  measureQueries,
+  type Phases,
+  pipelinePhases,
+  type QueryReading,
+  type StateRunReading,
+} from './per-state';
 
 export interface FloorCase {
   readonly name: string;
@@ -23,6 +31,8 @@ export interface Side {
   rows: number;
   maxRssMb: number;
   outcomes: Record<string, number>;
+  /** Where the wall time went (per-state.ts). */
+  phases: Phases;
 }
 
 export interface FloorReading {
@@ -32,10 +42,17 @@ export interface FloorReading {
   baseline: Side;
   /** Rows of category_daily, equal on both sides (checked). */
   categoryDailyRows: number;
+  /** `lakestep query` exports of the pipeline's lake beside DuckDB's COPY (the largest case only). */
+  queries?: QueryReading[];
 }
 
 interface RunReport {
-  executions: { dataset: string | null; outcome: string; rows: { read: number } | null }[];
+  executions: {
+    dataset: string | null;
+    outcome: string;
+    rows: { read: number } | null;
+    states: StateRunReading[];
+  }[];
 }
 
 function runPipeline(c: FloorCase, lake: string): Side {
@@ -52,13 +69,29 @@ function runPipeline(c: FloorCase, lake: string): Side {
   const rows = report.executions
     .filter((e) => e.dataset === 'statistics')
     .reduce((n, e) => n + (e.rows?.read ?? 0), 0);
-  return { wallMs: run.wallMs, cpuMs: run.cpuMs, maxRssMb: run.maxRssMb, rows, outcomes };
+  return {
+    wallMs: run.wallMs,
+    cpuMs: run.cpuMs,
+    maxRssMb: run.maxRssMb,
+    rows,
+    outcomes,
+    phases: pipelinePhases(report.executions, run.wallMs),
+  };
 }
 
 function runBaselineChild(c: FloorCase, out: string): Side {
   const run = runChild(join(ROOT, 'test', 'bench', 'baseline.ts'), [out, ...c.paths]);
-  const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as Side;
-  return { wallMs: run.wallMs, cpuMs: run.cpuMs, maxRssMb: run.maxRssMb, rows: r.rows, outcomes: r.outcomes };
+  const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as Side & {
+    phases: { statistics: number; categories: number; categoryDaily: number };
+  };
+  return {
+    wallMs: run.wallMs,
+    cpuMs: run.cpuMs,
+    maxRssMb: run.maxRssMb,
+    rows: r.rows,
+    outcomes: r.outcomes,
+    phases: floorPhases(r.phases, run.wallMs),
+  };
 }
 
 /** Rows of category_daily on both sides, after proving the two tables hold the same rows. */
@@ -87,7 +120,11 @@ async function sameCategoryDaily(lake: string, out: string): Promise<number> {
   }
 }
 
-export async function measureFloor(c: FloorCase, log: (s: string) => void): Promise<FloorReading> {
+export async function measureFloor(
+  c: FloorCase,
+  log: (s: string) => void,
+  opts: { queries?: boolean } = {},
+): Promise<FloorReading> {
   const work = mkdtempSync(join(tmpdir(), 'lakestep-bench-floor-'));
   try {
     const lake = join(work, 'lake');
@@ -99,7 +136,8 @@ export async function measureFloor(c: FloorCase, log: (s: string) => void): Prom
     if (pipeline.rows !== baseline.rows)
       throw new Error(`${c.name}: the pipeline read ${pipeline.rows} rows, the baseline ${baseline.rows}`);
     const categoryDailyRows = await sameCategoryDaily(lake, out);
-    return { name: c.name, csvBytes: c.csvBytes, pipeline, baseline, categoryDailyRows };
+    const queries = opts.queries ? measureQueries(lake, log) : undefined;
+    return { name: c.name, csvBytes: c.csvBytes, pipeline, baseline, categoryDailyRows, queries };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
