@@ -10,6 +10,7 @@ import { queryCommand } from './query';
 import { replayCommand } from './replay';
 import { rerunCommand } from './rerun';
 import { runCommand } from './run';
+import { serveCommand } from './serve';
 import { smokeCommand } from './smoke';
 import { statusCommand } from './status';
 import { didYouMean } from './suggest';
@@ -25,6 +26,7 @@ commands:
   replay    redrive failed executions (locally, or on AWS with --aws)
   rerun     start a fresh execution for an object already landed (after a code or rule fix)
   inspect   serve the visual inspector: the state machine graph and every execution
+  serve     serve the analytics API (x-api-key) and the dashboard on 127.0.0.1:4322
   graph     export the state machine graph (svg or mermaid)
   query     SQL over the local catalog (cleansed.*, analytics.*)
   generate  write the built-in sample data set (or a large statistics file) to a directory
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   replay: replayCommand,
   rerun: rerunCommand,
   inspect: inspectCommand,
+  serve: serveCommand,
   graph: graphCommand,
   query: queryCommand,
   generate: generateCommand,

@@ -30,6 +30,12 @@ export interface StageSettings {
    * `<alarm>.md` is found (e.g. the repository's docs/runbooks/ on its web host); '' for the path in the repository.
    */
   readonly runbookBaseUrl: string;
+  /** The analytics API's usage plan: steady requests per second, burst, and requests per day per key. */
+  readonly apiThrottleRateLimit: number;
+  readonly apiThrottleBurstLimit: number;
+  readonly apiQuotaPerDay: number;
+  /** QuickSight (opt-in: it needs an account subscription): the user or group ARN the dashboard is shared with; '' for none. */
+  readonly quicksightPrincipalArn: string;
   /**
    * Regions whose trending chart the stage fetches daily from the YouTube Data API (uppercase codes of
    * workflows/sources.ts); [] deploys no fetch at all.
@@ -50,6 +56,10 @@ export const DEFAULT_STAGE_SETTINGS: Omit<StageSettings, 'namePrefix'> = {
   removal: 'retain',
   transformMaxConcurrentRuns: 10,
   runbookBaseUrl: '',
+  apiThrottleRateLimit: 20,
+  apiThrottleBurstLimit: 40,
+  apiQuotaPerDay: 50_000,
+  quicksightPrincipalArn: '',
   fetchRegions: [],
   fetchTimeUtc: '06:00',
 };
@@ -114,6 +124,14 @@ const CHECKS: Readonly<Record<keyof StageSettings, Check>> = {
     typeof v === 'string' && (v === '' || /^https:\/\/[^\s]+\/$/.test(v))
       ? null
       : "an https URL ending in '/', or '' for the repository path",
+  apiThrottleRateLimit: integer(1, 10_000),
+  apiThrottleBurstLimit: integer(1, 5_000),
+  apiQuotaPerDay: integer(1, 100_000_000),
+  quicksightPrincipalArn: (v) =>
+    typeof v === 'string' &&
+    (v === '' || /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/.test(v))
+      ? null
+      : "a QuickSight user or group ARN, or '' for no QuickSight",
   fetchRegions: (v) =>
     Array.isArray(v) &&
     v.every((r) => typeof r === 'string' && /^[A-Z]{2}$/.test(r)) &&

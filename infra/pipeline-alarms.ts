@@ -3,6 +3,7 @@
  * notifying its topic with a description that carries the one-line summary and the runbook link, the
  * Glue job-state and crawler-state event rules some of them count, and the composite that pages.
  */
+
 import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -22,6 +23,7 @@ import {
   type MetricRef,
   type ResourceRef,
 } from '../workflows/alarms';
+import { analyticsApiName } from '../workflows/api-alarms';
 import type { Workflow } from '../workflows/types';
 import type { AlertTopics } from './alert-topics';
 import { resourceNames } from './substitutions';
@@ -84,6 +86,8 @@ export class PipelineAlarms extends Construct {
             throw new Error("the fetch schedule's queue belongs to TrendingFetch, which makes its alarms");
           return (ref.queue === 'failureCapture' ? props.failureDeadLetters : props.triggerDeadLetters)
             .queueName;
+        case 'restApi':
+          return analyticsApiName(prefix);
       }
     };
     const metricOf = (spec: MetricAlarmSpec) =>

@@ -13,6 +13,7 @@ import { aslFileName } from '../workflows/render-asl';
 import type { GlueJobStep, Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { AlertTopics } from './alert-topics';
+import { AnalyticsApi } from './api';
 import { AthenaWorkGroup } from './athena-workgroup';
 import { CleansedCrawler } from './cleansed-crawler';
 import { databasePrefixOf, LAKE_DEFAULTS, resolveStageSettings, type StageSettings } from './config';
@@ -25,6 +26,7 @@ import { PipelineAlarms } from './pipeline-alarms';
 import { PipelineDashboard } from './pipeline-dashboard';
 import { PipelineFunctions } from './pipeline-functions';
 import { PipelineStateMachine } from './pipeline-state-machine';
+import { AnalyticsQuickSight } from './quicksight';
 import { type ArnParts, type NamingOptions, resourceNames } from './substitutions';
 import { TransformJob } from './transform-job';
 import { TrendingFetch } from './trending-fetch';
@@ -51,6 +53,7 @@ export class PipelineStack extends cdk.Stack {
   public readonly buckets: LakeBuckets;
   public readonly alarms: PipelineAlarms;
   public readonly dashboard: PipelineDashboard;
+  public readonly api: AnalyticsApi;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -233,6 +236,30 @@ export class PipelineStack extends cdk.Stack {
         alarms: consoleUrl(`cloudwatch/home?region=${this.region}#alarmsV2:?search=${prefix}-`),
       },
     });
+
+    this.api = new AnalyticsApi(this, 'AnalyticsApi', {
+      namePrefix: prefix,
+      stageName: props.stage,
+      buckets: this.buckets,
+      workGroupName: resourceNames.athenaWorkGroup(prefix),
+      analyticsDatabase: catalog.analyticsDatabaseName,
+      table: 'category_daily',
+      throttle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
+      quotaPerDay: settings.apiQuotaPerDay,
+      logLevel: settings.logLevel,
+      logRetentionDays: settings.logRetentionDays,
+      removal: settings.removal,
+      metricsNamespace,
+    });
+    const categoryDaily = workflow.materializations.find((m) => m.table === 'category_daily');
+    if (settings.quicksightPrincipalArn && categoryDaily)
+      new AnalyticsQuickSight(this, 'QuickSight', {
+        namePrefix: prefix,
+        principalArn: settings.quicksightPrincipalArn,
+        workGroupName: resourceNames.athenaWorkGroup(prefix),
+        analyticsDatabase: catalog.analyticsDatabaseName,
+        materialization: categoryDaily,
+      });
 
     new cdk.CfnOutput(this, 'LandingBucketName', {
       value: this.buckets.byStage.landing.bucketName,

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { capText, LakeError } from '../handlers/core/errors';
 import type { CorePorts } from '../handlers/core/ports';
 import { RESOURCES } from '../workflows/render-asl';
+import { exportAnalyticsSnapshot } from './api/snapshot';
 import type { Warehouse } from './catalog';
 import type { FsStorage } from './fs-storage';
 import { LOCAL_FUNCTIONS } from './lambdas';
@@ -307,9 +308,11 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           .slice(0, 32);
         const values = (ExecutionParameters ?? []).map(parseSqlLiteral);
         try {
-          await ctx.warehouse.exclusiveOnce(JSON.stringify([QueryString, values]), () =>
-            ctx.warehouse.conn.run(QueryString, values),
-          );
+          // One MERGE (and the snapshot `lakestep serve` reads while a run holds the lock) at a time.
+          await ctx.warehouse.exclusiveOnce(JSON.stringify([QueryString, values]), async () => {
+            await ctx.warehouse.conn.run(QueryString, values);
+            await exportAnalyticsSnapshot(ctx.warehouse);
+          });
         } catch (e) {
           throw named(
             'States.TaskFailed',

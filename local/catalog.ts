@@ -49,7 +49,7 @@ export class Warehouse {
   private constructor(
     readonly instance: DuckDBInstance,
     readonly conn: DuckDBConnection,
-    private readonly paths: LakePaths,
+    readonly paths: LakePaths,
   ) {}
 
   static async open(

@@ -230,9 +230,9 @@ describe('Lambdas', () => {
   );
   const fn = (name: string) => functions.find(([, f]) => f.Properties.FunctionName === name)?.[1];
 
-  it('deploys one function per Lambda step, sized by its spec, plus the starter, the recorder and the fetch', () => {
+  it('deploys one function per Lambda step, sized by its spec, plus the starter, the recorder, the fetch and the API', () => {
     // dev schedules fetches (cdk.json fetchRegions), so the source's fetch function is there too.
-    expect(functions).toHaveLength(lambdaSteps.length + 3);
+    expect(functions).toHaveLength(lambdaSteps.length + 4);
     for (const step of lambdaSteps) {
       const f = fn(resourceNames.function('lakestep-dev', step.function.id));
       expect(f?.Properties).toMatchObject({

@@ -5,6 +5,7 @@
  * (local/health.ts) evaluates the same specs, with the same thresholds, over the local execution store.
  * No I/O, no aws-cdk-lib.
  */
+import { type ApiAlarmKind, apiAlarms } from './api-alarms';
 import { DATASET_ROUTES } from './datasets';
 import type { SourceAlarmKind } from './fetch-alarms';
 import type {
@@ -53,7 +54,8 @@ export type ResourceRef =
   | { readonly ref: 'workGroup' }
   | { readonly ref: 'stateMachine' }
   | { readonly ref: 'eventRule'; readonly signal: string }
-  | { readonly ref: 'queue'; readonly queue: 'failureCapture' | 'trigger' | 'fetchSchedule' };
+  | { readonly ref: 'queue'; readonly queue: 'failureCapture' | 'trigger' | 'fetchSchedule' }
+  | { readonly ref: 'restApi' };
 
 export type DimensionValue = string | ResourceRef;
 
@@ -129,14 +131,20 @@ export type LocalCheck =
   /** No local equivalent (the service or the resource does not exist locally). */
   | { readonly type: 'none'; readonly why: string };
 
-export type AlarmKind = StepAlarmKind | StateMachineAlarmKind | DataAlarmKind | SourceAlarmKind;
+export type AlarmKind =
+  | StepAlarmKind
+  | StateMachineAlarmKind
+  | DataAlarmKind
+  | SourceAlarmKind
+  | ApiAlarmKind;
 
 export type AlarmScope =
   | { readonly type: 'step'; readonly stepIds: readonly string[]; readonly stateNames: readonly string[] }
   | { readonly type: 'stateMachine' }
   | { readonly type: 'data'; readonly dataset: string | null; readonly stepIds: readonly string[] }
   /** A REST source's fetch (workflows/fetch-alarms.ts), for one region or all. */
-  | { readonly type: 'source'; readonly sourceId: string; readonly region: string | null };
+  | { readonly type: 'source'; readonly sourceId: string; readonly region: string | null }
+  | { readonly type: 'api' };
 
 export type Comparison = 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold' | 'LessThanThreshold';
 
@@ -764,7 +772,9 @@ export function alarmsFor(workflow: Workflow): AlarmSpec[] {
     ...mergeShared(tasks.flatMap(stepDrafts)),
     ...stateMachineDrafts(workflow),
     ...dataDrafts(workflow),
-  ].map(finish);
+  ]
+    .map(finish)
+    .concat(apiAlarms(runbookPath)); // the analytics API in front of the workflow's tables
   const ids = new Set<string>();
   for (const a of metricAlarms) {
     if (ids.has(a.id)) throw new Error(`workflow ${workflow.name}: two alarms are named ${a.id}`);

@@ -110,6 +110,8 @@ export function dashboardFor(workflow: Workflow, runbookBaseUrl = ''): Dashboard
     if (own.length === 0) continue;
     rows.push({ title: step.stateName, stepId: step.id, widgets: own.map(graphOf) });
   }
+  const apiAlarms = metricAlarms.filter((a) => a.scope.type === 'api');
+  if (apiAlarms.length) rows.push({ title: 'Analytics API', widgets: apiAlarms.map(graphOf) });
   for (const dataset of monitoredDatasets(workflow)) {
     const m = (name: string) => pipelineMetric(name, dataset);
     const dataAlarms = metricAlarms.filter(

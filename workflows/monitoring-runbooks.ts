@@ -3,6 +3,7 @@
  * names, states, thresholds and commands in a runbook come from the same workflow data as the alarm,
  * so a runbook never names a state or a function that is not deployed. The prose per alarm kind is here.
  */
+
 import {
   type AlarmSpec,
   alarmsFor,
@@ -11,6 +12,7 @@ import {
   type MetricAlarmSpec,
   RUNBOOK_DIR,
 } from './alarms';
+import { API_RUNBOOK } from './api-alarms';
 import { fetchAlarmsFor, sourceAlarmsFor } from './fetch-alarms';
 import { fetchSection } from './fetch-runbooks';
 import type { Workflow } from './types';
@@ -47,6 +49,10 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
   const localFault = (s: string, mode = 'permanent') =>
     `npx lakestep run --data <file> --inject-fault ${q(`${s}:${mode}`)}`;
   switch (alarm.kind) {
+    case 'api5xx':
+    case 'apiLatencyP99':
+    case 'apiThrottles':
+      return API_RUNBOOK[alarm.kind];
     case 'lambdaErrors':
       return {
         meaning: `The function behind ${q(state)} threw. Each task retries Lambda service errors and \`Lake.Unavailable\` (see \`workflows/retry-policies.ts\`), so a blip can end in a successful execution; an error the retries do not absorb leaves the execution FAILED at ${q(state)} and also fires \`executions-failed-system\`.`,
@@ -417,9 +423,11 @@ export function renderRunbook(alarm: AlarmSpec, workflow: Workflow, all: readonl
       ? `Watches the state${alarm.scope.stateNames.length > 1 ? 's' : ''} ${alarm.scope.stateNames.map(q).join(', ')}.`
       : alarm.scope.type === 'data'
         ? `Watches the data${alarm.scope.dataset ? ` of ${alarm.scope.dataset}` : ''}.`
-        : alarm.scope.type === 'source'
-          ? `Watches the scheduled fetch of \`${alarm.scope.sourceId}\`${alarm.scope.region ? ` for ${alarm.scope.region}` : ''}.`
-          : `Watches the state machine \`$PREFIX-${workflow.name}\`.`;
+        : alarm.scope.type === 'api'
+          ? 'Watches the analytics API (`$PREFIX-analytics` in API Gateway, its Lambda `$PREFIX-api`).'
+          : alarm.scope.type === 'source'
+            ? `Watches the scheduled fetch of \`${alarm.scope.sourceId}\`${alarm.scope.region ? ` for ${alarm.scope.region}` : ''}.`
+            : `Watches the state machine \`$PREFIX-${workflow.name}\`.`;
   return [
     ...header(alarm),
     '',

@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeLargeStatisticsFile } from '../../local/sample-data';
+import { measureApi } from './api-latency';
 import { measureBundles } from './bundles';
 import { assumptionsFor, dayScenarios, FULL_DATASET } from './cost-scenarios';
 import { REAL, ROOT } from './measure';
@@ -83,6 +84,11 @@ async function main(): Promise<void> {
   const paths = await measurePaths();
   log(`5. scale: ${SCALE_OBJECTS} objects landed at once`);
   const scale = await measureScale(SCALE_OBJECTS, 20);
+  log(`6. analytics API: 50 concurrent clients on loopback (${SIZES.at(-1)?.toLocaleString('en')}-row lake)`);
+  const api = await measureApi(SIZES.at(-1) ?? 100_000, log);
+  log(
+    `  snapshot ${api.snapshotBytes} bytes; AWS $${api.usdPerFreshRequest.toExponential(2)} per fresh request, $${api.usdPerReusedRequest.toExponential(2)} reused`,
+  );
   const simulations = scaleSimulations();
 
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {

@@ -5,6 +5,7 @@
  * `{ name, identity, calls }` with calls derived from real local runs or a declared I/O.
  */
 import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { apiCalls, apiName } from './api-calls';
 import { fetchCalls, fetchFunctionName, schedulerCalls, schedulerRole } from './fetch-calls';
 import { crawlerCalls, glueJobCalls } from './glue-calls';
 import { lambdaPrincipal, recorderCalls, recorderName, starterCalls, starterName } from './lambda-calls';
@@ -72,6 +73,11 @@ export const PRINCIPALS: readonly PrincipalEntry[] = [
       return role ? { role } : null;
     },
     calls: schedulerCalls,
+  },
+  {
+    name: 'analytics API Lambda',
+    identity: (d) => ({ role: d.roleIn(d.functionId(apiName(d)), 'Role') }),
+    calls: apiCalls,
   },
   {
     name: 'CloudWatch alarms',

@@ -1,0 +1,136 @@
+/**
+ * The analytics API Lambda's calls: the cursor secret, the Athena query calls on the stage's workgroup
+ * (StartQueryExecution, polling, GetQueryResults, a stop on timeout), what Athena does with its
+ * credentials (the analytics table in the catalog and its files, the result file under the workgroup's
+ * output location), and the data-health route's reads of run summaries and quarantine records.
+ */
+import { type AwsCall, S3_REQUESTS, s3Bucket, s3Object, stamp } from './calls';
+import type { Deployed } from './deployed';
+import { lambdaRuntimeCalls } from './lambda-calls';
+import type { ProofInput } from './principal';
+import type { Json } from './template';
+
+export function apiCalls({ deployed: d }: ProofInput): AwsCall[] {
+  const name = apiName(d);
+  const env = d.environment(name);
+  const why = 'an API request';
+  const workGroupName = env.ATHENA_WORKGROUP ?? '';
+  const db = env.ANALYTICS_DATABASE ?? '';
+  const workGroup = d.arn('athena', `workgroup/${workGroupName}`);
+  const queryId = '0a1b2c3d-0000-4000-8000-0000000000a1';
+  const calls: AwsCall[] = [
+    {
+      action: 'secretsmanager:GetSecretValue',
+      resource: env.CURSOR_SECRET_ARN ?? '',
+      because: 'the cursor HMAC key, once per container',
+    },
+    ...[
+      'athena:StartQueryExecution',
+      'athena:GetQueryExecution',
+      'athena:GetQueryResults',
+      'athena:StopQueryExecution',
+    ].map((action) => ({
+      action,
+      resource: workGroup,
+      because: `${why}: ${action.slice(7)} (handlers/api-athena.ts)`,
+    })),
+  ];
+  const onTable = [
+    d.arn('glue', 'catalog'),
+    d.arn('glue', `database/${db}`),
+    d.arn('glue', `table/${db}/category_daily`),
+  ];
+  for (const action of [
+    'glue:GetDatabase',
+    'glue:GetTable',
+    'glue:GetPartitions',
+    'glue:GetPartition',
+    'glue:BatchGetPartition',
+  ])
+    for (const resource of action === 'glue:GetDatabase' ? onTable.slice(0, 2) : onTable)
+      calls.push({
+        action,
+        resource,
+        because: `${why}: Athena reads analytics.category_daily in the catalog`,
+      });
+  const analytics = d.bucket('analytics');
+  calls.push(
+    {
+      action: 's3:GetBucketLocation',
+      resource: s3Bucket(analytics),
+      because: `${why}: Athena locates ${analytics}`,
+    },
+    ...S3_REQUESTS.list(analytics, 'category_daily/').map((c) => ({
+      ...c,
+      because: `${why}: Athena lists the table`,
+    })),
+    ...['category_daily/metadata/00001-x.metadata.json', `category_daily/data/${queryId}.parquet`].map(
+      (key) => ({
+        action: 's3:GetObject',
+        resource: s3Object(analytics, key),
+        because: `${why}: Athena reads ${key}`,
+      }),
+    ),
+  );
+  for (const [bucket, prefix, key] of [
+    [analytics, '_runs/statistics/', '_runs/statistics/region=us/exec.json'],
+    [
+      d.bucket('quarantine'),
+      'batches/statistics/',
+      'batches/statistics/region=us/source_file=f/b/reason.json',
+    ],
+  ] as const)
+    calls.push(
+      ...S3_REQUESTS.list(bucket, prefix).map((c) => ({
+        ...c,
+        because: 'the data-health route lists the run records',
+      })),
+      {
+        action: 's3:GetObject',
+        resource: s3Object(bucket, key),
+        because: 'the data-health route reads a run record',
+      },
+    );
+  const results = d.bucket('athenaResults');
+  const output = (
+    d.resource(d.find('AWS::Athena::WorkGroup', 'Name', workGroupName)).WorkGroupConfiguration as {
+      ResultConfiguration: { OutputLocation: Json };
+    }
+  ).ResultConfiguration.OutputLocation;
+  const prefix = d.resolver.string(output).replace(/^s3:\/\/[^/]+\//, '');
+  calls.push(
+    {
+      action: 's3:GetBucketLocation',
+      resource: s3Bucket(results),
+      because: `${why}: Athena checks the output location`,
+    },
+    ...S3_REQUESTS.list(results, prefix).map((c) => ({
+      ...c,
+      because: `${why}: Athena checks the output location`,
+    })),
+  );
+  for (const key of [`${prefix}${queryId}.csv`, `${prefix}${queryId}.csv.metadata`])
+    for (const action of [
+      's3:PutObject',
+      's3:GetObject',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+    ])
+      calls.push({
+        action,
+        resource: s3Object(results, key),
+        because: `${why}: Athena writes and the API reads ${key}`,
+      });
+  return [...stamp(calls), ...lambdaRuntimeCalls(d, name)];
+}
+
+/** The API function's deployed name: the one whose environment names the cursor secret. */
+export function apiName(d: Deployed): string {
+  const fn = Object.values(d.template.Resources).find(
+    (r) =>
+      r.Type === 'AWS::Lambda::Function' &&
+      (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+        ?.CURSOR_SECRET_ARN,
+  );
+  return d.resolver.string(fn?.Properties?.FunctionName as Json);
+}
