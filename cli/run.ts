@@ -182,7 +182,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     // At most `atOnce` executions at once; one object key per input (two inputs of one key are refused
     // above), so no two executions of a key ever race. Once one stops the run, no further file starts.
     const started = new Set<number>();
+    // Started but not landed (the disk filled while several landed at once): reported, never lost.
+    const unlanded = new Set<number>();
     const notStarted = () => inputs.filter((_, j) => !started.has(j)).map((x) => x.path);
+    const notLanded = () => inputs.filter((_, j) => unlanded.has(j) || !started.has(j)).map((x) => x.path);
     const byIndex: (ExecutionSummary | undefined)[] = [];
     await mapBounded(
       inputs,
@@ -195,10 +198,8 @@ export async function runCommand(argv: string[]): Promise<number> {
           obj = await runtime.land(input.path);
         } catch (e) {
           if (isNoSpace(e)) {
-            interrupted ??= stopped('no_space', noSpaceMessage(paths.root, input, e), input.path, [
-              input.path,
-              ...notStarted(),
-            ]);
+            unlanded.add(i);
+            interrupted ??= stopped('no_space', noSpaceMessage(paths.root, input, e), input.path, []);
             return;
           }
           const entry = {
@@ -230,7 +231,7 @@ export async function runCommand(argv: string[]): Promise<number> {
             reason === 'no_space'
               ? noSpaceMessage(paths.root, input, e)
               : `lakestep itself failed while running ${obj.key}: ${(e as Error).message}`;
-          interrupted ??= stopped(reason, message, input.path, notStarted());
+          interrupted ??= stopped(reason, message, input.path, []);
           return;
         }
         byIndex[i] = summary;
@@ -239,7 +240,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       () => interrupted !== null || interrupt.interrupted(),
     );
     executions.push(...byIndex.filter((x): x is ExecutionSummary => x !== undefined));
-    if (interrupt.interrupted() && !interrupted && notStarted().length)
+    // (Set inside the pool's callbacks, which TypeScript's narrowing does not follow.)
+    const stoppedBy = interrupted as LandingInterruption | null;
+    if (stoppedBy) interrupted = { ...stoppedBy, notLanded: notLanded() };
+    else if (interrupt.interrupted() && notStarted().length)
       interrupted = stopped(
         'interrupted',
         `Stopped by ${interrupt.signal()} before landing these files`,
@@ -334,7 +338,9 @@ export function onInterrupt(
     const name = runtime.abort(`Interrupted (${first}) while running`);
     print(
       name
-        ? dim(`    ■ ${signal}: stopping ${name} once its running task returns (again to exit at once)`)
+        ? dim(
+            `    ■ ${signal}: stopping ${name} once ${name.includes(', ') ? 'their running tasks return' : 'its running task returns'} (again to exit at once)`,
+          )
         : dim(`    ■ ${signal}: stopping`),
     );
   };

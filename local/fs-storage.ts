@@ -88,8 +88,9 @@ export class FsStorage implements LakeStorage {
       // Reading the source is not a lake operation: name the file, not the object being written. But
       // pipeline() destroys every stream with the first error, so a write error (a full disk) reaches
       // the source's 'error' listener too: only an error the writer did not raise is the source's.
+      // Whichever stream fails first marks the error; pipeline() then hands the same error to the other.
       const writer = createWriteStream(tmp).on('error', (e) => {
-        Object.assign(e, { lakeWrite: true });
+        if (!(e as { sourceFile?: string }).sourceFile) Object.assign(e, { lakeWrite: true });
       });
       await pipeline(
         createReadStream(source, { highWaterMark: 1 << 20 }).on('error', (e) => {

@@ -1042,7 +1042,7 @@ describe('lakestep replay --aws (the command)', () => {
       ],
       [[arnOf('x'), '--state-machine-arn', `${SM}-other`], {}, /is not an execution of --state-machine-arn/],
       [[], {}, /name the execution\(s\) to replay, or pass --failed/],
-      [['--nope'], {}, /Unknown option '--nope'/],
+      [['--nope'], {}, /unknown option --nope \(options: --failed/],
     ];
     for (const [argv, env, message] of cases) {
       const c = capture({ env });

@@ -35,7 +35,19 @@ it('Ctrl-C: aborted (not failed), the resume command, the files not landed; stat
     const first = join(REAL_DATA, 'json', 'CA_category_id.json');
     const second = join(REAL_DATA, 'json', 'GB_category_id.json');
     const { child, output } = await startRun(
-      ['--lake', lake, '--data', first, '--data', second, '--inject-fault', 'Promote batch:hang'],
+      // One at a time, so that the second file is never landed when Ctrl-C stops the first.
+      [
+        '--lake',
+        lake,
+        '--concurrency',
+        '1',
+        '--data',
+        first,
+        '--data',
+        second,
+        '--inject-fault',
+        'Promote batch:hang',
+      ],
       'Check data quality',
     );
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
