@@ -157,18 +157,18 @@ export class Warehouse {
   }
 
   /**
-   * How the view reads a table's files. Partition keys come from the paths (`region=…/source_file=…`),
-   * so a query for one region opens only that region's files; the files are read by name into one
-   * schema only when they do not all have the same one (union_by_name reads every file's footer on
-   * every query: 3× slower at 200 files, and the cost grows with the lake).
+   * How the view reads a table's files: by name into one schema only when they do not all have the same
+   * one (union_by_name reads every file's footer on every query: 3× slower at 200 files, and the cost
+   * grows with the lake). Every value comes from the files, never from the paths: a landed name may hold
+   * `=` (`a=b.csv`), which DuckDB's hive partitioning cannot read back from `source_file=a=b.csv`, and a
+   * view made before such a file was promoted would break for the whole lake.
    */
   private async readOptions(glob: string): Promise<string> {
     const schemas = await this.conn.runAndReadAll(
       `SELECT count(DISTINCT signature) AS n FROM (SELECT file_name, string_agg(name || ' ' || coalesce(type, ''), ',' ORDER BY name) AS signature FROM parquet_schema(${glob}) GROUP BY file_name)`,
     );
     const distinct = Number(schemas.getRowObjectsJS()[0]?.n ?? 1);
-    const keys = `hive_partitioning = true, hive_types = {'region': VARCHAR, 'source_file': VARCHAR}`;
-    return distinct > 1 ? `${keys}, union_by_name = true` : keys;
+    return `hive_partitioning = false${distinct > 1 ? ', union_by_name = true' : ''}`;
   }
 
   /** Runs work that writes the warehouse after the writes queued before it. */
