@@ -78,8 +78,12 @@ export class Warehouse {
     return new Warehouse(instance, conn, paths);
   }
 
-  /** Creates the schemas, the analytics tables and (empty) cleansed views when they are missing. */
-  async ensure(materializations: readonly Materialization[]): Promise<void> {
+  /**
+   * Creates the schemas, the analytics tables and (empty) cleansed views when they are missing; returns
+   * the names of the cleansed views that were missing (a new warehouse, or one rebuilt beside a lake).
+   */
+  async ensure(materializations: readonly Materialization[]): Promise<string[]> {
+    const missing: string[] = [];
     await this.conn.run('CREATE SCHEMA IF NOT EXISTS cleansed; CREATE SCHEMA IF NOT EXISTS analytics');
     for (const m of materializations) {
       const cols = m.columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ');
@@ -90,8 +94,12 @@ export class Warehouse {
       const exists = await this.conn.runAndReadAll(
         `SELECT 1 FROM duckdb_views() WHERE schema_name = 'cleansed' AND view_name = ${sqlString(t.name)}`,
       );
-      if (exists.currentRowCount === 0) await this.conn.run(emptyView(t.name, t.schema));
+      if (exists.currentRowCount === 0) {
+        missing.push(t.name);
+        await this.conn.run(emptyView(t.name, t.schema));
+      }
     }
+    return missing;
   }
 
   /**

@@ -215,7 +215,10 @@ export class LocalRuntime {
     for (const b of Object.values(paths.buckets)) await mkdir(resolve(paths.root, b), { recursive: true });
     await cleanStaleTemps(paths); // what a killed run left: this command owns the lake now
     const warehouse = await Warehouse.open(paths);
-    await warehouse.ensure((options.workflow ?? YOUTUBE_TRENDING).materializations);
+    const missing = await warehouse.ensure((options.workflow ?? YOUTUBE_TRENDING).materializations);
+    // A warehouse made anew beside cleansed data (e.g. a corrupt one moved aside) gets its views over the
+    // promoted files back: partitions are registered without a crawl, so nothing else would restore them.
+    if (missing.length) await warehouse.crawl(new FsStorage(paths.root), paths.buckets.cleansed);
     return new LocalRuntime(warehouse, options);
   }
 
