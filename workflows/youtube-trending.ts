@@ -14,6 +14,11 @@ import {
   LAMBDA_SERVICE_RETRY,
 } from './retry-policies';
 import { YOUTUBE_TRENDING_SOURCE } from './sources';
+import {
+  RELEASE_TRANSFORM_SLOT,
+  TRANSFORM_ADMISSION_STEPS,
+  TRANSFORM_TIMEOUT_SECONDS,
+} from './transform-admission';
 import type { Materialization, Workflow } from './types';
 
 const LAMBDA_RETRY = [LAMBDA_SERVICE_RETRY, LAKE_TRANSIENT_RETRY];
@@ -155,7 +160,7 @@ export const YOUTUBE_TRENDING: Workflow = {
         },
         {
           when: { variable: '$.ingest.dataset', stringEquals: 'statistics' },
-          next: 'transformBatch',
+          next: 'acquireTransformSlot',
           label: 'statistics',
         },
         {
@@ -165,6 +170,8 @@ export const YOUTUBE_TRENDING: Workflow = {
         },
       ],
     },
+    // The admission gate around the Glue run (workflows/transform-admission.ts, decision 0027).
+    ...TRANSFORM_ADMISSION_STEPS,
     {
       id: 'transformBatch',
       kind: 'glueJob',
@@ -185,11 +192,14 @@ export const YOUTUBE_TRENDING: Workflow = {
       },
       resultSelector: { 'jobRunId.$': '$.Id', 'state.$': '$.JobRunState' },
       resultPath: '$.transform',
-      timeoutSeconds: 2 * 60 * 60,
+      timeoutSeconds: TRANSFORM_TIMEOUT_SECONDS,
+      // With the gate, capacity errors are rare (another job of the account, a redrive resumed here
+      // without a slot): the capacity retry stays for them.
       retry: [GLUE_CAPACITY_RETRY, GLUE_SERVICE_RETRY],
       alarms: { glueJobFailed: { threshold: 1 }, glueJobTimedOut: { threshold: 1 } },
-      next: 'checkDataQuality',
+      next: 'releaseTransformSlot',
     },
+    RELEASE_TRANSFORM_SLOT,
     {
       id: 'checkDataQuality',
       kind: 'lambda',

@@ -11,6 +11,7 @@ import type { ExecutionRecord, TaskRecord } from '../../local/execution-store';
 import { LOCAL_FUNCTIONS } from '../../local/lambdas';
 import { ASL_DIR, type ExecutionSummary, type LandedObject, LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
+import { RecordingSlotTable } from './admission-calls';
 import { type AwsCall, RecordingStorage, stamp } from './calls';
 import { RecordingCatalog } from './catalog-calls';
 
@@ -59,6 +60,10 @@ function recordingLambdas(
       const ports: CorePorts = {
         storage: new RecordingStorage(rt.storage, deployedBucket, (c) => calls.push(...stamp(c))),
         catalog: new RecordingCatalog(rt.catalog, (c) => calls.push(...stamp(c))),
+        admission: {
+          table: new RecordingSlotTable(rt.slots, (c) => calls.push(...stamp(c))),
+          maxSlots: () => 10,
+        },
         buckets: rt.paths.buckets,
         log: NOOP_LOG,
         metrics: NOOP_METRICS,
