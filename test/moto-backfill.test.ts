@@ -6,8 +6,9 @@
  * the prefix or the state machine. (moto's default Step Functions backend runs nothing: executions stay
  * RUNNING, which is all a start needs.)
  */
+import { createHash } from 'node:crypto';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { type BackfillIo, runBackfillCommand } from '../cli/backfill';
 import { mapWithLimit } from '../handlers/aws/pacing';
 import { executionNameFor } from '../handlers/core/execution-name';
@@ -83,7 +84,7 @@ function io(): { io: BackfillIo; out: () => string; err: () => string } {
       errIsTTY: false,
       env: {},
       s3For: (region) => new S3Client({ region, maxAttempts: 1, forcePathStyle: true }),
-      sfnFor: (region) => new (require('@aws-sdk/client-sfn').SFNClient)({ region, maxAttempts: 1 }),
+      sfnFor: (region) => new SFNClient({ region, maxAttempts: 1 }),
       // The pace is proven with a fake clock in test/backfill.test.ts; here nothing needs to wait.
       sleep: async () => {},
       random: () => 0,
@@ -160,7 +161,7 @@ describe('lakestep backfill --aws (moto)', () => {
     expect(started).toHaveLength(MANY + 3);
     // The name the trigger would give (key + ETag, the content's MD5), and the trigger's input shape.
     const us = doc.objects.find((o: { key: string }) => o.key === special.us);
-    const md5 = require('node:crypto').createHash('md5').update('us\n').digest('hex');
+    const md5 = createHash('md5').update('us\n').digest('hex');
     expect(us.name).toBe(executionNameFor(special.us, md5));
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: us.executionArn }));
     expect(JSON.parse(described.input ?? '{}')).toMatchObject({
