@@ -34,6 +34,8 @@ const HAPPY_VALUES: Record<string, unknown> = {
   '$.Payload.status': 'accepted',
   '$.Payload.dataset': 'statistics',
   '$.Payload.passed': true,
+  // The happy path is admitted by the Glue gate at once.
+  '$.Payload.acquired': true,
   // The happy path registers its partition: no crawl.
   '$.Payload.crawl': false,
   '$.Crawler.State': 'READY',
