@@ -4,6 +4,7 @@
  * is exactly the category files' shape). A video missing a field the CSV needs is skipped and counted.
  */
 import { STATISTICS } from '../../workflows/datasets';
+import { everyCode, isDigitCode, isDigits } from './text-scan';
 
 export interface TrendingCsv {
   readonly fileName: string;
@@ -35,10 +36,22 @@ function text(v: unknown): string | null {
   return null;
 }
 
+/** `2017-11-13T17:13:01`: a fixed-length pattern, only ever tried on 19 characters. */
+const WHOLE_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
+
 /** The API's `publishedAt` (`…T17:13:01Z`) in the Kaggle files' form (`…T17:13:01.000Z`). */
 function publishTime(v: string): string {
-  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/.test(v)) return v;
-  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(v)) return `${v.slice(0, -1)}.000Z`;
+  // A fraction of any length is kept as given (a scan, not a `\d+` pattern: the value is the API's).
+  if (
+    v.length > 20 &&
+    v.endsWith('Z') &&
+    v[19] === '.' &&
+    isDigits(v.slice(20, -1)) &&
+    WHOLE_SECONDS.test(v.slice(0, 19))
+  )
+    return v;
+  if (v.length === 20 && v.endsWith('Z') && WHOLE_SECONDS.test(v.slice(0, 19)))
+    return `${v.slice(0, -1)}.000Z`;
   const t = Date.parse(v);
   // Anything else goes through as given: the pipeline's publish_time rule quarantines it visibly.
   return Number.isNaN(t) ? v : new Date(t).toISOString();
@@ -49,9 +62,14 @@ function quoted(v: string): string {
   return `"${v.replaceAll('"', '""')}"`;
 }
 
+/** A–Z, a–z, 0–9 and `_.:/+-`: the characters a plain field may hold unquoted. */
+const isPlainCode = (c: number): boolean =>
+  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || isDigitCode(c) || PLAIN_PUNCTUATION.has(c);
+const PLAIN_PUNCTUATION = new Set([...'_.:/+-'].map((ch) => ch.charCodeAt(0)));
+
 /** A value that should be plain (an id, a count, a URL) is quoted only when it must be. */
 function field(v: string): string {
-  return /^[A-Za-z0-9_.:/+-]*$/.test(v) ? v : quoted(v);
+  return everyCode(v, isPlainCode) ? v : quoted(v);
 }
 
 const bool = (b: boolean) => (b ? 'True' : 'False');

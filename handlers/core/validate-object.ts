@@ -6,6 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import { STATISTICS } from '../../workflows/datasets';
 import { CsvRecordReader } from './csv-records';
 import { capText } from './errors';
+import { isDigits, withoutLeadingZeros } from './text-scan';
 
 export interface Problem {
   readonly reason: 'empty_object' | 'encoding' | 'header_mismatch' | 'reference_shape';
@@ -89,7 +90,7 @@ export async function validateStatistics(chunks: AsyncIterable<Uint8Array>): Pro
       return encoding(new EncodingProblem(offset - carry.length, offset + chunk.byteLength));
     if (header === null && !headerTooLong) {
       let text = decoder.decode(valid, { stream: true });
-      if (headerChars === 0) text = text.replace(/^[\r\n]+/, ''); // blank lines before the header
+      if (headerChars === 0) text = text.slice(leadingLineBreaks(text)); // blank lines before the header
       reader.push(text);
       headerChars += text.length;
       headerTooLong = header === null && headerChars > HEADER_READ_BOUND;
@@ -108,6 +109,13 @@ export async function validateStatistics(chunks: AsyncIterable<Uint8Array>): Pro
   const expected = STATISTICS.rawColumns;
   if (found.length === expected.length && found.every((c, i) => c === expected[i])) return null;
   return { reason: 'header_mismatch', detail: describeHeaderMismatch(found, expected) };
+}
+
+/** How many CR and LF characters `text` starts with (a scan: a chunk may be a MiB of blank lines). */
+function leadingLineBreaks(text: string): number {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13)) i++;
+  return i;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -163,12 +171,12 @@ export function parseCategories(text: string): { categories: Category[] } | Prob
     const snippet = isRecord(item) ? item.snippet : undefined;
     const id = isRecord(item) ? item.id : undefined;
     const title = isRecord(snippet) ? snippet.title : undefined;
-    if (typeof id !== 'string' || !/^[0-9]+$/.test(id))
+    if (typeof id !== 'string' || !isDigits(id))
       return {
         reason: 'reference_shape',
         detail: `items[${i}] has no "id" that is a JSON string of digits (${describeJsonValue(id)})`,
       };
-    const digits = id.replace(/^0+(?=.)/, ''); // leading zeros are fine (the reference reads int(id))
+    const digits = withoutLeadingZeros(id); // leading zeros are fine (the reference reads int(id))
     const value = digits.length <= 19 ? BigInt(digits) : null; // more digits are ≥ 2^63 (and slow to parse)
     if (value === null || value > BIGINT_MAX)
       return {

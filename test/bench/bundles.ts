@@ -33,6 +33,24 @@ export function handlerEntries(): string[] {
     .sort();
 }
 
+/**
+ * The variables the stack gives the functions, as placeholders: a handler may read them as it loads
+ * (the API's does), and an import only reads them, never calls AWS with them.
+ */
+const STACK_ENVIRONMENT: Record<string, string> = {
+  ANALYTICS_BUCKET: 'bench-analytics',
+  ANALYTICS_DATABASE: 'bench_analytics',
+  API_KEY_SECRET_ID: 'bench-api-key',
+  ATHENA_WORKGROUP: 'bench-workgroup',
+  CURSOR_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:bench-cursor',
+  FAILURES_TABLE: 'bench-failures',
+  LANDING_BUCKET: 'bench-landing',
+  NOTICE_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:bench-notice',
+  PAGE_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:bench-page',
+  QUARANTINE_BUCKET: 'bench-quarantine',
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111111111111:stateMachine:bench',
+};
+
 function coldImport(bundle: string): { wallMs: number; cpuMs: number } {
   const script =
     'const t0 = process.hrtime.bigint(); const c0 = process.cpuUsage();' +
@@ -47,6 +65,7 @@ function coldImport(bundle: string): { wallMs: number; cpuMs: number } {
       AWS_REGION: 'us-east-1',
       POWERTOOLS_SERVICE_NAME: 'lakestep',
       POWERTOOLS_METRICS_NAMESPACE: 'lakestep-bench',
+      ...STACK_ENVIRONMENT,
     },
   });
   if (r.status !== 0) throw new Error(`importing ${bundle} failed:\n${r.stderr}`);
