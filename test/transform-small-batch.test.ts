@@ -5,6 +5,7 @@
  * value with glue/lakestep_rules.py; and the real data run through either path of the workflow ends in
  * the same lake, equal to the reference program's.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -506,5 +507,46 @@ describe('the "Small object?" choice and the Lambda transform\'s bound', () => {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('the row rules on fields of 16 MiB (where a backtracking pattern would need stack in proportion)', () => {
+  it('name the broken rule in a node whose regexps are unoptimized, never a RangeError', () => {
+    const here = (p: string) => JSON.stringify(resolve(__dirname, '..', p));
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--no-regexp-optimization',
+        '--require',
+        'tsx/cjs',
+        '-e',
+        `
+        const { compileRules, parseUnsignedBigint } = require(${here('handlers/core/transform-rules.ts')});
+        const { STATISTICS } = require(${here('workflows/datasets.ts')});
+        const broken = compileRules(STATISTICS);
+        const n = 16 * 1024 * 1024;
+        const good = ['aaaaaaaaaaa', '17.14.11', 't', 'c', '22', '2017-11-13T17:13:01.000Z', 'x', '1', '2', '3', '4', 'l', 'False', 'False', 'False', 'd'];
+        const at = (i, v) => good.map((g, j) => (j === i ? v : g));
+        const answers = [
+          broken(good),
+          broken(at(0, 'a'.repeat(n))),
+          broken(at(1, '1'.repeat(n))),
+          broken(at(5, '2020-01-01T00:00:00.' + '1'.repeat(n) + 'Z')),
+          broken(at(7, '1'.repeat(n))),
+          String(parseUnsignedBigint('0'.repeat(n) + '7')),
+        ];
+        process.stdout.write(JSON.stringify(answers));`,
+      ],
+      { encoding: 'utf8', maxBuffer: 1024 * 1024 },
+    );
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([
+      null,
+      'video_id',
+      'trending_date',
+      'publish_time',
+      'counts',
+      '7',
+    ]);
   });
 });

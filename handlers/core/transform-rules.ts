@@ -5,13 +5,13 @@
  * typed values on every path. No query engine: the rules are string checks and integer arithmetic.
  */
 import type { RowRule, StatisticsSpec } from '../../workflows/datasets';
+import { isDigits, withoutLeadingZeros } from './text-scan';
 
 /** BIGINT's largest value: counts and category ids must fit it (2^63 - 1). */
 export const BIGINT_MAX = 2n ** 63n - 1n;
 
 const YYDDMM = /^([0-9]{2})\.([0-9]{2})\.([0-9]{2})$/;
 const ISO_INSTANT = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?Z$/;
-const UNSIGNED = /^[0-9]+$/;
 const BOOLEANS: Readonly<Record<string, boolean>> = { True: true, TRUE: true, False: false, FALSE: false };
 const MICROS_PER_DAY = 86_400_000_000n;
 
@@ -67,14 +67,16 @@ export function parseIsoInstant(value: string): bigint | null {
   return BigInt(daysFromCivil(year, month, day)) * MICROS_PER_DAY + seconds * 1_000_000n + micros;
 }
 
-/** `^[0-9]+$` within BIGINT → its value, else null. Leading zeros are fine, as in DuckDB and Python. */
+/**
+ * `^[0-9]+$` within BIGINT → its value, else null. Leading zeros are fine, as in DuckDB and Python. A
+ * character scan, not a pattern: a field may be megabytes long (handlers/core/text-scan.ts).
+ */
 export function parseUnsignedBigint(value: string): bigint | null {
-  if (!UNSIGNED.test(value)) return null;
-  let start = 0;
-  while (start < value.length - 1 && value.charCodeAt(start) === 48) start++;
+  if (!isDigits(value)) return null;
+  const digits = withoutLeadingZeros(value);
   // 19 digits hold 2^63 - 1; compare lengths first so that a huge value is never converted.
-  if (value.length - start > 19) return null;
-  const n = BigInt(value.slice(start));
+  if (digits.length > 19) return null;
+  const n = BigInt(digits);
   return n <= BIGINT_MAX ? n : null;
 }
 
