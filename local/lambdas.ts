@@ -17,6 +17,7 @@ import { promoteBatch } from '../handlers/core/promote-batch';
 import { publishRunSummary } from '../handlers/core/publish-run-summary';
 import { quarantineBatch } from '../handlers/core/quarantine-batch';
 import { registerPartition, registerPartitionInputSchema } from '../handlers/core/register-partition';
+import { transformSmallBatch } from '../handlers/core/transform-small-batch';
 
 export interface LocalFunction {
   readonly schema: z.ZodTypeAny;
@@ -25,6 +26,7 @@ export interface LocalFunction {
 
 export const LOCAL_FUNCTIONS: Readonly<Record<string, LocalFunction>> = {
   IngestObject: { schema: ingestInputSchema, core: ingestObject },
+  TransformSmallBatch: { schema: batchInputSchema, core: transformSmallBatch },
   CheckDataQuality: { schema: batchInputSchema, core: checkDataQuality },
   PromoteBatch: { schema: batchInputSchema, core: promoteBatch },
   RegisterPartition: { schema: registerPartitionInputSchema, core: registerPartition },

@@ -52,6 +52,7 @@ describe('committed ASL', () => {
         'QuarantineBatchFunctionArn',
         'RegisterPartitionFunctionArn',
         'TransformBatchJobName',
+        'TransformSmallBatchFunctionArn',
         'analytics',
         'cleansed',
       ].sort(),

@@ -13,6 +13,7 @@ import {
   LAKE_TRANSIENT_RETRY,
   LAMBDA_SERVICE_RETRY,
 } from './retry-policies';
+import { SMALL_OBJECT_BYTES, transformPathStep } from './small-objects';
 import { YOUTUBE_TRENDING_SOURCE } from './sources';
 import type { Materialization, Workflow } from './types';
 
@@ -29,6 +30,7 @@ const INGEST_RESULT_FIELDS = [
   'reason',
   'cause',
   'batch',
+  'sizeBytes',
 ];
 
 /**
@@ -101,7 +103,7 @@ export const CATEGORY_DAILY: Materialization = {
 export const YOUTUBE_TRENDING: Workflow = {
   name: 'youtube-trending',
   comment:
-    'lakestep: one execution per object landed in S3. Ingest, transform (Glue), check data quality, promote or quarantine, register the partition (crawl only a new table or a changed schema), materialize analytics (Athena).',
+    'lakestep: one execution per object landed in S3. Ingest, transform (a Lambda for small objects, Glue for large ones), check data quality, promote or quarantine, register the partition (crawl only a new table or a changed schema), materialize analytics (Athena).',
   timeoutSeconds: 6 * 60 * 60,
   startAt: 'ingestObject',
   materializations: [CATEGORY_DAILY],
@@ -155,7 +157,7 @@ export const YOUTUBE_TRENDING: Workflow = {
         },
         {
           when: { variable: '$.ingest.dataset', stringEquals: 'statistics' },
-          next: 'transformBatch',
+          next: 'transformPath',
           label: 'statistics',
         },
         {
@@ -164,6 +166,29 @@ export const YOUTUBE_TRENDING: Workflow = {
           label: 'categories',
         },
       ],
+    },
+    // Small objects do not pay for Spark (decision 0026): the same transform in a Lambda.
+    transformPathStep(SMALL_OBJECT_BYTES, 'transformSmallBatch', 'transformBatch'),
+    {
+      id: 'transformSmallBatch',
+      kind: 'lambda',
+      stateName: 'Transform small batch',
+      comment:
+        'The Glue transform for a small object, in a Lambda: the same row rules, staged Parquet and batch summary.',
+      function: {
+        id: 'TransformSmallBatch',
+        handlerFile: 'transform-small-batch.ts',
+        memoryMb: 1024,
+        timeoutSeconds: 300,
+        description: 'Applies the row rules to a small statistics object and stages its batch',
+      },
+      payload: { 'batch.$': '$.ingest.batch', 'objectKey.$': '$.ingest.objectKey' },
+      resultFields: ['summaryKey', 'rows'],
+      resultPath: '$.transform',
+      timeoutSeconds: 330,
+      retry: LAMBDA_RETRY,
+      alarms: { lambdaErrors: { threshold: 1 }, lambdaDurationNearTimeout: { threshold: 0.8 } },
+      next: 'checkDataQuality',
     },
     {
       id: 'transformBatch',

@@ -29,10 +29,11 @@ export interface ScaleInputs {
   /** Register partition (a Lambda calling BatchCreatePartition). */
   readonly registerSeconds: number;
   /**
-   * The designs of docs/decisions/0018 that are not built yet, to weigh them: `gate` admits Glue runs
-   * through a semaphore (objects wait in a Wait loop, no retry to exhaust); `lambdaTransformSeconds`
-   * transforms objects below the size threshold in a Lambda instead of Glue (null: every object uses
-   * Glue); `mergePerRegion` runs one MERGE per region for the objects waiting for it (group commit).
+   * The designs of docs/decisions/0018, to weigh them: `gate` admits Glue runs through a semaphore
+   * (objects wait in a Wait loop, no retry to exhaust); `lambdaTransformSeconds` transforms the objects
+   * in a Lambda instead of Glue — built (decision 0026) for objects below the small-object threshold,
+   * so set it for a landing of daily files and leave it null for large objects; `mergePerRegion` runs
+   * one MERGE per region for the objects waiting for it (group commit).
    */
   readonly design: {
     readonly gate: boolean;
@@ -301,12 +302,17 @@ export function scaleSimulations(): { label: string; inputs: ScaleInputs; result
     return { label, inputs, result: simulateLanding(inputs) };
   };
   const small = { gate: true, lambdaTransformSeconds: 5, mergePerRegion: true };
+  // Built (decision 0026): a daily file (~100 KB) is below the threshold, so the Lambda transforms it
+  // (a cold start and a fraction of a second of work: 2 s) and no Glue run is started.
+  const daily = { lambdaTransformSeconds: 2 };
   return [
     row('as built', 1),
     row('as built', 100),
     row('as built', 1_000),
     row('as built, fresh stack', 1_000, {}, true),
     row('as built', 10_000),
+    row('as built, daily files (Lambda transform)', 1_000, daily),
+    row('as built, daily files (Lambda transform)', 10_000, daily),
     row('+ Glue admission gate', 1_000, { gate: true }),
     row('+ Glue admission gate', 10_000, { gate: true }),
     row('+ gate, Lambda transform, MERGE per region', 1_000, small),
