@@ -70,6 +70,22 @@ export const FUNCTION_LAKE_ACCESS: Readonly<Record<string, readonly PrefixAccess
       why: 'stages a parsed category batch under its execution name',
     },
   ],
+  // The Glue job's lake access (infra/transform-job.ts), for the objects small enough for a Lambda.
+  TransformSmallBatch: [
+    {
+      bucket: 'bronze',
+      prefix: 'statistics/',
+      objects: ['read'],
+      list: true,
+      why: 'reads the accepted statistics original it transforms (a missing one is a 404, not a 403)',
+    },
+    {
+      bucket: 'cleansed',
+      prefix: STAGING_PREFIX,
+      objects: ['write', 'delete'],
+      why: "writes the staged batch and its summary; deletes an earlier attempt's quarantined-rows file",
+    },
+  ],
   CheckDataQuality: [
     {
       bucket: 'cleansed',

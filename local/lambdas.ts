@@ -19,6 +19,7 @@ import { publishRunSummary } from '../handlers/core/publish-run-summary';
 import { quarantineBatch } from '../handlers/core/quarantine-batch';
 import { registerPartition, registerPartitionInputSchema } from '../handlers/core/register-partition';
 import { releaseSlotInputSchema, releaseTransformSlot } from '../handlers/core/release-transform-slot';
+import { transformSmallBatch } from '../handlers/core/transform-small-batch';
 
 export interface LocalFunction {
   readonly schema: z.ZodTypeAny;
@@ -29,6 +30,7 @@ export const LOCAL_FUNCTIONS: Readonly<Record<string, LocalFunction>> = {
   IngestObject: { schema: ingestInputSchema, core: ingestObject },
   AcquireTransformSlot: { schema: acquireSlotInputSchema, core: acquireTransformSlot },
   ReleaseTransformSlot: { schema: releaseSlotInputSchema, core: releaseTransformSlot },
+  TransformSmallBatch: { schema: batchInputSchema, core: transformSmallBatch },
   CheckDataQuality: { schema: batchInputSchema, core: checkDataQuality },
   PromoteBatch: { schema: batchInputSchema, core: promoteBatch },
   RegisterPartition: { schema: registerPartitionInputSchema, core: registerPartition },

@@ -10,6 +10,7 @@ import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
 import { TRANSFORM_GATE } from '../workflows/transform-admission';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
+import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from './helpers/transform-paths';
 
 jest.setTimeout(240_000);
 
@@ -18,15 +19,18 @@ describe('the transform gate, locally', () => {
   afterAll(cleanup);
   let files: string[];
   let clean: Record<string, unknown>[];
+  // The generated files are small: every one goes to the Glue path (and its gate) with a threshold of 0.
+  let definitionFile: string;
 
   beforeAll(async () => {
+    definitionFile = definitionWithSmallObjectBytes(dir, ALWAYS_GLUE);
     files = [];
     for (const [i, region] of ['US', 'GB', 'CA', 'DE', 'FR', 'IN'].entries()) {
       const file = join(dir, 'data', `${region}videos.csv`);
       await writeLargeStatisticsFile(file, 400, region, 100 + i);
       files.push(file);
     }
-    const rt = await LocalRuntime.open({ lake: join(dir, 'one-at-a-time') });
+    const rt = await LocalRuntime.open({ lake: join(dir, 'one-at-a-time'), definitionFile });
     try {
       await rt.runAll(files, 1);
     } finally {
@@ -73,7 +77,12 @@ describe('the transform gate, locally', () => {
       const lake = join(dir, `fault-${state.replace(/\W+/g, '-')}`);
       const us = files[0] as string;
       let name: string;
-      let rt = await LocalRuntime.open({ lake, faults: [{ state, mode: 'permanent' }], retryDelayMs: 0 });
+      let rt = await LocalRuntime.open({
+        lake,
+        definitionFile,
+        faults: [{ state, mode: 'permanent' }],
+        retryDelayMs: 0,
+      });
       try {
         const run = await rt.landAndExecute(us);
         expect(run).toMatchObject({ status: 'FAILED', outcome: 'failed' });
@@ -83,7 +92,7 @@ describe('the transform gate, locally', () => {
       } finally {
         rt.close();
       }
-      rt = await LocalRuntime.open({ lake });
+      rt = await LocalRuntime.open({ lake, definitionFile });
       try {
         const replayed = await rt.redrive(name);
         expect(replayed).toMatchObject({ status: 'SUCCEEDED', outcome: 'succeeded' });
@@ -91,7 +100,10 @@ describe('the transform gate, locally', () => {
       } finally {
         rt.close();
       }
-      const one = await LocalRuntime.open({ lake: join(lake, '..', `${state.replace(/\W+/g, '-')}-clean`) });
+      const one = await LocalRuntime.open({
+        lake: join(lake, '..', `${state.replace(/\W+/g, '-')}-clean`),
+        definitionFile,
+      });
       try {
         await one.landAndExecute(us);
       } finally {

@@ -158,9 +158,9 @@ describe('the gate in the workflow', () => {
   const asl = renderAsl(YOUTUBE_TRENDING);
   const state = (name: string) => asl.States[name] as Record<string, unknown>;
 
-  it('routes statistics through acquire → (wait → acquire)* → Transform batch → release → data quality', () => {
-    const which = state('Which dataset?').Choices as { StringEquals?: string; Next: string }[];
-    expect(which.find((c) => c.StringEquals === 'statistics')?.Next).toBe('Acquire transform slot');
+  it('routes large statistics objects through acquire → (wait → acquire)* → Transform batch → release → data quality', () => {
+    // Objects too large for the Lambda transform (decision 0026) take the Glue path, through the gate.
+    expect(state('Small object?').Default).toBe('Acquire transform slot');
     expect(state('Acquire transform slot')).toMatchObject({
       Next: 'Slot acquired?',
       ResultPath: '$.admission',

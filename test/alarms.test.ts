@@ -196,7 +196,7 @@ describe('alarms derived from the workflow', () => {
       executionOrder(YOUTUBE_TRENDING)
         .map((s) => s.stateName)
         .slice(0, 4),
-    ).toEqual(['Ingest object', 'Which dataset?', 'Object rejected', 'Acquire transform slot']);
+    ).toEqual(['Ingest object', 'Which dataset?', 'Object rejected', 'Small object?']);
   });
 
   it('rejects a window CloudWatch would reject', () => {

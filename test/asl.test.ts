@@ -54,6 +54,7 @@ describe('committed ASL', () => {
         'RegisterPartitionFunctionArn',
         'ReleaseTransformSlotFunctionArn',
         'TransformBatchJobName',
+        'TransformSmallBatchFunctionArn',
         'analytics',
         'cleansed',
       ].sort(),

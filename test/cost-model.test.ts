@@ -3,10 +3,12 @@
  * from a real local execution), the cost arithmetic with its billing minimums, the no-op results that
  * satisfy the committed ASL, and the AWS landing simulation's accounting. Nothing here is timed.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
+import { generateStatisticsChunks } from '../local/sample-data';
 import { GLUE_CAPACITY_RETRY } from '../workflows/retry-policies';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import {
   type AwsAssumptions,
   awsTransitions,
@@ -88,6 +90,46 @@ describe('countTransitions', () => {
       expect(c.polls).toBe(s.states.filter((x) => x.name === 'Get crawler status').length);
       expect(c.polls).toBe(2);
       expect(c.retries).toBe(0);
+    } finally {
+      rt.close();
+      cleanup();
+    }
+  });
+});
+
+describe('the daily file (issue 12: ≤ $0.005)', () => {
+  it('takes the Lambda transform through the committed ASL, starts no Glue run, and prices under $0.005', async () => {
+    const { dir, cleanup } = tempDir('cost-daily');
+    const rt = await LocalRuntime.open({ lake: join(dir, 'lake') });
+    try {
+      const file = join(dir, 'DEvideos.csv');
+      writeFileSync(file, Buffer.concat([...generateStatisticsChunks({ region: 'DE', rows: 200 })]));
+      const s = await rt.execute(await rt.land(file));
+      expect(s.outcome).toBe('succeeded');
+      const names = s.states.map((x) => x.name);
+      expect(names).toContain('Transform small batch');
+      expect(names).not.toContain('Transform batch');
+      const steps = new Map(YOUTUBE_TRENDING.steps.map((x) => [x.stateName, x]));
+      const kinds = s.states.map((x) => steps.get(x.name)?.kind);
+      // Durations as stated (1 s per invocation, far above what they take), so nothing here is timed.
+      const profile: PathProfile = {
+        path: 'small',
+        count: countTransitions(await rt.store.events(s.name), 'Get crawler status'),
+        statesPerPoll: 3,
+        lambdas: s.states.flatMap((x) => {
+          const step = steps.get(x.name);
+          return step?.kind === 'lambda'
+            ? [{ fn: step.function.id, memoryMb: step.function.memoryMb, durationMs: 1000 }]
+            : [];
+        }),
+        glueRuns: kinds.filter((k) => k === 'glueJob').length,
+        crawlerRuns: 0, // a deployed lake's table exists: the partition is registered
+        athenaQueries: kinds.filter((k) => k === 'athenaQuery').length,
+        s3: { tier1: 40, tier2: 60 },
+      };
+      const lines = costPerObject(profile, { ...ASSUME, objectBytes: 100 * 1024, athenaBytes: 1e6 });
+      expect(lines.map((l) => l.item)).not.toContain('Glue job');
+      expect(total(lines)).toBeLessThan(0.005);
     } finally {
       rt.close();
       cleanup();

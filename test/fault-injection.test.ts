@@ -8,48 +8,52 @@ import { TRANSIENT_FAULT_ERROR } from '../local/bindings';
 import { LocalRuntime } from '../local/runtime';
 import { CATEGORY_DAILY_SQL, query, runFiles, tempDir } from './helpers/lake';
 import { REAL_DATA } from './helpers/python';
+import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from './helpers/transform-paths';
 
 const CA = join(REAL_DATA, 'csv', 'CAvideos.csv');
-const TASKS_BY_KIND = {
-  lambda: 'Promote batch',
-  glueJob: 'Transform batch',
-  crawlerStart: 'Start crawler',
-  crawlerStatus: 'Get crawler status',
-  athenaQuery: 'Materialize category_daily',
-} as const;
+/** One state per task kind, and both transforms: the Lambda one (small objects) and the Glue job. */
+const TASKS_BY_KIND: [keyof typeof TRANSIENT_FAULT_ERROR, string][] = [
+  ['lambda', 'Promote batch'],
+  ['lambda', 'Transform small batch'],
+  ['glueJob', 'Transform batch'],
+  ['crawlerStart', 'Start crawler'],
+  ['crawlerStatus', 'Get crawler status'],
+  ['athenaQuery', 'Materialize category_daily'],
+];
 
 describe('fault injection in the task bindings', () => {
   const { dir, cleanup } = tempDir('faults');
   afterAll(cleanup);
   let clean: Record<string, unknown>[];
+  /** CAvideos.csv is a small object: the Glue job's state is reached with a threshold of 0. */
+  let definitionFor: (state: string) => string | undefined;
 
   beforeAll(async () => {
+    const glue = definitionWithSmallObjectBytes(dir, ALWAYS_GLUE);
+    definitionFor = (state) => (state === 'Transform batch' ? glue : undefined);
     const lake = join(dir, 'clean');
     await runFiles(lake, [CA]);
     clean = await query(lake, CATEGORY_DAILY_SQL);
   });
 
-  it.each(Object.entries(TASKS_BY_KIND))(
-    '%s: a transient fault at "%s" is retried to success',
-    async (_kind, state) => {
-      const lake = join(dir, `transient-${state.replace(/\W+/g, '-')}`);
-      const [run] = await runFiles(lake, [CA], [{ state, mode: 'transient' }]);
-      expect(run?.outcome).toBe('succeeded');
-      const entry = run?.states.find((s) => s.name === state);
-      expect(entry).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
-      expect(await query(lake, CATEGORY_DAILY_SQL)).toEqual(clean);
-    },
-  );
+  it.each(TASKS_BY_KIND)('%s: a transient fault at "%s" is retried to success', async (_kind, state) => {
+    const lake = join(dir, `transient-${state.replace(/\W+/g, '-')}`);
+    const [run] = await runFiles(lake, [CA], [{ state, mode: 'transient' }], definitionFor(state));
+    expect(run?.outcome).toBe('succeeded');
+    const entry = run?.states.find((s) => s.name === state);
+    expect(entry).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(await query(lake, CATEGORY_DAILY_SQL)).toEqual(clean);
+  });
 
-  it.each(Object.entries(TASKS_BY_KIND))(
+  it.each(TASKS_BY_KIND)(
     '%s: a permanent fault at "%s" fails the execution there, named',
     async (kind, state) => {
       const lake = join(dir, `permanent-${state.replace(/\W+/g, '-')}`);
-      const [run] = await runFiles(lake, [CA], [{ state, mode: 'permanent' }]);
+      const [run] = await runFiles(lake, [CA], [{ state, mode: 'permanent' }], definitionFor(state));
       expect(run).toMatchObject({
         status: 'FAILED',
         outcome: 'failed',
-        error: TRANSIENT_FAULT_ERROR[kind as keyof typeof TRANSIENT_FAULT_ERROR],
+        error: TRANSIENT_FAULT_ERROR[kind],
       });
       expect(run?.cause).toContain(state);
       const last = run?.states.at(-1);

@@ -18,7 +18,9 @@ function api(overrides: Partial<ConstructorParameters<typeof YouTubeApi>[0]> = {
     baseUrl,
     apiKey: FAKE_KEY,
     http: fetchHttpGet,
-    timeoutMs: 300,
+    // The production default: an answer of the local fake never nears it, even on a loaded machine (with
+    // 300 ms a normal page under load timed out once, and the retry made 6 calls where 5 were asserted).
+    timeoutMs: 10_000,
     backoffMs: 10,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -149,14 +151,16 @@ describe('answers that are not a good day', () => {
   });
 
   it('a slow answer times out and is retried; always slow: failed with the timeout named', async () => {
-    fake.script('videos', 'US', [{ delayMs: 1000 }]);
-    const [ok] = await fetchRegions(api(), ['US'], '2017-11-14');
+    // A timeout of 2 s, answers delayed by 8 s: far apart, so that load cannot blur which is which.
+    fake.script('videos', 'US', [{ delayMs: 8000 }]);
+    const [ok] = await fetchRegions(api({ timeoutMs: 2000 }), ['US'], '2017-11-14');
     expect(ok?.status).toBe('fetched');
+    expect(ok?.apiCalls).toBe(6); // the first page twice
     fake.reset();
-    fake.script('videoCategories', 'US', Array(2).fill({ delayMs: 1000 }));
-    const [slow] = await fetchRegions(api({ attempts: 2 }), ['US'], '2017-11-14');
+    fake.script('videoCategories', 'US', Array(2).fill({ delayMs: 8000 }));
+    const [slow] = await fetchRegions(api({ attempts: 2, timeoutMs: 2000 }), ['US'], '2017-11-14');
     expect(slow?.error?.name).toBe('YouTube.Timeout');
-    expect(slow?.error?.message).toMatch(/did not answer within 300 ms/);
+    expect(slow?.error?.message).toMatch(/did not answer within 2000 ms/);
   });
 
   it('malformed and truncated JSON: retried, then failed naming the body, never a crash', async () => {

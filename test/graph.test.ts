@@ -202,8 +202,10 @@ describe('graph labels', () => {
       g.edges.filter((e) => e.label).map((e) => `${e.from} → ${e.to}: ${e.label}`);
     expect(labels(graphFromDefinition(committed()))).toEqual([
       'Which dataset? → Object rejected: $.ingest.status == "rejected"',
-      'Which dataset? → Acquire transform slot: $.ingest.dataset == "statistics"',
+      'Which dataset? → Small object?: $.ingest.dataset == "statistics"',
       'Which dataset? → Check data quality: $.ingest.dataset == "categories"',
+      'Small object? → Transform small batch: $.ingest.sizeBytes < 20971520',
+      'Small object? → Acquire transform slot: otherwise',
       'Slot acquired? → Transform batch: $.admission.acquired == true',
       'Slot acquired? → Wait for a transform slot: otherwise',
       'Quality passed? → Promote batch: $.quality.passed == true',

@@ -77,6 +77,7 @@ describe('permission proof', () => {
         'DQ failure',
         'categories',
         'crawler already running',
+        'large object through the Glue job',
         'newer categories',
         'newer version with a quarantined row',
         'newer version without quarantined rows',

@@ -128,7 +128,7 @@ describe('the documented walkthroughs, verbatim in a fresh clone', () => {
     expect(query?.output).toMatch(/\(5 rows\)/);
     // The transient fault is retried and the fresh execution succeeds.
     expect(transient?.output).toContain('runs again as a fresh execution');
-    expect(transient?.output).toMatch(/↻ Transform batch: .*retrying/);
+    expect(transient?.output).toMatch(/↻ Transform small batch: .*retrying/);
     expect(transient?.code).toBe(0);
     // The permanent one fails at "Promote batch" — not "already processed … succeeded".
     expect(promote?.code).toBe(1);

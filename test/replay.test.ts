@@ -10,6 +10,7 @@ import { LocalRuntime, RedriveRefused, stateRuns } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
 import { CATEGORY_DAILY_SQL, query, runFiles, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
+import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from './helpers/transform-paths';
 
 const FAST = { retryDelayMs: 1, waitMs: 1 } as const;
 const STATISTICS_SQL =
@@ -56,8 +57,14 @@ describe('lakestep replay: local redrive', () => {
   let clean: Awaited<ReturnType<typeof tables>>;
   let cleanFiles: string[];
   let taskStates: string[];
+  /** The Glue transform runs for large objects only: its state is reached with a threshold of 0. */
+  let definitionFor: (state: string) => string | undefined;
+  // The sample's objects are small: these states are met only with every object on the Glue path.
+  const GLUE_PATH = ['Acquire transform slot', 'Transform batch', 'Release transform slot'];
 
   beforeAll(async () => {
+    const glue = definitionWithSmallObjectBytes(dir, ALWAYS_GLUE);
+    definitionFor = (state) => (GLUE_PATH.includes(state) ? glue : undefined);
     files = await writeSample(join(dir, 'data'), {
       regions: ['GB'],
       rowsPerRegion: 60,
@@ -81,6 +88,7 @@ describe('lakestep replay: local redrive', () => {
   it('covers every task state of the committed ASL', () => {
     expect(taskStates).toEqual([
       'Ingest object',
+      'Transform small batch',
       'Acquire transform slot',
       'Transform batch',
       'Release transform slot',
@@ -101,6 +109,7 @@ describe('lakestep replay: local redrive', () => {
 
   it.each([
     'Ingest object',
+    'Transform small batch',
     'Acquire transform slot',
     'Transform batch',
     'Release transform slot',
@@ -117,10 +126,10 @@ describe('lakestep replay: local redrive', () => {
     async (state) => {
       expect(taskStates.filter(onHappyPath)).toContain(state);
       const lake = join(dir, `fault-${state.replace(/\W+/g, '-')}`);
-      const runs = await runFiles(lake, files, [{ state, mode: 'permanent' }]);
+      const runs = await runFiles(lake, files, [{ state, mode: 'permanent' }], definitionFor(state));
       // The categories object has no transform (nor its gate): a fault there leaves it alone.
       const failed = runs.filter((r) => r.outcome === 'failed');
-      const statisticsOnly = ['Acquire transform slot', 'Transform batch', 'Release transform slot'];
+      const statisticsOnly = ['Transform small batch', ...GLUE_PATH];
       expect(failed.length).toBe(statisticsOnly.includes(state) ? 1 : 2);
       for (const r of failed) {
         expect(r.status).toBe('FAILED');
@@ -135,9 +144,11 @@ describe('lakestep replay: local redrive', () => {
             .trim()
             .split('\n'),
         );
+      const definitionFile = definitionFor(state);
       const replays = await redriveAll(
         lake,
         failed.map((r) => r.name),
+        definitionFile ? { definitionFile } : {},
       );
       for (const [i, r] of replays.entries()) {
         const name = failed[i]?.name as string;

@@ -63,6 +63,7 @@ function renderCondition(c: Condition): Record<string, unknown> {
   if ('and' in c) return { And: c.and.map(renderCondition) };
   if ('stringEquals' in c) return { Variable: c.variable, StringEquals: c.stringEquals };
   if ('isPresent' in c) return { Variable: c.variable, IsPresent: c.isPresent };
+  if ('numericLessThan' in c) return { Variable: c.variable, NumericLessThan: c.numericLessThan };
   return { Variable: c.variable, BooleanEquals: c.booleanEquals };
 }
 

@@ -94,6 +94,7 @@ export type Condition =
   | { readonly variable: string; readonly stringEquals: string }
   | { readonly variable: string; readonly booleanEquals: boolean }
   | { readonly variable: string; readonly isPresent: boolean }
+  | { readonly variable: string; readonly numericLessThan: number }
   | { readonly and: readonly Condition[] };
 
 export interface ChoiceStep extends StepBase {

@@ -13,6 +13,7 @@ import {
   LAKE_TRANSIENT_RETRY,
   LAMBDA_SERVICE_RETRY,
 } from './retry-policies';
+import { SMALL_OBJECT_BYTES, transformPathStep } from './small-objects';
 import { YOUTUBE_TRENDING_SOURCE } from './sources';
 import {
   RELEASE_TRANSFORM_SLOT,
@@ -34,6 +35,7 @@ const INGEST_RESULT_FIELDS = [
   'reason',
   'cause',
   'batch',
+  'sizeBytes',
 ];
 
 /**
@@ -106,7 +108,7 @@ export const CATEGORY_DAILY: Materialization = {
 export const YOUTUBE_TRENDING: Workflow = {
   name: 'youtube-trending',
   comment:
-    'lakestep: one execution per object landed in S3. Ingest, transform (Glue), check data quality, promote or quarantine, register the partition (crawl only a new table or a changed schema), materialize analytics (Athena).',
+    'lakestep: one execution per object landed in S3. Ingest, transform (a Lambda for small objects, Glue for large ones), check data quality, promote or quarantine, register the partition (crawl only a new table or a changed schema), materialize analytics (Athena).',
   timeoutSeconds: 6 * 60 * 60,
   startAt: 'ingestObject',
   materializations: [CATEGORY_DAILY],
@@ -160,7 +162,7 @@ export const YOUTUBE_TRENDING: Workflow = {
         },
         {
           when: { variable: '$.ingest.dataset', stringEquals: 'statistics' },
-          next: 'acquireTransformSlot',
+          next: 'transformPath',
           label: 'statistics',
         },
         {
@@ -169,6 +171,30 @@ export const YOUTUBE_TRENDING: Workflow = {
           label: 'categories',
         },
       ],
+    },
+    // Small objects do not pay for Spark (decision 0026): the same transform in a Lambda.
+    // Large ones go through the Glue admission gate first (decision 0027).
+    transformPathStep(SMALL_OBJECT_BYTES, 'transformSmallBatch', 'acquireTransformSlot'),
+    {
+      id: 'transformSmallBatch',
+      kind: 'lambda',
+      stateName: 'Transform small batch',
+      comment:
+        'The Glue transform for a small object, in a Lambda: the same row rules, staged Parquet and batch summary.',
+      function: {
+        id: 'TransformSmallBatch',
+        handlerFile: 'transform-small-batch.ts',
+        memoryMb: 1024,
+        timeoutSeconds: 300,
+        description: 'Applies the row rules to a small statistics object and stages its batch',
+      },
+      payload: { 'batch.$': '$.ingest.batch', 'objectKey.$': '$.ingest.objectKey' },
+      resultFields: ['summaryKey', 'rows'],
+      resultPath: '$.transform',
+      timeoutSeconds: 330,
+      retry: LAMBDA_RETRY,
+      alarms: { lambdaErrors: { threshold: 1 }, lambdaDurationNearTimeout: { threshold: 0.8 } },
+      next: 'checkDataQuality',
     },
     // The admission gate around the Glue run (workflows/transform-admission.ts, decision 0027).
     ...TRANSFORM_ADMISSION_STEPS,

@@ -42,6 +42,8 @@ export interface IngestResult {
   reason: string | null;
   cause: string | null;
   batch: Batch | null;
+  /** The landed object's size: the "Small object?" choice picks the Lambda or the Glue transform by it. */
+  sizeBytes: number;
 }
 
 export const rowCountsSchema = z.object({

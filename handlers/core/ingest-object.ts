@@ -31,6 +31,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   const c = classify(landed.key);
   addDatasetDimensions(metrics, c.dataset ?? 'unknown', c.region);
 
+  let sizeBytes = 0;
   const reject = async (reason: string, detail: string): Promise<IngestResult> => {
     // The detail is built from capped values already; capping it again bounds what any check may add.
     const cause = `Object ${where} was rejected (${reason}): ${capText(detail, DETAIL_CHARACTERS)}.`;
@@ -53,11 +54,13 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
       reason,
       cause,
       batch: null,
+      sizeBytes,
     };
   };
 
   const head = await storage.head(landed);
   if (!head) throw new ObjectNotFoundError(landed.bucket, landed.key, 'The landed object');
+  sizeBytes = head.size;
   if (!c.dataset || !c.region)
     return reject(
       'unknown_dataset',
@@ -107,6 +110,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
     reason: null,
     cause: null,
     batch,
+    sizeBytes,
   };
 }
 

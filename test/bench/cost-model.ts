@@ -23,7 +23,11 @@ export const LIST_PRICES = {
 } as const;
 export type Prices = typeof LIST_PRICES;
 
-export type PathName = 'happy' | 'dq_failure' | 'reference' | 'rejected';
+/**
+ * `happy`: a statistics object at or above the small-object threshold (the Glue job); `small`: one below
+ * it (the Lambda transform, decision 0026), such as a daily file.
+ */
+export type PathName = 'happy' | 'small' | 'dq_failure' | 'reference' | 'rejected';
 
 export interface EventLike {
   readonly type: string;
@@ -87,7 +91,7 @@ export interface AwsAssumptions {
   readonly glueBytesPerSecondPerDpu: number;
   /** Bytes the MERGE scans: the region's cleansed rows (all columns: an upper bound) + categories + the table. */
   readonly athenaBytes: number;
-  /** Lambda durations scale with the object for the ingest (it reads the whole object). */
+  /** Lambda durations scale with the object for the ingest and the Lambda transform (they read it whole). */
   readonly lambdaDurationScale: Readonly<Record<string, number>>;
   /** Requests made by Glue (Spark), the crawler and Athena on their own (not through a handler). */
   readonly serviceS3: { glue: S3Requests; crawler: S3Requests; athena: S3Requests };

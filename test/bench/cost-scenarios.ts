@@ -3,6 +3,7 @@
  * the full dataset (10 regions, ~375k rows, ~550 MB of CSV landed per day) and 100× that, as 100×
  * larger objects or as 100× as many objects. Each number here is a choice a reader can change.
  */
+import { SMALL_OBJECT_BYTES } from '../../workflows/small-objects';
 import type { AwsAssumptions, DayScenario, PathName } from './cost-model';
 import type { MeasuredPaths } from './path-profiles';
 
@@ -15,8 +16,15 @@ export const FULL_DATASET = {
 /** A daily trending file of one region: ~200 rows, ~100 KB (issue 12's "daily file" case). */
 export const DAILY_FILE_BYTES = 100 * 1024;
 
+/** The measured path a statistics object of this size takes: the Lambda transform below the threshold. */
+export const statisticsPath = (objectBytes: number): PathName =>
+  objectBytes < SMALL_OBJECT_BYTES ? 'small' : 'happy';
+
 export function assumptionsFor(objectBytes: number, measured: MeasuredPaths): AwsAssumptions {
-  const ingestScale = objectBytes / measured.happyObjectBytes;
+  // Durations were measured on that path's own object: scale them to this one.
+  const measuredBytes =
+    statisticsPath(objectBytes) === 'small' ? measured.smallObjectBytes : measured.happyObjectBytes;
+  const ingestScale = objectBytes / measuredBytes;
   return {
     crawlerPolls: 4,
     crawlSeconds: 100,
@@ -29,7 +37,7 @@ export function assumptionsFor(objectBytes: number, measured: MeasuredPaths): Aw
     // The MERGE reads the region's current cleansed rows (one object version per region), all columns
     // counted (Athena reads fewer: an upper bound), plus categories and the table itself (~1 MB).
     athenaBytes: measured.parquetBytesPerCsvByte * objectBytes + 1e6,
-    lambdaDurationScale: { IngestObject: ingestScale },
+    lambdaDurationScale: { IngestObject: ingestScale, TransformSmallBatch: ingestScale },
     serviceS3: {
       glue: { tier1: 12, tier2: 8 },
       crawler: { tier1: 10, tier2: 10 },
@@ -44,7 +52,7 @@ export function dayScenarios(measured: MeasuredPaths): DayScenario[] {
   const day = (name: string, objects: number, bytes: number): DayScenario => {
     const a = assumptionsFor(bytes, measured);
     const paths: { path: PathName; perDay: number; assumptions: AwsAssumptions }[] = [
-      { path: 'happy', perDay: objects, assumptions: a },
+      { path: statisticsPath(bytes), perDay: objects, assumptions: a },
       // Category files are small and rarely change; counted daily anyway (an upper bound).
       { path: 'reference', perDay: objects, assumptions: a },
     ];

@@ -33,6 +33,8 @@ function setPath(target: Json, path: string, value: unknown): void {
 const HAPPY_VALUES: Record<string, unknown> = {
   '$.Payload.status': 'accepted',
   '$.Payload.dataset': 'statistics',
+  // A daily file: the small-object path (the Lambda transform).
+  '$.Payload.sizeBytes': 100 * 1024,
   '$.Payload.passed': true,
   // The happy path is admitted by the Glue gate at once.
   '$.Payload.acquired': true,

@@ -11,6 +11,7 @@ import { LocalRuntime } from '../../local/runtime';
 import { generateStatisticsChunks } from '../../local/sample-data';
 import type { LambdaStep } from '../../workflows/types';
 import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from '../helpers/transform-paths';
 import { countTransitions, type PathName, type PathProfile, type S3Requests } from './cost-model';
 import { REAL } from './measure';
 
@@ -62,6 +63,8 @@ export interface MeasuredPaths {
   profiles: Map<PathName, PathProfile>;
   /** Bytes of the happy path's object and its ingest duration, to scale the ingest to other sizes. */
   happyObjectBytes: number;
+  /** Bytes of the small path's object (a generated daily file), to scale its Lambdas likewise. */
+  smallObjectBytes: number;
   /** Cleansed Parquet bytes per byte of CSV landed (for Athena's bytes scanned). */
   parquetBytesPerCsvByte: number;
 }
@@ -80,30 +83,41 @@ export async function measurePaths(): Promise<MeasuredPaths> {
     );
     const unknown = join(data, 'notes.txt');
     writeFileSync(unknown, 'not a dataset\n');
+    // A daily trending file: ~200 rows of one region, below the threshold (the Lambda transform).
+    const daily = join(data, 'DEvideos.csv');
+    writeFileSync(daily, Buffer.concat([...generateStatisticsChunks({ region: 'DE', rows: 200 })]));
     const runs: [PathName, string][] = [
       ['reference', join(REAL, 'json', 'US_category_id.json')],
       ['happy', happy],
+      ['small', daily],
       ['dq_failure', failing],
       ['rejected', unknown],
     ];
+    // The happy and DQ-failure paths price a 55 MB region file, which the Glue job transforms: they run
+    // the same workflow with a threshold of 0; the small path runs the committed one.
+    const glue = definitionWithSmallObjectBytes(work, ALWAYS_GLUE);
     const rt = await LocalRuntime.open({ lake: join(work, 'lake') });
+    const rtGlue = await LocalRuntime.open({ lake: join(work, 'lake-glue'), definitionFile: glue });
     const profiles = new Map<PathName, PathProfile>();
     let parquetBytes = 0;
     try {
       // A deployed lake: its tables exist (the first object of each table crawls once, ever), so each
       // measured path is the steady state, where partitions are registered and nothing crawls.
-      for (const warm of [join(REAL, 'json', 'GB_category_id.json'), join(REAL, 'csv', 'GBvideos.csv')])
-        await rt.execute(await rt.land(warm));
+      for (const r of [rt, rtGlue])
+        for (const warm of [join(REAL, 'json', 'GB_category_id.json'), join(REAL, 'csv', 'GBvideos.csv')])
+          await r.execute(await r.land(warm));
       for (const [path, file] of runs) {
+        const on = path === 'small' ? rt : rtGlue;
         const { summary, s3 } = await countingStorage(async (counts) => {
-          const summary = await rt.execute(await rt.land(file));
+          const summary = await on.execute(await on.land(file));
           return { summary, s3: { ...counts } };
         });
-        const events = await rt.store.events(summary.name);
-        const tasks = await rt.store.tasks(summary.name);
+        const events = await on.store.events(summary.name);
+        const tasks = await on.store.tasks(summary.name);
         const expected = {
           reference: 'succeeded',
           happy: 'succeeded',
+          small: 'succeeded',
           dq_failure: 'dq_failed',
           rejected: 'rejected',
         };
@@ -132,16 +146,22 @@ export async function measurePaths(): Promise<MeasuredPaths> {
           s3,
         });
         if (path === 'happy') {
-          const files = await rt.storage.list(rt.paths.buckets.cleansed, 'statistics/');
+          const files = await on.storage.list(on.paths.buckets.cleansed, 'statistics/');
           const bytes = files.filter((f) => f.key.endsWith('.parquet')).reduce((s, f) => s + f.size, 0);
           parquetBytes = bytes;
         }
       }
     } finally {
       rt.close();
+      rtGlue.close();
     }
     const happyObjectBytes = statSync(happy).size;
-    return { profiles, happyObjectBytes, parquetBytesPerCsvByte: parquetBytes / happyObjectBytes };
+    return {
+      profiles,
+      happyObjectBytes,
+      smallObjectBytes: statSync(daily).size,
+      parquetBytesPerCsvByte: parquetBytes / happyObjectBytes,
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

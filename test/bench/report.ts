@@ -153,7 +153,7 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
   ].join('\n');
 
   const fullA = r.assumptionsFor(r.fullObjectBytes);
-  const order = ['happy', 'reference', 'dq_failure', 'rejected'] as const;
+  const order = ['happy', 'small', 'reference', 'dq_failure', 'rejected'] as const;
   const transitions = [
     '| path | local transitions (entered + retries) | crawler polls locally | on AWS (4 polls) |',
     '|---|---:|---:|---:|',
@@ -166,13 +166,15 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
   const perObject = order
     .map((p) => {
       const prof = r.paths.profiles.get(p);
-      if (!prof) return '';
+      // The small path is the daily file's, priced below.
+      if (!prof || p === 'small') return '';
       return `**${p}** (one ${p === 'happy' || p === 'dq_failure' ? `${mb(r.fullObjectBytes)} statistics object` : p === 'reference' ? 'category object' : 'rejected object'}):\n\n${costLines(costPerObject(prof, fullA))}`;
     })
+    .filter(Boolean)
     .join('\n\n');
-  const happy = r.paths.profiles.get('happy');
-  const dailyLine = happy
-    ? `\n\n**daily file** (one ${mb(DAILY_FILE_BYTES)} statistics object, ~200 rows, on the same path):\n\n${costLines(costPerObject(happy, r.assumptionsFor(DAILY_FILE_BYTES)))}`
+  const small = r.paths.profiles.get('small');
+  const dailyLine = small
+    ? `\n\n**daily file** (one ${mb(DAILY_FILE_BYTES)} statistics object, ~200 rows: below the small-object threshold, so *Transform small batch*, a Lambda, instead of the Glue job):\n\n${costLines(costPerObject(small, r.assumptionsFor(DAILY_FILE_BYTES)))}`
     : '';
   const items = ['Step Functions', 'Lambda', 'Glue job', 'Glue crawler', 'Athena', 'S3 requests'];
   const days = [
@@ -303,13 +305,14 @@ ${scaleLocal}
 bucket ${simIn?.startBurst ?? '—'} + ${simIn?.startPerSecond ?? '—'}/s; Glue MaxConcurrentRuns ${simIn?.glueMaxConcurrentRuns ?? '—'} (prod) with the ASL's capacity Retry
 (30 s × 2ⁿ up to 600 s, full jitter, 10 retries), ${simIn?.glueSeconds ?? '—'} s per job; partitions registered directly (a crawl,
 ${simIn?.crawlSeconds ?? '—'} s, only while a new table does not exist: "fresh stack" rows); Athena ${simIn?.athenaConcurrency ?? '—'} concurrent DML queries,
-${simIn?.athenaSeconds ?? '—'} s per MERGE; execution timeout 6 h. "as built" is the committed ASL with the Glue
-admission gate (decision 0027): as many slots as the job's MaxConcurrentRuns, an object turned away waits
-${simIn?.gateWaitSeconds.min ?? '—'}–${simIn?.gateWaitSeconds.max ?? '—'} s (jittered) and asks again; each turn is ${simIn?.statesPerGateTurn ?? '—'} billed transitions and one 128 MB acquire Lambda call
-(priced at 50 ms). "backfill --aws --rate N" starts the objects at N per minute, the gate's throughput (slots ×
-60 / seconds per run), instead of all at once. "before the gate" is the capacity Retry alone; the last rows
-are designs of docs/decisions/0018 not built on this branch: the transform in a Lambda below the size
-threshold (5 s, 1,000 concurrent), one MERGE per region for the objects waiting for it.
+${simIn?.athenaSeconds ?? '—'} s per MERGE; execution timeout 6 h. "as built" is the committed ASL: large objects
+through the Glue admission gate (decision 0027: as many slots as the job's MaxConcurrentRuns, an object
+turned away waits ${simIn?.gateWaitSeconds.min ?? '—'}–${simIn?.gateWaitSeconds.max ?? '—'} s, jittered, and asks again; each turn is ${simIn?.statesPerGateTurn ?? '—'} billed transitions and one 128 MB
+acquire Lambda call, priced at 50 ms) and the Glue job, and "daily files" below the small-object threshold
+through the Lambda transform (decision 0026: 2 s, 1,000 concurrent, no Glue run). "backfill --aws --rate N"
+starts the objects at N per minute, the gate's throughput (slots × 60 / seconds per run), instead of all at
+once. "before the gate" is the capacity Retry alone; the last rows are designs of docs/decisions/0018 not
+built yet: one MERGE per region for the objects waiting for it (with the Lambda transform at 5 s).
 
 ${sims}
 `;

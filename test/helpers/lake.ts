@@ -18,8 +18,10 @@ export async function runFiles(
   lake: string,
   files: readonly string[],
   faults: readonly Fault[] = [],
+  /** Another definition than the committed ASL (e.g. test/helpers/transform-paths.ts). */
+  definitionFile?: string,
 ): Promise<ExecutionSummary[]> {
-  const rt = await LocalRuntime.open({ lake, faults });
+  const rt = await LocalRuntime.open({ lake, faults, ...(definitionFile ? { definitionFile } : {}) });
   try {
     const out: ExecutionSummary[] = [];
     for (const f of files) out.push(await rt.execute(await rt.land(f)));

@@ -11,6 +11,7 @@ import type { ExecutionRecord, TaskRecord } from '../../local/execution-store';
 import { LOCAL_FUNCTIONS } from '../../local/lambdas';
 import { ASL_DIR, type ExecutionSummary, type LandedObject, LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
+import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from '../helpers/transform-paths';
 import { RecordingSlotTable } from './admission-calls';
 import { type AwsCall, RecordingStorage, stamp } from './calls';
 import { RecordingCatalog } from './catalog-calls';
@@ -96,8 +97,14 @@ export async function observeLocalRuns(dir: string): Promise<LocalObservations> 
     (local) => local,
     functionCalls,
   );
-  const open = async (faults: { state: string; mode: 'permanent' }[] = []) => {
-    current = await LocalRuntime.open({ lake, taskOverrides: overrides, faults, retryDelayMs: 0 });
+  const open = async (faults: { state: string; mode: 'permanent' }[] = [], definitionFile?: string) => {
+    current = await LocalRuntime.open({
+      lake,
+      taskOverrides: overrides,
+      faults,
+      retryDelayMs: 0,
+      ...(definitionFile ? { definitionFile } : {}),
+    });
     return current;
   };
   const observe = async (rt: LocalRuntime, summary: ExecutionSummary, path: string) => {
@@ -155,6 +162,23 @@ export async function observeLocalRuns(dir: string): Promise<LocalObservations> 
       writeFileSync(source, content);
       expectOutcome(await run(rt, path, source), 'succeeded', path);
     }
+  } finally {
+    rt.close();
+  }
+
+  // A large object: the same workflow with a threshold of 0 sends it to the Glue job (DuckDB here).
+  rt = await open([], definitionWithSmallObjectBytes(dir, ALWAYS_GLUE));
+  try {
+    const source = join(dir, 'large', 'GBvideos.csv');
+    mkdirSync(dirname(source), { recursive: true });
+    writeFileSync(
+      source,
+      `${readFileSync(file('GBvideos.csv'), 'utf8').trimEnd().split('\n').slice(0, -1).join('\n')}\n`,
+    );
+    const s = await run(rt, 'large object through the Glue job', source);
+    expectOutcome(s, 'succeeded', 'large object');
+    if (!s.states.some((x) => x.name === 'Transform batch'))
+      throw new Error('the large object did not go through "Transform batch"');
   } finally {
     rt.close();
   }

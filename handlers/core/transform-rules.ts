@@ -1,0 +1,130 @@
+/**
+ * The statistics row rules (workflows/datasets.ts STATISTICS) in plain TypeScript, for the Lambda that
+ * transforms small objects: each rule kind once, exactly as glue/lakestep_rules.py does in Python and
+ * local/transform-sql.ts in DuckDB SQL, so that a batch gives the same quarantine reasons and the same
+ * typed values on every path. No query engine: the rules are string checks and integer arithmetic.
+ */
+import type { RowRule, StatisticsSpec } from '../../workflows/datasets';
+import { isDigits, withoutLeadingZeros } from './text-scan';
+
+/** BIGINT's largest value: counts and category ids must fit it (2^63 - 1). */
+export const BIGINT_MAX = 2n ** 63n - 1n;
+
+const YYDDMM = /^([0-9]{2})\.([0-9]{2})\.([0-9]{2})$/;
+const ISO_INSTANT = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?Z$/;
+const BOOLEANS: Readonly<Record<string, boolean>> = { True: true, TRUE: true, False: false, FALSE: false };
+const MICROS_PER_DAY = 86_400_000_000n;
+
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const days = month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+  return day <= days;
+}
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): integer arithmetic,
+ * because JavaScript's Date maps the years 0–99 to 1900–1999.
+ */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** `YY.DD.MM`, ASCII digits, a real calendar date in 20YY → days since the epoch (a Parquet DATE), else null. */
+export function parseYyddmm(value: string): number | null {
+  const m = YYDDMM.exec(value);
+  if (!m) return null;
+  const [year, day, month] = [2000 + Number(m[1]), Number(m[2]), Number(m[3])];
+  return isCalendarDate(year, month, day) ? daysFromCivil(year, month, day) : null;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, a real instant → microseconds since the epoch (a TIMESTAMP), else null.
+ * Year 0000, hour 24 and second 60 are not instants (Python's datetime and DuckDB's TIMESTAMP agree).
+ */
+export function parseIsoInstant(value: string): bigint | null {
+  const m = ISO_INSTANT.exec(value);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (!isCalendarDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return null;
+  const micros = BigInt((m[7] ?? '').padEnd(6, '0'));
+  const seconds = BigInt(hour * 3600 + minute * 60 + second);
+  return BigInt(daysFromCivil(year, month, day)) * MICROS_PER_DAY + seconds * 1_000_000n + micros;
+}
+
+/**
+ * `^[0-9]+$` within BIGINT → its value, else null. Leading zeros are fine, as in DuckDB and Python. A
+ * character scan, not a pattern: a field may be megabytes long (handlers/core/text-scan.ts).
+ */
+export function parseUnsignedBigint(value: string): bigint | null {
+  if (!isDigits(value)) return null;
+  const digits = withoutLeadingZeros(value);
+  // 19 digits hold 2^63 - 1; compare lengths first so that a huge value is never converted.
+  if (digits.length > 19) return null;
+  const n = BigInt(digits);
+  return n <= BIGINT_MAX ? n : null;
+}
+
+/** True/TRUE/False/FALSE (as the real files spell them) → a boolean; anything else → null. */
+export function parseBoolean(value: string): boolean | null {
+  return Object.hasOwn(BOOLEANS, value) ? (BOOLEANS[value] as boolean) : null;
+}
+
+/** A compiled rule: true when the record's fields break it. */
+type BrokenCheck = (fields: readonly string[]) => boolean;
+
+/** The rules of a spec in their order, each compiled once: `brokenRule(fields)` names the first broken one. */
+export function compileRules(spec: StatisticsSpec): (fields: readonly string[]) => string | null {
+  const index = new Map(spec.rawColumns.map((name, i) => [name, i]));
+  const at = (column: string): number => {
+    const i = index.get(column);
+    if (i === undefined) throw new Error(`transform spec: no raw column '${column}'`);
+    return i;
+  };
+  // A missing field reads as '' (the Python and SQL rules coalesce it so).
+  const value = (fields: readonly string[], i: number) => fields[i] ?? '';
+  const compile = (rule: RowRule): BrokenCheck => {
+    switch (rule.kind) {
+      case 'fieldCount':
+        return (f) => f.length !== rule.expected;
+      case 'pattern': {
+        // Python's re.fullmatch and DuckDB's regexp_full_match: the whole value must match.
+        const re = new RegExp(`^(?:${rule.pattern})$`);
+        const i = at(rule.column);
+        return (f) => !re.test(value(f, i));
+      }
+      case 'yyddmmDate': {
+        const i = at(rule.column);
+        return (f) => parseYyddmm(value(f, i)) === null;
+      }
+      case 'isoInstant': {
+        const i = at(rule.column);
+        return (f) => parseIsoInstant(value(f, i)) === null;
+      }
+      case 'unsignedInteger': {
+        const cols = rule.columns.map(at);
+        return (f) => cols.some((i) => parseUnsignedBigint(value(f, i)) === null);
+      }
+    }
+  };
+  const checks = spec.rules.map((r) => [r.name, compile(r)] as const);
+  return (fields) => {
+    for (const [name, broken] of checks) if (broken(fields)) return name;
+    return null;
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Transform small batch: the statistics transform for an object below the workflow's size threshold, in
+ * a Lambda instead of a Glue job (decision 0026). Reads the bronze original with the contract's lenient
+ * CSV reader, applies the row rules in TypeScript, and writes the same staged batch as the Glue job and
+ * the local DuckDB transform — data.parquet, rejected.parquet with each record's rule, summary.json — so
+ * that data quality, promote, the catalog and replay do not know which path ran.
+ */
+import { STATISTICS, type StatisticsSpec } from '../../workflows/datasets';
+import { SMALL_OBJECT_MAX_BYTES } from '../../workflows/small-objects';
+import type { Batch, BatchSummary, RowCounts } from './contracts';
+import { STAGED } from './contracts';
+import { CsvRecordReader } from './csv-records';
+import { ContractError, ObjectNotFoundError, ObjectTooLargeError } from './errors';
+import type { CorePorts, ObjectRef } from './ports';
+import { cleansedParquet, rejectedParquet } from './transform-parquet';
+import { StatisticsTransform } from './transform-statistics';
+import { decodeUtf8, EncodingProblem } from './validate-object';
+
+export interface SmallTransformResult {
+  /** Where the batch summary was written (the DQ step reads it). */
+  readonly summaryKey: string;
+  readonly rows: RowCounts;
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z$/;
+
+/** The ingest step's instant (Date.toISOString) → microseconds since the epoch, keeping micros if given. */
+export function ingestedAtMicros(value: string, objectKey: string): bigint {
+  const m = ISO_INSTANT.exec(value);
+  const ms = m ? Date.parse(`${value.slice(0, 19)}Z`) : Number.NaN;
+  if (!m || Number.isNaN(ms))
+    throw new ContractError(
+      `The batch of ${objectKey} has ingestedAt ${JSON.stringify(value)}, not an ISO-8601 UTC instant; the ingest step writes one (rerun the object)`,
+    );
+  return BigInt(ms) * 1000n + BigInt((m[7] ?? '').padEnd(6, '0'));
+}
+
+export async function transformSmallBatch(
+  input: { batch: Batch; objectKey: string },
+  ports: CorePorts,
+  spec: StatisticsSpec = STATISTICS,
+): Promise<SmallTransformResult> {
+  const { batch, objectKey } = input;
+  const { storage } = ports;
+  if (batch.dataset !== 'statistics')
+    throw new ContractError(
+      `Transform small batch got dataset ${batch.dataset} for ${objectKey}: only statistics are transformed (categories are staged by the ingest step); check the workflow's choice`,
+    );
+  const head = await storage.head(batch.bronze);
+  if (!head)
+    throw new ObjectNotFoundError(
+      batch.bronze.bucket,
+      batch.bronze.key,
+      `The bronze original of ${objectKey}`,
+    );
+  // Rows are held until the dedupe ends: the size bound keeps the Lambda's memory bounded.
+  if (head.size > SMALL_OBJECT_MAX_BYTES)
+    throw new ObjectTooLargeError(
+      batch.bronze.bucket,
+      batch.bronze.key,
+      `The bronze original of ${objectKey}`,
+      `${SMALL_OBJECT_MAX_BYTES} bytes (the Lambda transform's bound; larger objects go to the Glue job)`,
+    );
+
+  const transform = new StatisticsTransform(spec, {
+    region: batch.region,
+    sourceObject: batch.sourceObject,
+    ingestedAt: ingestedAtMicros(batch.ingestedAt, objectKey),
+  });
+  const reader = new CsvRecordReader((fields) => transform.push(fields));
+  try {
+    for await (const text of decodeUtf8(storage.read(batch.bronze))) reader.push(text);
+  } catch (e) {
+    if (!(e instanceof EncodingProblem)) throw e;
+    throw new ContractError(
+      `The bronze original s3://${batch.bronze.bucket}/${batch.bronze.key} of ${objectKey} is not UTF-8 (${e.message}); the ingest step should have rejected it: check that bronze holds what ingest accepted, then rerun the object`,
+    );
+  }
+  reader.end();
+  const result = transform.result();
+
+  const staged = (name: string): ObjectRef => ({
+    bucket: batch.staging.bucket,
+    key: `${batch.staging.prefix}${name}`,
+  });
+  await storage.write(
+    staged(STAGED.data),
+    cleansedParquet(spec, result.rows),
+    'application/vnd.apache.parquet',
+  );
+  const quarantined = result.rejected.length;
+  // A stale file of an earlier attempt must not outlive its batch (the Glue job deletes it too).
+  if (quarantined > 0)
+    await storage.write(
+      staged(STAGED.rejected),
+      rejectedParquet(spec, batch.sourceObject, result.rejected),
+      'application/vnd.apache.parquet',
+    );
+  else await storage.delete([staged(STAGED.rejected)]);
+
+  const rows: RowCounts = {
+    read: result.read,
+    cleansed: result.rows.length,
+    quarantined,
+    duplicates: result.duplicates,
+  };
+  const summary: BatchSummary = {
+    batchId: batch.id,
+    dataset: 'statistics',
+    region: batch.region,
+    sourceObject: batch.sourceObject,
+    ...rows,
+    rules: result.rules,
+    files: { data: STAGED.data, rejected: quarantined > 0 ? STAGED.rejected : null },
+  };
+  // Written last: a summary means the files it names are complete.
+  const summaryRef = staged(STAGED.summary);
+  await storage.write(summaryRef, `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
+  ports.log.info('batch transformed', { object: objectKey, batch: batch.id, engine: 'lambda', ...rows });
+  return { summaryKey: summaryRef.key, rows };
+}

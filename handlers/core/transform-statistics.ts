@@ -1,0 +1,161 @@
+/**
+ * The statistics transform over records, pure: the header check, the first broken rule per record, the
+ * typed row of a valid one, the in-batch dedupe (the greatest dedupe order wins, the first record on a
+ * tie) and the counts of the batch summary — what glue/lakestep_rules.py `transform` computes.
+ */
+import type { StatisticsSpec } from '../../workflows/datasets';
+import { ContractError, capText } from './errors';
+import type { CellValue, RejectedRecord } from './transform-parquet';
+import {
+  compileRules,
+  parseBoolean,
+  parseIsoInstant,
+  parseUnsignedBigint,
+  parseYyddmm,
+} from './transform-rules';
+
+/** Schema columns that come from the batch, not from the record. */
+export interface BatchContext {
+  readonly region: string;
+  readonly sourceObject: string;
+  /** Microseconds since the epoch (TIMESTAMP). */
+  readonly ingestedAt: bigint;
+}
+
+export interface StatisticsTransformResult {
+  /** Typed rows in schema order, sorted by (trending_date, video_id) as the Glue script writes them. */
+  readonly rows: CellValue[][];
+  readonly rejected: RejectedRecord[];
+  readonly read: number;
+  readonly duplicates: number;
+  /** Quarantined records per rule name, sorted by name. */
+  readonly rules: Record<string, number>;
+}
+
+/** A kept row and the values it is ranked by (greatest wins). */
+interface Kept {
+  readonly rank: readonly bigint[];
+  readonly row: CellValue[];
+}
+
+/** Feeds records one at a time (the first is the header), so the raw text is never held whole. */
+export class StatisticsTransform {
+  private readonly brokenRule: (fields: readonly string[]) => string | null;
+  private readonly typed: (fields: readonly string[]) => CellValue[];
+  private readonly keyAt: readonly number[];
+  private readonly rankAt: readonly number[];
+  private readonly kept = new Map<string, Kept>();
+  private readonly rejected: RejectedRecord[] = [];
+  private readonly rules = new Map<string, number>();
+  private sawHeader = false;
+  private read = 0;
+
+  constructor(
+    private readonly spec: StatisticsSpec,
+    private readonly context: BatchContext,
+  ) {
+    this.brokenRule = compileRules(spec);
+    this.typed = typedRow(spec, context);
+    const position = (name: string) => {
+      const i = spec.schema.findIndex((c) => c.name === name);
+      if (i < 0) throw new Error(`transform spec: dedupe column '${name}' is not in the schema`);
+      return i;
+    };
+    this.keyAt = spec.dedupeKey.map(position);
+    this.rankAt = spec.dedupeOrder.map(position);
+  }
+
+  push(fields: string[]): void {
+    if (!this.sawHeader) {
+      this.sawHeader = true;
+      this.checkHeader(fields);
+      return;
+    }
+    this.read++;
+    const rule = this.brokenRule(fields);
+    if (rule !== null) {
+      this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
+      this.rejected.push({
+        recordNo: this.read,
+        rule,
+        fieldCount: fields.length,
+        fields: fields.slice(0, this.spec.rawColumns.length),
+      });
+      return;
+    }
+    const row = this.typed(fields);
+    const key = this.keyAt.map((i) => String(row[i])).join('\u0000');
+    const rank = this.rankAt.map((i) => row[i] as bigint);
+    const best = this.kept.get(key);
+    // Strictly greater replaces: on a tie the first record wins (ORDER BY …, record_no).
+    if (!best || greater(rank, best.rank)) this.kept.set(key, { rank, row });
+  }
+
+  result(): StatisticsTransformResult {
+    if (!this.sawHeader) this.checkHeader([]);
+    const date = this.spec.schema.findIndex((c) => c.name === 'trending_date');
+    const id = this.spec.schema.findIndex((c) => c.name === 'video_id');
+    const rows = [...this.kept.values()].map((k) => k.row);
+    rows.sort((a, b) => compare(a[date], b[date]) || compare(a[id], b[id]));
+    const valid = this.read - this.rejected.length;
+    return {
+      rows,
+      rejected: this.rejected,
+      read: this.read,
+      duplicates: valid - rows.length,
+      rules: Object.fromEntries([...this.rules].sort(([a], [b]) => (a < b ? -1 : 1))),
+    };
+  }
+
+  private checkHeader(header: readonly string[]): void {
+    const expected = this.spec.rawColumns;
+    if (header.length === expected.length && header.every((c, i) => c === expected[i])) return;
+    throw new ContractError(
+      `${this.context.sourceObject}: its header is [${header
+        .slice(0, 20)
+        .map((c) => JSON.stringify(capText(c)))
+        .join(
+          ', ',
+        )}], the contract's is [${expected.join(', ')}]; the ingest step should have rejected it. Check that bronze holds what ingest accepted, then rerun the object`,
+    );
+  }
+}
+
+function greater(a: readonly bigint[], b: readonly bigint[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as bigint;
+    const y = b[i] as bigint;
+    if (x !== y) return x > y;
+  }
+  return false;
+}
+
+function compare(a: CellValue | undefined, b: CellValue | undefined): number {
+  if (a === b) return 0;
+  return (a as string | number) < (b as string | number) ? -1 : 1;
+}
+
+/** The typed row of a record that broke no rule, in schema order (local/transform-sql.ts typedSelectSql). */
+function typedRow(spec: StatisticsSpec, context: BatchContext): (fields: readonly string[]) => CellValue[] {
+  const booleans = new Set(spec.booleanColumns);
+  const cells = spec.schema.map((col): ((fields: readonly string[]) => CellValue) => {
+    if (col.name === 'region') return () => context.region;
+    if (col.name === 'source_object') return () => context.sourceObject;
+    if (col.name === 'ingested_at') return () => context.ingestedAt;
+    const i = spec.rawColumns.indexOf(col.name);
+    if (i < 0) throw new Error(`transform spec: schema column '${col.name}' is not a raw column`);
+    const raw = (f: readonly string[]) => f[i] ?? '';
+    if (booleans.has(col.name)) return (f) => parseBoolean(raw(f));
+    switch (col.type) {
+      case 'DATE':
+        return (f) => parseYyddmm(raw(f));
+      case 'TIMESTAMP':
+        return (f) => parseIsoInstant(raw(f));
+      case 'BIGINT':
+        return (f) => parseUnsignedBigint(raw(f));
+      default:
+        return raw;
+    }
+  });
+  return (fields) => cells.map((cell) => cell(fields));
+}

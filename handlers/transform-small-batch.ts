@@ -1,0 +1,6 @@
+/** Lambda: Transform small batch (the statistics transform of an object below the size threshold). */
+import { batchInputSchema } from './core/contracts';
+import { transformSmallBatch } from './core/transform-small-batch';
+import { lambdaHandler } from './lambda-runtime';
+
+export const handler = lambdaHandler(batchInputSchema, transformSmallBatch);
