@@ -42,6 +42,7 @@ describe('the transform gate, locally', () => {
   it('admits one transform at a time with one slot: the others wait in the loop, none fails', async () => {
     const rt = await LocalRuntime.open({
       lake: join(dir, 'one-slot'),
+      definitionFile,
       transformSlots: 1,
       answeredWaitMs: 20,
     });
