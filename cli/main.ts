@@ -1,6 +1,7 @@
 /** The `lakestep` command: dispatches to a subcommand; exit 0 ok, 1 a failure, 2 a usage error. */
 import '../local/polyfills';
 import { UsageError } from './args';
+import { backfillCommand } from './backfill';
 import { fetchCommand } from './fetch';
 import { generateCommand } from './generate';
 import { graphCommand } from './graph';
@@ -24,6 +25,7 @@ commands:
   fetch     fetch a day of trending data from the YouTube Data API, land it and run it
   status    recent executions, failures by state and error, DQ outcomes, alarms that would fire
   replay    redrive failed executions (locally, or on AWS with --aws)
+  backfill  start the deployed pipeline for the objects already under an S3 prefix (--aws)
   rerun     start a fresh execution for an object already landed (after a code or rule fix)
   inspect   serve the visual inspector: the state machine graph and every execution
   serve     serve the analytics API (x-api-key) and the dashboard on 127.0.0.1:4322
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   fetch: fetchCommand,
   status: statusCommand,
   replay: replayCommand,
+  backfill: backfillCommand,
   rerun: rerunCommand,
   inspect: inspectCommand,
   serve: serveCommand,

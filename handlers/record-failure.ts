@@ -8,7 +8,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { DynamoSlotTable } from './aws/dynamo-slot-table';
 import { SfnExecutionHistory } from './aws/sfn-history';
+import { ADMISSION_ENV } from './aws/slot-table-schema';
 import { ContractError } from './core/errors';
 import {
   type Alerts,
@@ -24,6 +26,15 @@ import { log, logger, metrics, metricsSink } from './powertools';
 const sfn = new SFNClient({});
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const sns = new SNSClient({});
+const dynamoClient = new DynamoDBClient({});
+
+/** The slot table and its gates (from ADMISSION_MAX_SLOTS), when the stack has an admission gate. */
+function slotsFromEnv(env: NodeJS.ProcessEnv) {
+  const table = env[ADMISSION_ENV.table];
+  if (!table) return undefined;
+  const gates = Object.keys(JSON.parse(env[ADMISSION_ENV.maxSlots] ?? '{}') as Record<string, number>);
+  return { table: new DynamoSlotTable(dynamoClient, table), gates };
+}
 
 export class DynamoFailureStore implements FailureStore {
   constructor(
@@ -70,6 +81,7 @@ export const handler = async (event: unknown, context: Context): Promise<RecordR
       log,
       metrics: metricsSink,
       clock: { now: () => new Date() },
+      slots: slotsFromEnv(process.env),
     });
   } catch (e) {
     logger.error('could not record a failed execution; EventBridge retries the event', e as Error);

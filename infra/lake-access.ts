@@ -148,6 +148,9 @@ export const FUNCTION_LAKE_ACCESS: Readonly<Record<string, readonly PrefixAccess
   RegisterPartition: [],
   // Reads the crawler's answer from its input: no lake access at all.
   CheckCrawl: [],
+  // Slot table calls only (infra/transform-slots.ts): no lake object is read or written.
+  AcquireTransformSlot: [],
+  ReleaseTransformSlot: [],
   PublishRunSummary: [
     {
       bucket: 'analytics',

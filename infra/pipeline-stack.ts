@@ -10,6 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
 import { aslFileName } from '../workflows/render-asl';
+import { admissionGatesOf } from '../workflows/transform-admission';
 import type { GlueJobStep, Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { AlertTopics } from './alert-topics';
@@ -29,6 +30,7 @@ import { PipelineStateMachine } from './pipeline-state-machine';
 import { AnalyticsQuickSight } from './quicksight';
 import { type ArnParts, type NamingOptions, resourceNames } from './substitutions';
 import { TransformJob } from './transform-job';
+import { ADMISSION_FUNCTIONS, admissionTableName, TransformSlots } from './transform-slots';
 import { TrendingFetch } from './trending-fetch';
 
 export interface PipelineStackProps extends cdk.StackProps {
@@ -179,6 +181,19 @@ export class PipelineStack extends cdk.Stack {
       recorder: functions.recorder,
       removal: settings.removal,
     });
+
+    // The Glue admission gate: its slots are the job's MaxConcurrentRuns, from the same setting.
+    const gates = admissionGatesOf(workflow);
+    if (gates.length)
+      new TransformSlots(this, 'Admission', {
+        tableName: admissionTableName(prefix),
+        maxSlots: Object.fromEntries(gates.map((g) => [g, settings.transformMaxConcurrentRuns])),
+        users: [
+          ...[...functions.steps].filter(([id]) => ADMISSION_FUNCTIONS.has(id)).map(([, fn]) => fn),
+          functions.recorder,
+        ],
+        removal: settings.removal,
+      });
 
     // Alarms and dashboard from the same step list; the functions publish EMF under the name prefix.
     const metricsNamespace = prefix;

@@ -3,6 +3,7 @@
  * zod schema and core its Lambda adapter uses. A function in the ASL without an entry here is an error.
  */
 import type { z } from 'zod';
+import { acquireSlotInputSchema, acquireTransformSlot } from '../handlers/core/acquire-transform-slot';
 import { checkCrawl, checkCrawlInputSchema } from '../handlers/core/check-crawl';
 import { checkDataQuality } from '../handlers/core/check-data-quality';
 import {
@@ -17,6 +18,7 @@ import { promoteBatch } from '../handlers/core/promote-batch';
 import { publishRunSummary } from '../handlers/core/publish-run-summary';
 import { quarantineBatch } from '../handlers/core/quarantine-batch';
 import { registerPartition, registerPartitionInputSchema } from '../handlers/core/register-partition';
+import { releaseSlotInputSchema, releaseTransformSlot } from '../handlers/core/release-transform-slot';
 import { transformSmallBatch } from '../handlers/core/transform-small-batch';
 
 export interface LocalFunction {
@@ -26,6 +28,8 @@ export interface LocalFunction {
 
 export const LOCAL_FUNCTIONS: Readonly<Record<string, LocalFunction>> = {
   IngestObject: { schema: ingestInputSchema, core: ingestObject },
+  AcquireTransformSlot: { schema: acquireSlotInputSchema, core: acquireTransformSlot },
+  ReleaseTransformSlot: { schema: releaseSlotInputSchema, core: releaseTransformSlot },
   TransformSmallBatch: { schema: batchInputSchema, core: transformSmallBatch },
   CheckDataQuality: { schema: batchInputSchema, core: checkDataQuality },
   PromoteBatch: { schema: batchInputSchema, core: promoteBatch },

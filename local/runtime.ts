@@ -18,7 +18,10 @@ import {
 import { landingKeyFor } from '../handlers/core/classify';
 import { executionNameFor } from '../handlers/core/execution-name';
 import type { CorePorts } from '../handlers/core/ports';
+import { releaseSlotsOf } from '../handlers/core/record-failure';
+import { DEFAULT_STAGE_SETTINGS } from '../infra/config';
 import { placeholders, placeholdersIn } from '../workflows/render-asl';
+import { admissionGatesOf } from '../workflows/transform-admission';
 import type { Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { type BoundTask, bindTasks, type Fault, findTasks, type Handler, LocalCrawler } from './bindings';
@@ -38,10 +41,13 @@ import { FsStorage } from './fs-storage';
 import { type LakePaths, lakePaths } from './lake';
 import { cleanStaleTemps } from './lake-cleanup';
 import { LocalCatalog } from './local-catalog';
+import { LocalSlotTable } from './local-slot-table';
 import { type AslDefinition, definitionFrom, type ResumePoint, resumePoint, TaskMemo } from './redrive';
 import { isDataOutcome, replayAdviceFor, rerunCommandFor } from './replay-advice';
 
 export const ASL_DIR = resolve(__dirname, '..', 'asl');
+
+const NO_LOG = { info() {}, warn() {}, error() {} };
 
 export interface RuntimeOptions {
   readonly lake?: string;
@@ -50,6 +56,8 @@ export interface RuntimeOptions {
   /** Local stand-in for Retry backoff and Wait durations (ms); AWS uses the ASL's own. */
   readonly retryDelayMs?: number;
   readonly waitMs?: number;
+  /** Waits whose seconds a task answered (the wait for an admission slot), in ms: default 100. */
+  readonly answeredWaitMs?: number;
   readonly onEvent?: (execution: string, event: StoredEvent) => void;
   /** Another ASL file (with placeholders) to run instead of the workflow's committed one: fixtures, tests. */
   readonly definitionFile?: string;
@@ -57,6 +65,8 @@ export interface RuntimeOptions {
   readonly taskOverrides?: Readonly<Record<string, Handler>>;
   /** Only reads the lake (replay --dry-run): nothing is created, cleaned or recorded. */
   readonly readOnly?: boolean;
+  /** Slots of each admission gate (the Glue job's MaxConcurrentRuns on AWS); default the stage default. */
+  readonly transformSlots?: number;
 }
 
 /** Why an execution cannot be redriven, with the command that helps instead (if any). */
@@ -179,6 +189,8 @@ export class LocalRuntime {
   readonly crawlers: Map<string, LocalCrawler>;
   /** The local Data Catalog: what the crawls defined and the partitions registered since. */
   readonly catalog: LocalCatalog;
+  /** The admission gates' slots (DynamoDB on AWS): they live with this process, which owns the lake. */
+  readonly slots = new LocalSlotTable();
 
   private constructor(
     readonly warehouse: Warehouse,
@@ -645,7 +657,11 @@ export class LocalRuntime {
         waitTimeOverrides: Object.fromEntries(
           Object.entries(definition.States)
             .filter(([, s]) => s.Type === 'Wait')
-            .map(([n]) => [n, this.options.waitMs ?? 10]),
+            // A slot wait loops until another execution's transform ends: not a busy loop of 10 ms turns.
+            .map(([n, s]) => [
+              n,
+              s.SecondsPath ? (this.options.answeredWaitMs ?? 100) : (this.options.waitMs ?? 10),
+            ]),
         ),
         retryIntervalOverrides: Object.fromEntries(this.tasks.map((t) => [t.stateName, delay])),
       },
@@ -718,6 +734,13 @@ export class LocalRuntime {
       this.options.onEvent?.(record.name, ended);
     }
     await Promise.all(writes);
+    // What the failure recorder does on AWS: a stopped execution gives back the slots it still holds.
+    if (status !== 'SUCCEEDED')
+      await releaseSlotsOf(
+        record.name,
+        { table: this.slots, gates: admissionGatesOf(this.workflow) },
+        NO_LOG,
+      );
     const failed = [...events].reverse().find((e) => e.type === 'ExecutionFailed');
     const { owner: _owner, ...finished } = record;
     const base: ExecutionRecord = {
@@ -761,6 +784,10 @@ export class LocalRuntime {
       ),
       clock: { now: () => new Date() },
       catalog: this.catalog,
+      admission: {
+        table: this.slots,
+        maxSlots: () => this.options.transformSlots ?? DEFAULT_STAGE_SETTINGS.transformMaxConcurrentRuns,
+      },
     };
   }
 

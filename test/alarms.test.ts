@@ -57,7 +57,7 @@ describe('alarms derived from the workflow', () => {
 
   it('gives every task step, and every Fail state a data outcome ends in, alarms that fit its kind', () => {
     const kinds: Record<string, string[]> = {
-      lambda: ['lambdaErrors', 'lambdaThrottles', 'lambdaDurationNearTimeout'],
+      lambda: ['lambdaErrors', 'lambdaThrottles', 'lambdaDurationNearTimeout', 'slotWaitTooLong'],
       glueJob: ['glueJobFailed', 'glueJobTimedOut'],
       crawlerStart: ['crawlerFailed'],
       crawlerStatus: ['crawlerFailed'],

@@ -42,6 +42,7 @@ describe('committed ASL', () => {
     const text = committed(aslFileName(YOUTUBE_TRENDING));
     expect(placeholdersIn(text)).toEqual(
       [
+        'AcquireTransformSlotFunctionArn',
         'AthenaWorkGroup',
         'CheckCrawlFunctionArn',
         'CheckDataQualityFunctionArn',
@@ -51,6 +52,7 @@ describe('committed ASL', () => {
         'PublishRunSummaryFunctionArn',
         'QuarantineBatchFunctionArn',
         'RegisterPartitionFunctionArn',
+        'ReleaseTransformSlotFunctionArn',
         'TransformBatchJobName',
         'TransformSmallBatchFunctionArn',
         'analytics',

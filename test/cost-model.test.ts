@@ -20,7 +20,13 @@ import {
   total,
 } from './bench/cost-model';
 import { noOpResult } from './bench/orchestration';
-import { landingInputs, retryDelay, simulateLanding } from './bench/scale-model';
+import {
+  gateThroughputPerMinute,
+  gateWaitUsd,
+  landingInputs,
+  retryDelay,
+  simulateLanding,
+} from './bench/scale-model';
 import { tempDir } from './helpers/lake';
 import { REAL_DATA } from './helpers/python';
 
@@ -178,6 +184,8 @@ describe('the no-op results for the orchestration benchmark', () => {
       Crawler: { Name: 'c', State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } },
     });
     expect(noOpResult(asl.States['Register partition'])).toMatchObject({ Payload: { crawl: false } });
+    // The happy path is admitted by the gate at once: otherwise the benchmark would wait at it forever.
+    expect(noOpResult(asl.States['Acquire transform slot'])).toMatchObject({ Payload: { acquired: true } });
   });
 });
 
@@ -206,14 +214,45 @@ describe('the landing simulation', () => {
   });
 
   it('the Glue admission gate admits every object of a 1,000-object burst that the capacity Retry fails', () => {
-    const retried = simulateLanding({ ...base, objects: 1000 });
+    const retried = simulateLanding({ ...base, objects: 1000, design: { ...base.design, gate: false } });
     expect(retried.failedGlueCapacity).toBeGreaterThan(0);
-    const gated = simulateLanding({ ...base, objects: 1000, design: { ...base.design, gate: true } });
+    expect(retried.gateWaits).toBe(0);
+    const gated = simulateLanding({ ...base, objects: 1000 });
+    expect(base.design.gate).toBe(true); // as built
     expect(gated).toMatchObject({ succeeded: 1000, failedGlueCapacity: 0, timedOut: 0, glueRetries: 0 });
   });
 
+  it('waiting at the gate costs three transitions a turn, one turn per 30-60 s of waiting', () => {
+    const gated = simulateLanding({ ...base, objects: 1000 });
+    expect(gated.gateWaits).toBeGreaterThan(0);
+    expect(gated.gateWaitTransitions).toBe(3 * gated.gateWaits);
+    // Each turn waits at least 30 s and at most 60 s: the turns bound the longest wait from both sides.
+    expect(gated.longestGateWaitSeconds).toBeGreaterThan(0);
+    expect(gated.gateWaits * 60).toBeGreaterThanOrEqual(gated.longestGateWaitSeconds);
+    // Priced: 3 transitions ($0.000075) and one 128 MB, 50 ms acquire call per turn.
+    expect(gateWaitUsd({ gateWaits: 1000, gateWaitTransitions: 3000 })).toBeCloseTo(
+      3000 * 0.000025 + 1000 * (0.125 * 0.05 * 0.0000133334 + 0.2e-6),
+      10,
+    );
+    const lone = simulateLanding({ ...base, objects: 1 });
+    expect([lone.gateWaits, lone.longestGateWaitSeconds]).toEqual([0, 0]);
+  });
+
+  it("a backfill paced at the gate's throughput waits little and times nothing out where a burst does", () => {
+    // 2,000 objects of 90 s Glue runs need 2.5 h of the gate's 20 slots; a 1-hour timeout shows the effect small.
+    const many = { ...base, objects: 2_000, timeoutSeconds: 3600 };
+    const burst = simulateLanding(many);
+    expect(burst.timedOut).toBeGreaterThan(0);
+    const rate = gateThroughputPerMinute(base);
+    expect(rate).toBe(Math.floor((base.glueMaxConcurrentRuns * 60) / base.glueSeconds));
+    const paced = simulateLanding({ ...many, pacedStartsPerSecond: rate / 60 });
+    expect(paced).toMatchObject({ succeeded: 2_000, timedOut: 0, failedGlueCapacity: 0 });
+    expect(paced.gateWaitTransitions).toBeLessThan(burst.gateWaitTransitions / 10);
+    expect(paced.lastStartSeconds).toBeGreaterThanOrEqual(Math.floor(((2_000 - 1) * 60) / rate) - 1);
+  });
+
   it('one MERGE per region serves the objects waiting for it: far fewer MERGEs than objects', () => {
-    const design = { ...base.design, gate: true, lambdaTransformSeconds: 5, mergePerRegion: true };
+    const design = { ...base.design, lambdaTransformSeconds: 5, mergePerRegion: true };
     const r = simulateLanding({ ...base, objects: 1000, design });
     expect(r.succeeded).toBe(1000);
     expect(r.merges).toBeGreaterThanOrEqual(base.design.regions);

@@ -452,7 +452,8 @@ describe('the "Small object?" choice and the Lambda transform\'s bound', () => {
           Next: 'Transform small batch',
         },
       ],
-      Default: 'Transform batch',
+      // The Glue path starts at its admission gate (decision 0027).
+      Default: 'Acquire transform slot',
     });
     expect(committed.States['Transform small batch']).toMatchObject({
       Next: 'Check data quality',
@@ -460,7 +461,7 @@ describe('the "Small object?" choice and the Lambda transform\'s bound', () => {
     });
     const allGlue = renderAsl(withSmallObjectBytes(YOUTUBE_TRENDING, 0));
     const { 'Small object?': choice, ...rest } = allGlue.States;
-    expect(choice).toMatchObject({ Choices: [{ NumericLessThan: 0 }], Default: 'Transform batch' });
+    expect(choice).toMatchObject({ Choices: [{ NumericLessThan: 0 }], Default: 'Acquire transform slot' });
     const { 'Small object?': _, ...committedRest } = committed.States;
     expect(rest).toEqual(committedRest);
     expect(() => withSmallObjectBytes(YOUTUBE_TRENDING, SMALL_OBJECT_MAX_BYTES + 1)).toThrow(/memory bound/);

@@ -41,6 +41,10 @@ export const METRIC = {
   runsSucceeded: 'RunsSucceeded',
   failuresRecorded: 'FailuresRecorded',
   duplicateObjectEvents: 'DuplicateObjectEvents',
+  /** Admission gates (dimension `gate`): answers that admitted, answers that said wait, and how long the object had waited. */
+  slotsAcquired: 'SlotsAcquired',
+  slotWaits: 'SlotWaits',
+  slotWaitSeconds: 'SlotWaitSeconds',
 } as const;
 
 /** One metric per batch DQ rule and outcome (`DQ_quarantined_share_failed`): two rules, low cardinality. */
@@ -198,6 +202,11 @@ export const STEP_ALARM_DEFAULTS: Readonly<Record<StepAlarmKind, AlarmThreshold>
   lambdaThrottles: { threshold: 5, periodMinutes: 5, evaluationPeriods: 1, severity: 'notice' },
   /** Longest invocation as a share of the function's timeout (0–1). */
   lambdaDurationNearTimeout: { threshold: 0.8, periodMinutes: 5, evaluationPeriods: 1, severity: 'notice' },
+  /**
+   * The longest an object had waited for an admission slot when it asked (minutes). Two hours of a
+   * six-hour execution timeout: the backlog will time executions out unless capacity or pacing changes.
+   */
+  slotWaitTooLong: { threshold: 120, periodMinutes: 15, evaluationPeriods: 1, severity: 'page' },
   /** Job runs that ended FAILED or ERROR (count, from job-state events). */
   glueJobFailed: { threshold: 1, periodMinutes: 5, evaluationPeriods: 1, severity: 'page' },
   /** Job runs that ended TIMEOUT (count, from job-state events). */
@@ -429,6 +438,20 @@ function stepDrafts(step: TaskStep): Draft[] {
           local: { type: 'taskDurationMax', states },
         };
       });
+      // Only a step that asks an admission gate for a slot opts in (`alarms: { slotWaitTooLong: {} }`).
+      if (o.slotWaitTooLong !== undefined)
+        add('slotWaitTooLong', (t) => {
+          const gate = String(step.payload.gate);
+          return {
+            id: `${kebab(gate)}-slot-wait-too-long`,
+            title: `${step.stateName}: objects waiting too long for a slot`,
+            summary: `An object has waited ${t.threshold} minutes or more for a slot of the ${gate} gate (state "${step.stateName}"): the backlog outgrows the gate's slots, and executions still waiting at their timeout will time out.`,
+            metric: pipeline(METRIC.slotWaitSeconds, { gate }, 'Maximum'),
+            threshold: t.threshold * 60,
+            condition: `longest wait ≥ ${t.threshold} minutes ${window(t)}`,
+            local: { type: 'taskResultMax', states, path: ['Payload', 'waitedSeconds'] },
+          };
+        });
       break;
     }
     case 'glueJob': {

@@ -67,6 +67,28 @@ function graphOf(alarm: MetricAlarmSpec): GraphWidgetSpec {
   };
 }
 
+/** Beside a gate's wait alarm: how many asks were admitted and how many were told to wait. */
+function gateGraphs(own: readonly MetricAlarmSpec[]): GraphWidgetSpec[] {
+  return own.flatMap((a) => {
+    if (a.kind !== 'slotWaitTooLong' || !('dimensions' in a.metric)) return [];
+    const gate = String(a.metric.dimensions.gate);
+    const metric = (name: string): MetricRef => ({
+      namespace: 'pipeline',
+      name,
+      dimensions: { service: METRICS_SERVICE, gate },
+      statistic: 'Sum',
+    });
+    return [
+      {
+        type: 'graph',
+        title: `${gate} gate: slots acquired, asks told to wait`,
+        metrics: [metric(METRIC.slotsAcquired), metric(METRIC.slotWaits)],
+        periodSeconds: 300,
+      },
+    ];
+  });
+}
+
 /** The links of the header: the console of each resource kind, and the runbooks. */
 function headerMarkdown(workflow: Workflow, runbookIndex: string): string {
   return [
@@ -108,7 +130,7 @@ export function dashboardFor(workflow: Workflow, runbookBaseUrl = ''): Dashboard
   for (const step of executionOrder(workflow)) {
     const own = alarmsOfStep(alarms, step.id);
     if (own.length === 0) continue;
-    rows.push({ title: step.stateName, stepId: step.id, widgets: own.map(graphOf) });
+    rows.push({ title: step.stateName, stepId: step.id, widgets: [...own.map(graphOf), ...gateGraphs(own)] });
   }
   const apiAlarms = metricAlarms.filter((a) => a.scope.type === 'api');
   if (apiAlarms.length) rows.push({ title: 'Analytics API', widgets: apiAlarms.map(graphOf) });

@@ -108,6 +108,28 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
           replayFailed(state, 'States.Timeout'),
         ],
       };
+    case 'slotWaitTooLong':
+      return {
+        meaning: `Executions wait at ${q(state)} for a slot of the Glue transform gate (as many slots as the job's MaxConcurrentRuns, the stage setting \`transformMaxConcurrentRuns\`). Waiting is the gate working: objects wait instead of exhausting Glue's retries. But an object has now waited ${alarm.condition.replace(/^longest wait ≥ /, '').replace(/ in .*$/, '')}, and an execution still waiting when it reaches its timeout ends TIMED_OUT. Either more objects arrive than the slots can transform (a backfill started too fast), or slots are held by runs that take long or by holders that never released (their lease frees them).`,
+        checks: [
+          'Is a backfill running? `lakestep backfill --aws` paces its starts (`--rate`); an `aws s3 cp --recursive` of a history does not. The dashboard row of this state shows SlotWaits and SlotsAcquired.',
+          'Are the slots held by running Glue jobs? Compare the gate item (below) with the job runs RUNNING: a holder whose execution has ended is a lost release, freed when its lease ends.',
+          'Are the Glue runs slow (a larger object than usual) or failing (`transform-batch-job-failed`)?',
+        ],
+        diagnose: [
+          'aws dynamodb get-item --table-name "$PREFIX-admission" --key \'{"gate": {"S": "TransformBatch"}}\' --consistent-read',
+          'aws glue get-job-runs --job-name "$PREFIX-transform-batch" --max-results 50 --query "JobRuns[?JobRunState==\'RUNNING\'].[Id,StartedOn]"',
+          `npx lakestep replay --aws --failed --since 24h --error States.Timeout --dry-run`,
+        ],
+        fix: [
+          '# more slots: raise transformMaxConcurrentRuns for the stage in cdk.json (the job and the gate follow), then npx cdk deploy',
+          '# or slow the arrivals: stop the bulk upload, backfill with a paced rate instead:',
+          'npx lakestep backfill --aws s3://<landing bucket>/<prefix> --rate 30',
+          '# executions that timed out while waiting: redrive them (each resumes at the state it was in)',
+          replayFailed(undefined, 'States.Timeout'),
+        ],
+        local: ['npx lakestep run --data <directory of many files> --concurrency 8', 'npx lakestep status'],
+      };
     case 'glueJobFailed':
       return {
         meaning: `A run of the Glue job behind ${q(state)} ended FAILED or ERROR. This alarm counts Glue's job-state events (rule \`$PREFIX-${alarm.signal?.id}\`), which also see runs that fail before the script starts (bad arguments, missing script, no capacity) and which Glue's own job metrics miss. The execution that started the run fails at ${q(state)} after its retries.`,

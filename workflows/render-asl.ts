@@ -149,7 +149,14 @@ function renderStep(workflow: Workflow, step: Step): AslState {
         ...(step.default ? { Default: stateNameOf(workflow, step.default) } : {}),
       };
     case 'wait':
-      return { Type: 'Wait', ...comment, Seconds: step.seconds, Next: stateNameOf(workflow, step.next) };
+      return {
+        Type: 'Wait',
+        ...comment,
+        ...(typeof step.seconds === 'number'
+          ? { Seconds: step.seconds }
+          : { SecondsPath: step.seconds.path }),
+        Next: stateNameOf(workflow, step.next),
+      };
     case 'fail':
       return { Type: 'Fail', ...comment, Error: step.error, CausePath: step.causePath };
     case 'succeed':

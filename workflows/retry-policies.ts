@@ -93,3 +93,14 @@ export const ATHENA_QUERY_FAILED_RETRY: RetryPolicy = {
   jitter: 'FULL',
   why: 'Iceberg commit conflicts when executions of several regions MERGE into the same table at once; the MERGE is atomic and recomputes the region, so a retry converges',
 };
+
+/** Raised by the slot table port (handlers/aws/dynamo-slot-table.ts) for DynamoDB throttling and 5xx answers. */
+export const ADMISSION_TABLE_RETRY: RetryPolicy = {
+  errors: ['Admission.Unavailable'],
+  intervalSeconds: 1,
+  maxAttempts: 6,
+  backoffRate: 2,
+  maxDelaySeconds: 30,
+  jitter: 'FULL',
+  why: 'DynamoDB throttling and 5xx answers on the slot table while a burst of executions asks for slots',
+};

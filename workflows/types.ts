@@ -106,7 +106,8 @@ export interface ChoiceStep extends StepBase {
 
 export interface WaitStep extends StepBase {
   readonly kind: 'wait';
-  readonly seconds: number;
+  /** A fixed wait, or where the state's data holds the seconds (a task's answer: a jittered wait). */
+  readonly seconds: number | { readonly path: string };
   readonly next: string;
 }
 
@@ -191,6 +192,8 @@ export type StepAlarmKind =
   | 'lambdaErrors'
   | 'lambdaThrottles'
   | 'lambdaDurationNearTimeout'
+  /** Opt-in for a step that acquires an admission slot: an object waited too long for one. */
+  | 'slotWaitTooLong'
   | 'glueJobFailed'
   | 'glueJobTimedOut'
   | 'crawlerFailed'

@@ -15,6 +15,11 @@ import {
 } from './retry-policies';
 import { SMALL_OBJECT_BYTES, transformPathStep } from './small-objects';
 import { YOUTUBE_TRENDING_SOURCE } from './sources';
+import {
+  RELEASE_TRANSFORM_SLOT,
+  TRANSFORM_ADMISSION_STEPS,
+  TRANSFORM_TIMEOUT_SECONDS,
+} from './transform-admission';
 import type { Materialization, Workflow } from './types';
 
 const LAMBDA_RETRY = [LAMBDA_SERVICE_RETRY, LAKE_TRANSIENT_RETRY];
@@ -168,7 +173,8 @@ export const YOUTUBE_TRENDING: Workflow = {
       ],
     },
     // Small objects do not pay for Spark (decision 0026): the same transform in a Lambda.
-    transformPathStep(SMALL_OBJECT_BYTES, 'transformSmallBatch', 'transformBatch'),
+    // Large ones go through the Glue admission gate first (decision 0027).
+    transformPathStep(SMALL_OBJECT_BYTES, 'transformSmallBatch', 'acquireTransformSlot'),
     {
       id: 'transformSmallBatch',
       kind: 'lambda',
@@ -190,6 +196,8 @@ export const YOUTUBE_TRENDING: Workflow = {
       alarms: { lambdaErrors: { threshold: 1 }, lambdaDurationNearTimeout: { threshold: 0.8 } },
       next: 'checkDataQuality',
     },
+    // The admission gate around the Glue run (workflows/transform-admission.ts, decision 0027).
+    ...TRANSFORM_ADMISSION_STEPS,
     {
       id: 'transformBatch',
       kind: 'glueJob',
@@ -210,11 +218,14 @@ export const YOUTUBE_TRENDING: Workflow = {
       },
       resultSelector: { 'jobRunId.$': '$.Id', 'state.$': '$.JobRunState' },
       resultPath: '$.transform',
-      timeoutSeconds: 2 * 60 * 60,
+      timeoutSeconds: TRANSFORM_TIMEOUT_SECONDS,
+      // With the gate, capacity errors are rare (another job of the account, a redrive resumed here
+      // without a slot): the capacity retry stays for them.
       retry: [GLUE_CAPACITY_RETRY, GLUE_SERVICE_RETRY],
       alarms: { glueJobFailed: { threshold: 1 }, glueJobTimedOut: { threshold: 1 } },
-      next: 'checkDataQuality',
+      next: 'releaseTransformSlot',
     },
+    RELEASE_TRANSFORM_SLOT,
     {
       id: 'checkDataQuality',
       kind: 'lambda',

@@ -4,6 +4,7 @@
  */
 import type { Stage } from '../../workflows/datasets';
 import type { CatalogPort } from './catalog-port';
+import type { SlotTable } from './slot-gate';
 
 export interface ObjectRef {
   readonly bucket: string;
@@ -36,7 +37,7 @@ export interface Log {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type MetricUnit = 'Count' | 'Percent' | 'Bytes' | 'Milliseconds';
+export type MetricUnit = 'Count' | 'Percent' | 'Bytes' | 'Milliseconds' | 'Seconds';
 
 /** A sink of metrics in the shape Powertools Metrics takes; EMF on both targets. */
 export interface MetricsSink {
@@ -58,4 +59,12 @@ export interface CorePorts {
   readonly clock: Clock;
   /** The data catalog, for the steps that register what they wrote (Register partition). */
   readonly catalog?: CatalogPort;
+  /** The admission gates of heavy work, for the steps that acquire and release a slot. */
+  readonly admission?: AdmissionPort;
+}
+
+/** The slot table, and how many slots the deployment gives each gate (the Glue job's MaxConcurrentRuns). */
+export interface AdmissionPort {
+  readonly table: SlotTable;
+  readonly maxSlots: (gate: string) => number;
 }

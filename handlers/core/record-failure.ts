@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { METRIC } from '../../workflows/alarms';
 import { WORKFLOWS } from '../../workflows/youtube-trending';
 import type { Clock, Log, MetricsSink } from './ports';
+import type { SlotTable } from './slot-gate';
 
 export const executionStatusChangeSchema = z
   .object({
@@ -91,12 +92,42 @@ export interface RecorderPorts {
   readonly log: Log;
   readonly metrics: MetricsSink;
   readonly clock: Clock;
+  /** The admission gates an execution may hold a slot of: a failed one gives its slot back here. */
+  readonly slots?: { readonly table: SlotTable; readonly gates: readonly string[] };
 }
 
 export interface RecordResult {
   record: FailureRecord;
   topicArn: string;
   subject: string;
+  /** The gates whose slot the execution held and gave back now. */
+  released: string[];
+}
+
+/**
+ * Gives back the slots a stopped execution still holds (it failed, timed out or was aborted between
+ * acquire and release). Best effort: a release that fails is logged and left to the slot's lease, so
+ * the failure is still recorded and alerted.
+ */
+export async function releaseSlotsOf(
+  holder: string,
+  slots: RecorderPorts['slots'],
+  log: Log,
+): Promise<string[]> {
+  const released: string[] = [];
+  for (const gate of slots?.gates ?? []) {
+    try {
+      if (await slots?.table.release(gate, holder)) released.push(gate);
+    } catch (e) {
+      log.error('could not release the slot of a stopped execution: its lease will free it', {
+        gate,
+        holder,
+        error: (e as Error).message,
+      });
+    }
+  }
+  if (released.length) log.info('released the slots of a stopped execution', { holder, gates: released });
+  return released;
 }
 
 /** Errors of the workflow's own Fail states: outcomes it ends on purpose (ObjectRejected, DataQualityFailed). */
@@ -245,6 +276,8 @@ export async function recordFailure(
     replayCommand: replayCommand(detail.executionArn),
     expiresAt: Math.floor(failedAt.getTime() / 1000) + FAILURE_RECORD_DAYS * 86_400,
   };
+  // First, so that the other executions get the slot back even if the alert below has to be retried.
+  const released = await releaseSlotsOf(detail.name, ports.slots, ports.log);
   await ports.store.put(record);
   const topicArn = classification === 'data' ? ports.topics.notice : ports.topics.page;
   const subject = alertSubject(record);
@@ -256,5 +289,5 @@ export async function recordFailure(
   const fields = { execution: record.pk, object: record.objectKey, state: record.failedState, error };
   if (classification === 'data') ports.log.info('data outcome recorded and noticed', fields);
   else ports.log.warn('system fault recorded and paged', fields);
-  return { record, topicArn, subject };
+  return { record, topicArn, subject, released };
 }

@@ -36,6 +36,8 @@ const HAPPY_VALUES: Record<string, unknown> = {
   // A daily file: the small-object path (the Lambda transform).
   '$.Payload.sizeBytes': 100 * 1024,
   '$.Payload.passed': true,
+  // The happy path is admitted by the Glue gate at once.
+  '$.Payload.acquired': true,
   // The happy path registers its partition: no crawl.
   '$.Payload.crawl': false,
   '$.Crawler.State': 'READY',

@@ -6,6 +6,7 @@ import {
   costPerDay,
   costPerObject,
   type DayScenario,
+  LIST_PRICES,
   total,
 } from './cost-model';
 import { DAILY_FILE_BYTES } from './cost-scenarios';
@@ -14,7 +15,7 @@ import type { MeasuredPaths } from './path-profiles';
 import { perStateTable, QUERY_TARGETS, queryTable } from './per-state';
 import type { FloorReading } from './pipeline-vs-floor';
 import type { ScaleReading } from './scale';
-import type { ScaleInputs, ScaleResult } from './scale-model';
+import { gateWaitUsd, type ScaleInputs, type ScaleResult } from './scale-model';
 
 export interface Readings {
   date: string;
@@ -202,11 +203,11 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
     `| peak RSS | ${int(s.maxRssMb)} MB |`,
   ].join('\n');
   const sims = [
-    '| design | objects landed at once | succeeded | failed: Glue capacity retries exhausted | timed out (6 h) | crawls | MERGEs | Glue retries | extra wait-loop transitions | last execution ends |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| design | objects | succeeded | failed: Glue capacity retries exhausted | timed out (6 h) | crawls | MERGEs | Glue retries | crawler wait-loop transitions | gate wait turns: transitions + acquire calls | longest wait at the gate | last execution ends |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.simulations.map(
       ({ label, inputs, result: x }) =>
-        `| ${label} | ${int(inputs.objects)} | ${int(x.succeeded)} | ${int(x.failedGlueCapacity)} | ${int(x.timedOut)} | ${int(x.crawls)} | ${int(x.merges)} | ${int(x.glueRetries)} | ${int(x.extraPollTransitions)} (${usd(x.extraPollTransitions * 0.000025)}) | ${(x.makespanSeconds / 3600).toFixed(2)} h |`,
+        `| ${label} | ${int(inputs.objects)} | ${int(x.succeeded)} | ${int(x.failedGlueCapacity)} | ${int(x.timedOut)} | ${int(x.crawls)} | ${int(x.merges)} | ${int(x.glueRetries)} | ${int(x.extraPollTransitions)} (${usd(x.extraPollTransitions * LIST_PRICES.stepFunctionsPerTransition)}) | ${int(x.gateWaitTransitions)} + ${int(x.gateWaits)} (${usd(gateWaitUsd(x))}) | ${(x.longestGateWaitSeconds / 60).toFixed(0)} min | ${(x.makespanSeconds / 3600).toFixed(2)} h |`,
     ),
   ].join('\n');
   const simIn = r.simulations[0]?.inputs;
@@ -305,10 +306,13 @@ bucket ${simIn?.startBurst ?? '—'} + ${simIn?.startPerSecond ?? '—'}/s; Glue
 (30 s × 2ⁿ up to 600 s, full jitter, 10 retries), ${simIn?.glueSeconds ?? '—'} s per job; partitions registered directly (a crawl,
 ${simIn?.crawlSeconds ?? '—'} s, only while a new table does not exist: "fresh stack" rows); Athena ${simIn?.athenaConcurrency ?? '—'} concurrent DML queries,
 ${simIn?.athenaSeconds ?? '—'} s per MERGE; execution timeout 6 h. "as built" is the committed ASL: large objects
-through the Glue job, and "daily files" below the small-object threshold through the Lambda transform
-(decision 0026: 2 s, 1,000 concurrent, no Glue run); the other rows are the designs of docs/decisions/0018
-not built yet: a Glue admission gate (Wait loop, no retry to exhaust), one MERGE per region for the objects
-waiting for it (with the Lambda transform at 5 s).
+through the Glue admission gate (decision 0027: as many slots as the job's MaxConcurrentRuns, an object
+turned away waits ${simIn?.gateWaitSeconds.min ?? '—'}–${simIn?.gateWaitSeconds.max ?? '—'} s, jittered, and asks again; each turn is ${simIn?.statesPerGateTurn ?? '—'} billed transitions and one 128 MB
+acquire Lambda call, priced at 50 ms) and the Glue job, and "daily files" below the small-object threshold
+through the Lambda transform (decision 0026: 2 s, 1,000 concurrent, no Glue run). "backfill --aws --rate N"
+starts the objects at N per minute, the gate's throughput (slots × 60 / seconds per run), instead of all at
+once. "before the gate" is the capacity Retry alone; the last rows are designs of docs/decisions/0018 not
+built yet: one MERGE per region for the objects waiting for it (with the Lambda transform at 5 s).
 
 ${sims}
 `;

@@ -1,7 +1,9 @@
 /**
- * Section 5, the AWS side on paper: a second-by-second simulation of N objects landed at once going
- * through the deployed design's bottlenecks — StartExecution's token bucket, the Glue job's
- * MaxConcurrentRuns with the ASL's capacity Retry (full jitter), partition registration with a crawl
+ * Section 5, the AWS side on paper: a second-by-second simulation of N objects landed at once (or
+ * started at a backfill's paced rate) going through the deployed design's bottlenecks — StartExecution's
+ * token bucket, the Glue admission gate (decision 0027: as many slots as the job's MaxConcurrentRuns;
+ * an object turned away waits 30–60 s, jittered, and asks again, each turn three billed transitions and
+ * one acquire Lambda call) or, without it, the ASL's capacity Retry (full jitter), partition registration with a crawl
  * only while the table does not exist yet (the first object starts it, the others wait for it and then
  * register: Catch → Wait → poll → Register partition), and Athena's DML concurrency with its Retry —
  * under the execution timeout. Service times and quotas are stated inputs, not measurements.
@@ -9,14 +11,19 @@
 
 import { mulberry32 } from '../../local/sample-data';
 import { ATHENA_API_RETRY, GLUE_CAPACITY_RETRY } from '../../workflows/retry-policies';
+import { ACQUIRE_TRANSFORM_SLOT, SLOT_WAIT_SECONDS } from '../../workflows/transform-admission';
 import type { RetryPolicy } from '../../workflows/types';
 import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { LIST_PRICES, type Prices } from './cost-model';
 
 export interface ScaleInputs {
   readonly objects: number;
   /** StartExecution token bucket (Standard, us-east-1: 1,300 burst, 300/s refill). */
   readonly startBurst: number;
   readonly startPerSecond: number;
+  /** `lakestep backfill --aws --rate`: starts per second at most (null: every object starts as soon as it can). */
+  readonly pacedStartsPerSecond: number | null;
+  /** The gate's slots: the Glue job's MaxConcurrentRuns (one stage setting for both). */
   readonly glueMaxConcurrentRuns: number;
   readonly glueSeconds: number;
   readonly glueRetry: RetryPolicy;
@@ -28,12 +35,15 @@ export interface ScaleInputs {
   readonly tableExists: boolean;
   /** Register partition (a Lambda calling BatchCreatePartition). */
   readonly registerSeconds: number;
+  /** The wait between two asks at the gate (jittered uniformly in the window) and the states of one turn. */
+  readonly gateWaitSeconds: { readonly min: number; readonly max: number };
+  readonly statesPerGateTurn: number;
   /**
-   * The designs of docs/decisions/0018, to weigh them: `gate` admits Glue runs through a semaphore
-   * (objects wait in a Wait loop, no retry to exhaust); `lambdaTransformSeconds` transforms the objects
-   * in a Lambda instead of Glue — built (decision 0026) for objects below the small-object threshold,
-   * so set it for a landing of daily files and leave it null for large objects; `mergePerRegion` runs
-   * one MERGE per region for the objects waiting for it (group commit).
+   * The designs of docs/decisions/0018: `gate` (built, decision 0027) admits Glue runs through the slot
+   * table (objects wait in a Wait loop, no retry to exhaust; false: the capacity Retry alone, as before it);
+   * `lambdaTransformSeconds` transforms the objects in a Lambda instead of Glue — built (decision 0026)
+   * for objects below the small-object threshold, so set it for a landing of daily files and leave it
+   * null for large objects; `mergePerRegion` runs one MERGE per region for the objects waiting for it (group commit).
    */
   readonly design: {
     readonly gate: boolean;
@@ -64,6 +74,12 @@ export interface ScaleResult {
   glueRetries: number;
   /** Extra billed transitions from crawler polls beyond one per execution. */
   extraPollTransitions: number;
+  /** Turns of the gate's wait loop (each: one acquire Lambda call that answered "wait", then the Choice and the Wait). */
+  gateWaits: number;
+  /** Billed transitions of those turns. */
+  gateWaitTransitions: number;
+  /** The longest an object waited at the gate, in seconds. */
+  longestGateWaitSeconds: number;
   /** Seconds until every execution had started. */
   lastStartSeconds: number;
   /** MERGE statements run on Athena. */
@@ -81,6 +97,8 @@ interface Exec {
   polls: number;
   end: 'succeeded' | 'glue' | 'athena' | 'timeout' | null;
   region: number;
+  /** When it first asked the gate for a slot (null: not yet). */
+  gateSince: number | null;
 }
 
 /** Delay before retry number `attempt` (1-based) with FULL jitter, as Step Functions computes it. */
@@ -108,12 +126,23 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
   let glueRetries = 0;
   let maxCrawlerQueue = 0;
   let lastStart = 0;
+  let gateWaits = 0;
+  let longestGateWait = 0;
+  // Start credit of a paced backfill: the first start goes at once.
+  let paced = 1 - (x.pacedStartsPerSecond ?? 0);
   let t = 0;
   const horizon = x.timeoutSeconds * 4;
   for (; t <= horizon; t++) {
     if (queued > 0) {
       tokens = Math.min(x.startBurst, tokens + (t === 0 ? 0 : x.startPerSecond));
-      const n = Math.min(queued, Math.floor(tokens));
+      // A paced backfill earns a fraction of a start each second; the bucket still caps it.
+      if (x.pacedStartsPerSecond !== null) paced = Math.min(paced + x.pacedStartsPerSecond, x.startBurst);
+      const n = Math.min(
+        queued,
+        Math.floor(tokens),
+        x.pacedStartsPerSecond === null ? queued : Math.floor(paced),
+      );
+      if (x.pacedStartsPerSecond !== null) paced -= n;
       for (let i = 0; i < n; i++)
         execs.push({
           phase: 'lambdas',
@@ -124,6 +153,7 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
           polls: 0,
           end: null,
           region: execs.length % x.design.regions,
+          gateSince: null,
         });
       tokens -= n;
       queued -= n;
@@ -159,13 +189,17 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
           e.phase = 'glueTry';
           break;
         case 'glueTry':
+          if (x.design.gate) e.gateSince ??= t;
           if (glueRunning.length < x.glueMaxConcurrentRuns) {
             glueRunning.push(t + x.glueSeconds);
             e.phase = 'glueRun';
             e.at = t + x.glueSeconds + (2 * x.lambdaSeconds) / 3;
+            if (e.gateSince !== null) longestGateWait = Math.max(longestGateWait, t - e.gateSince);
           } else if (x.design.gate) {
-            e.polls++;
-            e.at = t + x.crawlerWaitSeconds; // waits at the gate: a Wait loop, no attempt is spent
+            // Turned away: the acquire answered "wait"; the Wait state waits the jittered seconds.
+            gateWaits++;
+            const { min, max } = x.gateWaitSeconds;
+            e.at = t + min + Math.floor(random() * (max - min + 1));
           } else {
             e.attempts++;
             glueRetries++;
@@ -254,6 +288,9 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
     crawls,
     glueRetries,
     extraPollTransitions: execs.reduce((s, e) => s + Math.max(0, e.polls - 1) * x.statesPerPoll, 0),
+    gateWaits,
+    gateWaitTransitions: gateWaits * x.statesPerGateTurn,
+    longestGateWaitSeconds: longestGateWait,
     lastStartSeconds: lastStart,
     merges: mergeRuns,
   };
@@ -265,7 +302,11 @@ export function landingInputs(objects: number): ScaleInputs {
     objects,
     startBurst: 1300,
     startPerSecond: 300,
+    pacedStartsPerSecond: null,
     glueMaxConcurrentRuns: 20,
+    gateWaitSeconds: SLOT_WAIT_SECONDS,
+    // Acquire transform slot, Slot acquired?, Wait for a transform slot.
+    statesPerGateTurn: 3,
     glueSeconds: 90,
     glueRetry: GLUE_CAPACITY_RETRY,
     lambdaSeconds: 6,
@@ -274,7 +315,7 @@ export function landingInputs(objects: number): ScaleInputs {
     tableExists: true,
     registerSeconds: 1,
     design: {
-      gate: false,
+      gate: true,
       lambdaTransformSeconds: null,
       lambdaConcurrency: 1000,
       mergePerRegion: false,
@@ -289,33 +330,66 @@ export function landingInputs(objects: number): ScaleInputs {
   };
 }
 
-/** The rows of section 5: the committed design at 10 to 10,000 objects, then the designs not built yet. */
+/** An acquire call that answers "wait" is one short Lambda invocation (a conditional UpdateItem). */
+export const ACQUIRE_CALL_MS = 50;
+
+/** What waiting at the gate cost: each turn's transitions and its acquire call, at list prices. */
+export function gateWaitUsd(
+  r: Pick<ScaleResult, 'gateWaits' | 'gateWaitTransitions'>,
+  prices: Prices = LIST_PRICES,
+): number {
+  const gbSeconds = (ACQUIRE_TRANSFORM_SLOT.function.memoryMb / 1024) * (ACQUIRE_CALL_MS / 1000);
+  return (
+    r.gateWaitTransitions * prices.stepFunctionsPerTransition +
+    r.gateWaits * (gbSeconds * prices.lambdaPerGbSecond + prices.lambdaPerRequest)
+  );
+}
+
+/**
+ * The Glue throughput the gate admits, in objects per minute (slots / minutes per run): the `--rate`
+ * at which a backfill of Glue-bound objects starts no faster than they can be transformed.
+ */
+export function gateThroughputPerMinute(
+  x: Pick<ScaleInputs, 'glueMaxConcurrentRuns' | 'glueSeconds'>,
+): number {
+  return Math.floor((x.glueMaxConcurrentRuns * 60) / x.glueSeconds);
+}
+
+/** The rows of section 5: the committed design at 1 to 10,000 objects, before the gate, a paced backfill, and the designs not built yet. */
 export function scaleSimulations(): { label: string; inputs: ScaleInputs; result: ScaleResult }[] {
   const row = (
     label: string,
     objects: number,
     change: Partial<ScaleInputs['design']> = {},
     fresh = false,
+    pacedPerMinute: number | null = null,
   ) => {
     const base = landingInputs(objects);
-    const inputs: ScaleInputs = { ...base, tableExists: !fresh, design: { ...base.design, ...change } };
+    const inputs: ScaleInputs = {
+      ...base,
+      tableExists: !fresh,
+      pacedStartsPerSecond: pacedPerMinute === null ? null : pacedPerMinute / 60,
+      design: { ...base.design, ...change },
+    };
     return { label, inputs, result: simulateLanding(inputs) };
   };
-  const small = { gate: true, lambdaTransformSeconds: 5, mergePerRegion: true };
+  const small = { lambdaTransformSeconds: 5, mergePerRegion: true };
   // Built (decision 0026): a daily file (~100 KB) is below the threshold, so the Lambda transforms it
   // (a cold start and a fraction of a second of work: 2 s) and no Glue run is started.
   const daily = { lambdaTransformSeconds: 2 };
+  const rate = gateThroughputPerMinute(landingInputs(0));
   return [
-    row('as built', 1),
-    row('as built', 100),
-    row('as built', 1_000),
-    row('as built, fresh stack', 1_000, {}, true),
-    row('as built', 10_000),
+    row('as built (gate)', 1),
+    row('as built (gate)', 100),
+    row('as built (gate)', 1_000),
+    row('as built (gate), fresh stack', 1_000, {}, true),
+    row('as built (gate)', 10_000),
+    row(`as built, backfill --aws --rate ${rate}`, 10_000, {}, false, rate),
     row('as built, daily files (Lambda transform)', 1_000, daily),
     row('as built, daily files (Lambda transform)', 10_000, daily),
-    row('+ Glue admission gate', 1_000, { gate: true }),
-    row('+ Glue admission gate', 10_000, { gate: true }),
-    row('+ gate, Lambda transform, MERGE per region', 1_000, small),
-    row('+ gate, Lambda transform, MERGE per region', 10_000, small),
+    row('before the gate (capacity Retry only)', 1_000, { gate: false }),
+    row('before the gate (capacity Retry only)', 10_000, { gate: false }),
+    row('+ Lambda transform, MERGE per region (not built)', 1_000, small),
+    row('+ Lambda transform, MERGE per region (not built)', 10_000, small),
   ];
 }

@@ -1,7 +1,9 @@
+import { ADMISSION_ENV } from '../../handlers/aws/slot-table-schema';
 import { recordFailure } from '../../handlers/core/record-failure';
 import { startExecutionForObject } from '../../handlers/core/start-execution';
 import { RECORDER_FUNCTION, STARTER_FUNCTION } from '../../infra/pipeline-functions';
 import { resourceNames } from '../../infra/substitutions';
+import { withDeployedSlotTable } from './admission-calls';
 import { type AwsCall, stamp } from './calls';
 import { withDeployedCatalog } from './catalog-calls';
 import type { Deployed } from './deployed';
@@ -65,7 +67,7 @@ export function lambdaPrincipal(functionId: string): PrincipalEntry {
           deployed,
           stepFunctionName(deployed, functionId),
           withDeployedBucket(deployed, c),
-        ),
+        ).flatMap((call) => withDeployedSlotTable(deployed, stepFunctionName(deployed, functionId), call)),
       ),
       ...lambdaRuntimeCalls(deployed, stepFunctionName(deployed, functionId)),
     ],
@@ -190,6 +192,25 @@ export async function recorderCalls({ deployed, observed }: ProofInput): Promise
           },
         },
         topics: { page: env.PAGE_TOPIC_ARN ?? '', notice: env.NOTICE_TOPIC_ARN ?? '' },
+        // The stopped execution gives back the slot it may hold: one UpdateItem per gate.
+        slots: {
+          gates: Object.keys(JSON.parse(env[ADMISSION_ENV.maxSlots] ?? '{}')),
+          table: {
+            take: async () => ({ taken: false, item: { slots: 0, holders: {} } }),
+            renew: async () => false,
+            reap: async () => false,
+            async release(gate: string, holder: string) {
+              record([
+                {
+                  action: 'dynamodb:UpdateItem',
+                  resource: deployed.arn('dynamodb', `table/${env[ADMISSION_ENV.table]}`),
+                  because: `UpdateItem REMOVE ${holder} from ${gate} (a stopped execution's slot)`,
+                },
+              ]);
+              return i % 2 === 0;
+            },
+          },
+        },
         log: NOOP_LOG,
         metrics: NOOP_METRICS,
         clock: { now: () => new Date() },

@@ -12,6 +12,7 @@ import { LOCAL_FUNCTIONS } from '../../local/lambdas';
 import { ASL_DIR, type ExecutionSummary, type LandedObject, LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from '../helpers/transform-paths';
+import { RecordingSlotTable } from './admission-calls';
 import { type AwsCall, RecordingStorage, stamp } from './calls';
 import { RecordingCatalog } from './catalog-calls';
 
@@ -60,6 +61,10 @@ function recordingLambdas(
       const ports: CorePorts = {
         storage: new RecordingStorage(rt.storage, deployedBucket, (c) => calls.push(...stamp(c))),
         catalog: new RecordingCatalog(rt.catalog, (c) => calls.push(...stamp(c))),
+        admission: {
+          table: new RecordingSlotTable(rt.slots, (c) => calls.push(...stamp(c))),
+          maxSlots: () => 10,
+        },
         buckets: rt.paths.buckets,
         log: NOOP_LOG,
         metrics: NOOP_METRICS,
