@@ -7,7 +7,7 @@
 import type { RowRule, StatisticsSpec } from '../../workflows/datasets';
 import { isDigits, withoutLeadingZeros } from './text-scan';
 
-/** BIGINT's largest value: counts and category ids must fit it (2^63 - 1). */
+/** BIGINT's largest value, a bound of the contract: counts and category ids must fit it (2^63 - 1). */
 export const BIGINT_MAX = 2n ** 63n - 1n;
 
 const YYDDMM = /^([0-9]{2})\.([0-9]{2})\.([0-9]{2})$/;

@@ -6,7 +6,8 @@ import { isUtf8 } from 'node:buffer';
 import { STATISTICS } from '../../workflows/datasets';
 import { CsvRecordReader } from './csv-records';
 import { capText } from './errors';
-import { isDigits, withoutLeadingZeros } from './text-scan';
+import { isDigits } from './text-scan';
+import { parseUnsignedBigint } from './transform-rules';
 
 export interface Problem {
   readonly reason: 'empty_object' | 'encoding' | 'header_mismatch' | 'reference_shape';
@@ -148,9 +149,6 @@ export interface Category {
   readonly assignable: boolean | null;
 }
 
-/** A BIGINT bound of the contract: counts and category ids are below 2^63. */
-export const BIGINT_MAX = 2n ** 63n - 1n;
-
 /**
  * Parses a category reference object. Any item out of shape rejects the whole object. JSON.parse is
  * RFC 8259 (NaN/Infinity are not JSON) and iterative in V8 (deep nesting is no reason to reject), and it
@@ -176,9 +174,8 @@ export function parseCategories(text: string): { categories: Category[] } | Prob
         reason: 'reference_shape',
         detail: `items[${i}] has no "id" that is a JSON string of digits (${describeJsonValue(id)})`,
       };
-    const digits = withoutLeadingZeros(id); // leading zeros are fine (the reference reads int(id))
-    const value = digits.length <= 19 ? BigInt(digits) : null; // more digits are ≥ 2^63 (and slow to parse)
-    if (value === null || value > BIGINT_MAX)
+    const value = parseUnsignedBigint(id); // leading zeros are fine (the reference reads int(id))
+    if (value === null)
       return {
         reason: 'reference_shape',
         detail: `items[${i}] has the id ${capText(id)}, which is not below 2^63 (a category id is a BIGINT)`,
