@@ -54,6 +54,8 @@ for path in paths:
 json.dump(out, sys.stdout)
 `;
 
+import { edgeCaseFile, edgeRecord } from './helpers/edge-case-records';
+
 interface PythonBatch {
   reason?: string;
   read?: number;
@@ -133,29 +135,7 @@ describe('glue/lakestep_rules.py', () => {
 
     /** Records on the edges of every rule kind, with in-batch duplicates and full ties. */
     function edgeCaseCsv(): string {
-      const good = [
-        'aaaaaaaaaaa',
-        '17.14.11',
-        'title',
-        'channel',
-        '22',
-        '2017-11-13T17:13:01.000Z',
-        '"a"|"b"',
-        '100',
-        '10',
-        '1',
-        '5',
-        'https://i.ytimg.com/x.jpg',
-        'False',
-        'TRUE',
-        'maybe',
-        'desc',
-      ];
-      const rec = (over: Record<number, string>) =>
-        good.map((v, i) => {
-          const value = over[i] ?? v;
-          return i === 6 && over[i] === undefined ? value : `"${value.replace(/"/g, '""')}"`;
-        });
+      const rec = edgeRecord;
       const rows: string[][] = [
         rec({}),
         rec({ 2: 'tie, second' }),
@@ -177,8 +157,7 @@ describe('glue/lakestep_rules.py', () => {
         [...rec({}), '"17th"'],
         rec({}).slice(0, 15),
       ];
-      const header = STATISTICS.rawColumns.join(',');
-      return `\uFEFF${header}\r\n\r\n${rows.map((r) => r.join(',')).join('\r\n')}\r\n`;
+      return edgeCaseFile(rows);
     }
 
     async function duckdbBatch(file: string, name: string) {

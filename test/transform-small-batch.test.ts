@@ -26,6 +26,7 @@ import { STATISTICS } from '../workflows/datasets';
 import { renderAsl } from '../workflows/render-asl';
 import { SMALL_OBJECT_BYTES, SMALL_OBJECT_MAX_BYTES, withSmallObjectBytes } from '../workflows/small-objects';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { edgeCaseFile, edgeRecord } from './helpers/edge-case-records';
 import { CATEGORY_DAILY_SQL, query, runFiles, tempDir } from './helpers/lake';
 import { python, REAL_DATA, runReference } from './helpers/python';
 import { ALWAYS_GLUE, ALWAYS_LAMBDA, definitionWithSmallObjectBytes } from './helpers/transform-paths';
@@ -158,29 +159,7 @@ describe('the Lambda transform writes the staged batch the DuckDB transform writ
 
   /** Records on the edges of every rule kind, with in-batch duplicates, full ties, a BOM and CRLFs. */
   function edgeCaseCsv(): string {
-    const good = [
-      'aaaaaaaaaaa',
-      '17.14.11',
-      'title',
-      'channel',
-      '22',
-      '2017-11-13T17:13:01.000Z',
-      '"a"|"b"',
-      '100',
-      '10',
-      '1',
-      '5',
-      'https://i.ytimg.com/x.jpg',
-      'False',
-      'TRUE',
-      'maybe',
-      'desc',
-    ];
-    const rec = (over: Record<number, string>) =>
-      good.map((v, i) => {
-        const value = over[i] ?? v;
-        return i === 6 && over[i] === undefined ? value : `"${value.replace(/"/g, '""')}"`;
-      });
+    const rec = edgeRecord;
     const rows: string[][] = [
       rec({}),
       rec({ 2: 'tie, second' }),
@@ -219,8 +198,7 @@ describe('the Lambda transform writes the staged batch the DuckDB transform writ
       rec({}).slice(0, 15),
       ['only'],
     ];
-    const header = STATISTICS.rawColumns.join(',');
-    return `\uFEFF${header}\r\n\r\n${rows.map((r) => r.join(',')).join('\r\n')}\r\n`;
+    return edgeCaseFile(rows);
   }
 
   it('on edge cases of every rule kind, duplicates and ties: rows, quarantine, summary and schemas', async () => {
