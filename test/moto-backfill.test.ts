@@ -12,7 +12,7 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws
 import { type BackfillIo, runBackfillCommand } from '../cli/backfill';
 import { mapWithLimit } from '../handlers/aws/pacing';
 import { executionNameFor } from '../handlers/core/execution-name';
-import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from './helpers/moto';
+import { MOTO_REGION, pointSdkAtMoto, useMoto } from './helpers/moto';
 import { createStateMachine, sfnClient } from './moto-sfn';
 
 jest.setTimeout(120_000);
@@ -34,15 +34,10 @@ const special = {
   archived: 'raw_statistics/region=gb/GBvideos.csv',
 };
 
-let savedEnv: NodeJS.ProcessEnv;
+let restoreEnv: () => void = () => {};
 beforeAll(async () => {
   const moto = getMoto();
-  savedEnv = { ...process.env };
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-  });
+  restoreEnv = pointSdkAtMoto(moto);
   const s3 = new S3Client(moto.clientConfig);
   await s3.send(
     new CreateBucketCommand({
@@ -67,7 +62,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   sfn?.destroy();
-  process.env = savedEnv;
+  restoreEnv();
 });
 
 function io(): { io: BackfillIo; out: () => string; err: () => string } {

@@ -14,7 +14,7 @@ import { DescribeExecutionCommand, ListExecutionsCommand, StopExecutionCommand }
 import { type ReplayAwsIo, runReplayAws, sdkClientFor } from '../cli/replay-aws';
 import { DEFAULT_BACKOFF } from '../handlers/aws/pacing';
 import { listFailedExecutions } from '../handlers/aws/sfn-replay';
-import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from './helpers/moto';
+import { MOTO_REGION, pointSdkAtMoto, useMoto } from './helpers/moto';
 import { createStateMachine, sfnClient, startExecution } from './moto-sfn';
 
 const getMoto = useMoto();
@@ -31,16 +31,10 @@ const objectInput = (name: string) => ({
 const arnOf = (name: string) => `arn:aws:states:${MOTO_REGION}:123456789012:execution:${MACHINE}:${name}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let savedEnv: NodeJS.ProcessEnv;
+let restoreEnv: () => void = () => {};
 beforeAll(async () => {
   const moto = getMoto();
-  // The command's own client (sdkClientFor) finds moto and its credentials as it would find AWS.
-  savedEnv = { ...process.env };
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-  });
+  restoreEnv = pointSdkAtMoto(moto);
   const sfn = sfnClient(moto);
   SM = await createStateMachine(sfn, MACHINE, {
     StartAt: 'Transform batch',
@@ -56,7 +50,7 @@ beforeAll(async () => {
   sfn.destroy();
 });
 afterAll(() => {
-  process.env = savedEnv;
+  restoreEnv();
 });
 
 interface Captured {

@@ -197,3 +197,19 @@ export function useMoto(options: MotoOptions = {}): () => Moto {
     return moto;
   };
 }
+
+/**
+ * Points the SDK's default client resolution at `moto` through the environment, as a command's own client
+ * (sdkClientFor) finds AWS; answers a function that puts the environment back as it was.
+ */
+export function pointSdkAtMoto(moto: Moto): () => void {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+  });
+  return () => {
+    process.env = saved;
+  };
+}
