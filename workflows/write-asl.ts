@@ -5,8 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { documentSvg, renderMermaid } from '../local/graph';
+import { WORKFLOWS } from './project';
 import { aslFileName, renderAsl, renderAslText } from './render-asl';
-import { WORKFLOWS, YOUTUBE_TRENDING } from './youtube-trending';
+import { YOUTUBE_TRENDING } from './youtube-trending';
 
 const root = join(__dirname, '..');
 for (const workflow of WORKFLOWS) {
