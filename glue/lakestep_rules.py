@@ -27,8 +27,9 @@ RULE_KINDS = (
 # Rule kinds that check a list of columns ("columns"); the others check one ("column") or none.
 MULTI_COLUMN_KINDS = ("notNull", "integer", "unsignedInteger", "decimal")
 SQL_TYPES = ("VARCHAR", "BIGINT", "DATE", "TIMESTAMP", "BOOLEAN")
-# Schema columns that do not come from the raw record but from the job's arguments.
-CONTEXT_COLUMNS = ("region", "source_object", "ingested_at")
+# Schema columns that do not come from the raw record but from the job's arguments: a column's "batch"
+# value (workflows/datasets.ts BATCH_VALUES) and the context key that holds it.
+BATCH_CONTEXT = {"region": "region", "sourceObject": "source_object", "ingestedAt": "ingested_at"}
 # Columns of a quarantined record ahead of its raw values (local/transform-sql.ts `rejected`).
 REJECTED_LEADING_COLUMNS = ("record_no", "rule", "field_count", "source_object")
 # The cleansed rows' order in this script's output (the local transform writes its batch file unordered;
@@ -224,7 +225,7 @@ def validate_spec(spec):
             )
 
     need(isinstance(spec, dict), "it is not a JSON object")
-    for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder", "booleanColumns"):
+    for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder"):
         need(isinstance(spec.get(key), list), f"'{key}' is missing or not a list")
     raw = spec["rawColumns"]
     for rule in spec["rules"]:
@@ -251,10 +252,24 @@ def validate_spec(spec):
                 need(False, f"rule {rule['name']}: {e}")
     for col in spec["schema"]:
         need(col.get("type") in SQL_TYPES, f"column {col!r} has an unknown type")
+        if "batch" in col:
+            need(col["batch"] in BATCH_CONTEXT, f"schema column {col.get('name')!r}: unknown batch value {col['batch']!r}")
+            continue
         need(
-            col.get("name") in CONTEXT_COLUMNS or col.get("name") in raw,
-            f"schema column {col.get('name')!r} is neither a raw column nor one of {CONTEXT_COLUMNS}",
+            raw_source(col) in raw,
+            f"schema column {col.get('name')!r} reads {raw_source(col)!r}, which is not a raw column",
         )
+        if col["type"] == "DATE":
+            try:
+                date_format_parts(col.get("dateFormat") or "")
+            except ValueError as e:
+                need(False, f"schema column {col['name']!r}: {e}")
+        if col["type"] == "BOOLEAN":
+            spellings = col.get("booleans") or {}
+            need(
+                isinstance(spellings.get("true"), list) and isinstance(spellings.get("false"), list),
+                f"schema column {col['name']!r} is BOOLEAN without its 'booleans' spellings",
+            )
     names = [c["name"] for c in spec["schema"]]
     for col in spec["dedupeKey"] + spec["dedupeOrder"]:
         need(col in names, f"dedupe column {col!r} is not in the schema")
@@ -360,27 +375,35 @@ def _integer_broken(value, rule):
     return (low is not None and n < low) or (high is not None and n > high)
 
 
+def raw_source(col):
+    """The raw column a schema column is typed from (workflows/datasets.ts rawSourceOf)."""
+    return col.get("raw", col["name"])
+
+
+def typed_value(raw, col):
+    """A raw text typed as the schema column says (workflows/datasets.ts SchemaColumn); the record passed its rules."""
+    sql_type = col["type"]
+    if sql_type == "BOOLEAN":
+        spellings = col["booleans"]
+        return True if raw in spellings["true"] else False if raw in spellings["false"] else None
+    if sql_type == "DATE":
+        return parse_date(raw, col["dateFormat"])
+    if sql_type == "TIMESTAMP":
+        return parse_iso_instant(raw)
+    if sql_type == "BIGINT":
+        return parse_signed_bigint(raw)
+    return raw
+
+
 def typed_row(fields, spec, context, index=None):
     """A record that passed every rule -> a tuple in schema order (local/transform-sql.ts typedSelectSql)."""
     index = index or _raw_index(spec)
-    booleans = set(spec["booleanColumns"])
     out = []
     for col in spec["schema"]:
-        name, sql_type = col["name"], col["type"]
-        if name in CONTEXT_COLUMNS:
-            out.append(context[name])
-            continue
-        raw = fields[index[name]]
-        if name in booleans:
-            out.append(parse_boolean(raw))
-        elif sql_type == "DATE":
-            out.append(parse_yyddmm(raw))
-        elif sql_type == "TIMESTAMP":
-            out.append(parse_iso_instant(raw))
-        elif sql_type == "BIGINT":
-            out.append(parse_unsigned_bigint(raw))
+        if "batch" in col:
+            out.append(context[BATCH_CONTEXT[col["batch"]]])
         else:
-            out.append(raw)
+            out.append(typed_value(fields[index[raw_source(col)]], col))
     return tuple(out)
 
 

@@ -3,16 +3,10 @@
  * typed row of a valid one, the in-batch dedupe (the greatest dedupe order wins, the first record on a
  * tie) and the counts of the batch summary — what glue/lakestep_rules.py `transform` computes.
  */
-import type { StatisticsSpec } from '../../workflows/datasets';
+import { rawSourceOf, type StatisticsSpec } from '../../workflows/datasets';
 import { ContractError, capText } from './errors';
 import type { CellValue, RejectedRecord } from './transform-parquet';
-import {
-  compileRules,
-  parseBoolean,
-  parseIsoInstant,
-  parseUnsignedBigint,
-  parseYyddmm,
-} from './transform-rules';
+import { compileRules, dateParser, parseIsoInstant, parseSignedBigint } from './transform-rules';
 
 /** Schema columns that come from the batch, not from the record. */
 export interface BatchContext {
@@ -137,22 +131,35 @@ function compare(a: CellValue | undefined, b: CellValue | undefined): number {
 
 /** The typed row of a record that broke no rule, in schema order (local/transform-sql.ts typedSelectSql). */
 function typedRow(spec: StatisticsSpec, context: BatchContext): (fields: readonly string[]) => CellValue[] {
-  const booleans = new Set(spec.booleanColumns);
   const cells = spec.schema.map((col): ((fields: readonly string[]) => CellValue) => {
-    if (col.name === 'region') return () => context.region;
-    if (col.name === 'source_object') return () => context.sourceObject;
-    if (col.name === 'ingested_at') return () => context.ingestedAt;
-    const i = spec.rawColumns.indexOf(col.name);
-    if (i < 0) throw new Error(`transform spec: schema column '${col.name}' is not a raw column`);
+    if (col.batch) {
+      const value = context[col.batch];
+      return () => value;
+    }
+    const source = rawSourceOf(col) as string;
+    const i = spec.rawColumns.indexOf(source);
+    if (i < 0)
+      throw new Error(
+        `transform spec: schema column '${col.name}' reads '${source}', which is not a raw column`,
+      );
     const raw = (f: readonly string[]) => f[i] ?? '';
-    if (booleans.has(col.name)) return (f) => parseBoolean(raw(f));
     switch (col.type) {
-      case 'DATE':
-        return (f) => parseYyddmm(raw(f));
+      case 'BOOLEAN': {
+        const yes = new Set(col.booleans?.true ?? []);
+        const no = new Set(col.booleans?.false ?? []);
+        return (f) => {
+          const v = raw(f);
+          return yes.has(v) ? true : no.has(v) ? false : null;
+        };
+      }
+      case 'DATE': {
+        const parse = dateParser(col.dateFormat as string);
+        return (f) => parse(raw(f));
+      }
       case 'TIMESTAMP':
         return (f) => parseIsoInstant(raw(f));
       case 'BIGINT':
-        return (f) => parseUnsignedBigint(raw(f));
+        return (f) => parseSignedBigint(raw(f));
       default:
         return raw;
     }
