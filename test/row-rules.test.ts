@@ -171,7 +171,7 @@ describe('every row rule kind, on DuckDB, TypeScript and Python alike', () => {
         const rule = CASES[r.caseNo]?.rule as RowRule;
         // A missing field is NULL in the staged records, as the strict CSV reader leaves it.
         const cols = COLUMNS.map(
-          (_, i) => (i < r.fields.length ? `$${i + 1}::VARCHAR` : 'NULL::VARCHAR') + ` AS c${i}`,
+          (_, i) => `${i < r.fields.length ? `$${i + 1}::VARCHAR` : 'NULL::VARCHAR'} AS c${i}`,
         );
         const params = r.fields.slice(0, COLUMNS.length);
         const reader = await conn.runAndReadAll(

@@ -12,9 +12,10 @@ export function transformSpecProblems(workflow: string, specs: readonly Statisti
     const at = `workflow ${workflow}, dataset ${spec.name}`;
     const schema = new Set(spec.schema.map((c) => c.name));
     const problems = rowRuleProblems(spec.rules, spec.rawColumns).map((p) => `${at}: ${p}`);
-    spec.schema.forEach((col, i) =>
-      problems.push(...schemaColumnProblems(spec, col).map((p) => `${at}: schema[${i}] (${col.name}): ${p}`)),
-    );
+    spec.schema.forEach((col, i) => {
+      for (const p of schemaColumnProblems(spec, col))
+        problems.push(`${at}: schema[${i}] (${col.name}): ${p}`);
+    });
     for (const field of ['dedupeKey', 'dedupeOrder'] as const)
       for (const c of spec[field])
         if (!schema.has(c))
