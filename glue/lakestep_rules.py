@@ -23,9 +23,12 @@ RULE_KINDS = (
     "date",
     "yyddmmDate",
     "isoInstant",
+    "uniqueInBatch",
 )
 # Rule kinds that check a list of columns ("columns"); the others check one ("column") or none.
-MULTI_COLUMN_KINDS = ("notNull", "integer", "unsignedInteger", "decimal")
+MULTI_COLUMN_KINDS = ("notNull", "integer", "unsignedInteger", "decimal", "uniqueInBatch")
+# Rule kinds checked over the batch after the record rules (workflows/row-rules.ts isBatchRowRule).
+BATCH_RULE_KINDS = ("uniqueInBatch",)
 SQL_TYPES = ("VARCHAR", "BIGINT", "DATE", "TIMESTAMP", "BOOLEAN")
 # Schema columns that do not come from the raw record but from the job's arguments: a column's "batch"
 # value (workflows/datasets.ts BATCH_VALUES) and the context key that holds it.
@@ -342,6 +345,8 @@ def broken_rule(fields, spec, index=None):
 
     for rule in spec["rules"]:
         kind = rule["kind"]
+        if kind in BATCH_RULE_KINDS:
+            continue  # checked over the batch: BatchRules
         if kind == "fieldCount":
             broken = len(fields) != rule["expected"]
         elif kind == "pattern":
@@ -365,6 +370,29 @@ def broken_rule(fields, spec, index=None):
         if broken:
             return rule["name"]
     return None
+
+
+class BatchRules:
+    """The batch rules of a spec (`uniqueInBatch`), fed the records that broke no record rule, in record
+    order: `broken(fields)` names the first batch rule the record breaks (its text in the rule's columns
+    was seen in an earlier kept record), or None, and then the record counts as seen for every rule."""
+
+    def __init__(self, spec, index=None):
+        index = index or _raw_index(spec)
+        self.rules = [
+            (rule["name"], [index[c] for c in rule["columns"]], set())
+            for rule in spec["rules"]
+            if rule["kind"] in BATCH_RULE_KINDS
+        ]
+
+    def broken(self, fields):
+        keys = [tuple(fields[i] if i < len(fields) else "" for i in at) for _, at, _ in self.rules]
+        for (name, _, seen), key in zip(self.rules, keys):
+            if key in seen:
+                return name
+        for (_, _, seen), key in zip(self.rules, keys):
+            seen.add(key)
+        return None
 
 
 def _integer_broken(value, rule):
@@ -437,9 +465,12 @@ def transform(text, spec, *, region, source_object, ingested_at):
     index = _raw_index(spec)
 
     rejected, rules, kept = [], {}, {}
+    batch_rules = BatchRules(spec, index)
     body = records[1:]
     for record_no, fields in enumerate(body, start=1):
         rule = broken_rule(fields, spec, index)
+        if rule is None:
+            rule = batch_rules.broken(fields)
         if rule is not None:
             rules[rule] = rules.get(rule, 0) + 1
             raw = [fields[i] if i < len(fields) else None for i in range(width)]

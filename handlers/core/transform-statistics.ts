@@ -6,7 +6,13 @@
 import { rawSourceOf, type StatisticsSpec } from '../../workflows/datasets';
 import { ContractError, capText } from './errors';
 import type { CellValue, RejectedRecord } from './transform-parquet';
-import { compileRules, dateParser, parseIsoInstant, parseSignedBigint } from './transform-rules';
+import {
+  batchRuleChecker,
+  compileRules,
+  dateParser,
+  parseIsoInstant,
+  parseSignedBigint,
+} from './transform-rules';
 
 /** Schema columns that come from the batch, not from the record. */
 export interface BatchContext {
@@ -35,6 +41,8 @@ interface Kept {
 /** Feeds records one at a time (the first is the header), so the raw text is never held whole. */
 export class StatisticsTransform {
   private readonly brokenRule: (fields: readonly string[]) => string | null;
+  /** Batch rules (unique in the batch), checked after the record rules, in record order. */
+  private readonly brokenBatchRule: (fields: readonly string[]) => string | null;
   private readonly typed: (fields: readonly string[]) => CellValue[];
   private readonly keyAt: readonly number[];
   private readonly rankAt: readonly number[];
@@ -49,6 +57,7 @@ export class StatisticsTransform {
     private readonly context: BatchContext,
   ) {
     this.brokenRule = compileRules(spec);
+    this.brokenBatchRule = batchRuleChecker(spec);
     this.typed = typedRow(spec, context);
     const position = (name: string) => {
       const i = spec.schema.findIndex((c) => c.name === name);
@@ -66,7 +75,7 @@ export class StatisticsTransform {
       return;
     }
     this.read++;
-    const rule = this.brokenRule(fields);
+    const rule = this.brokenRule(fields) ?? this.brokenBatchRule(fields);
     if (rule !== null) {
       this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
       this.rejected.push({
