@@ -477,7 +477,8 @@ def transform(text, spec, *, region, source_object, ingested_at):
             rejected.append((record_no, rule, len(fields), source_object, *raw))
             continue
         row = typed_row(fields, spec, context, index)
-        key = tuple(row[i] for i in key_at)
+        # An empty dedupe key keeps every valid record: each is a key of its own.
+        key = tuple(row[i] for i in key_at) if key_at else (record_no,)
         rank = _greatest_first_key(row[i] for i in order_at)
         best = kept.get(key)
         # Strictly greater replaces: on a tie the first record wins (ORDER BY ..., record_no).

@@ -216,9 +216,12 @@ export function transformStatements(
       `CREATE OR REPLACE TEMP TABLE checked AS SELECT record_no, field_count, rule, ${typedCols.join(', ')}, ${rawCols.join(', ')} ` +
       `FROM ${withBatchRules(spec, `(SELECT *, ${ruleCaseSql(spec)} AS rule FROM ${source})`)}`,
     // The records not kept: broken ones, and valid ones another record of the batch outranks.
+    // An empty dedupe key keeps every valid record (no dedupe), as the other engines do.
     losers:
-      'CREATE OR REPLACE TEMP TABLE losers AS SELECT record_no FROM checked WHERE rule IS NOT NULL UNION ALL ' +
-      `SELECT record_no FROM checked WHERE rule IS NULL QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${order}) > 1`,
+      'CREATE OR REPLACE TEMP TABLE losers AS SELECT record_no FROM checked WHERE rule IS NOT NULL' +
+      (key
+        ? ` UNION ALL SELECT record_no FROM checked WHERE rule IS NULL QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${order}) > 1`
+        : ''),
     // Unordered: a batch file's row order means nothing to its readers (the catalog, the MERGE), and
     // sorting 1M rows cost ~2 s of a ~14 s run. The parity test with glue/lakestep_rules.py (which
     // sorts by CLEANSED_ORDER, cheap in its plain Python) compares the rows in that order.

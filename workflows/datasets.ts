@@ -58,7 +58,7 @@ export interface SchemaColumn extends Column {
 }
 
 export interface StatisticsSpec {
-  readonly name: 'statistics';
+  readonly name: string;
   readonly rawColumns: readonly string[];
   readonly rules: readonly RowRule[];
   /** Typed columns of cleansed.statistics, in table order. */

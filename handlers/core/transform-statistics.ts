@@ -87,7 +87,8 @@ export class StatisticsTransform {
       return;
     }
     const row = this.typed(fields);
-    const key = this.keyAt.map((i) => String(row[i])).join('\u0000');
+    // An empty dedupe key keeps every valid record: each is a key of its own.
+    const key = this.keyAt.length ? this.keyAt.map((i) => String(row[i])).join('\u0000') : String(this.read);
     const rank = this.rankAt.map((i) => row[i] as bigint);
     const best = this.kept.get(key);
     // Strictly greater replaces: on a tie the first record wins (ORDER BY …, record_no).
