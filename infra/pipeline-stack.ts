@@ -9,6 +9,7 @@ import * as cdk from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
+import { REGION_MERGE_FUNCTIONS, regionMergesOf } from '../workflows/region-merge';
 import { aslFileName } from '../workflows/render-asl';
 import { admissionGatesOf } from '../workflows/transform-admission';
 import type { GlueJobStep, Workflow } from '../workflows/types';
@@ -182,14 +183,16 @@ export class PipelineStack extends cdk.Stack {
       removal: settings.removal,
     });
 
-    // The Glue admission gate: its slots are the job's MaxConcurrentRuns, from the same setting.
+    // The Glue admission gate: its slots are the job's MaxConcurrentRuns, from the same setting. The
+    // regions' MERGE items (decision 0028) live in the same table, under keys of their own.
     const gates = admissionGatesOf(workflow);
-    if (gates.length)
+    const usesTable = (id: string) => ADMISSION_FUNCTIONS.has(id) || REGION_MERGE_FUNCTIONS.has(id);
+    if (gates.length || regionMergesOf(workflow).length)
       new TransformSlots(this, 'Admission', {
         tableName: admissionTableName(prefix),
         maxSlots: Object.fromEntries(gates.map((g) => [g, settings.transformMaxConcurrentRuns])),
         users: [
-          ...[...functions.steps].filter(([id]) => ADMISSION_FUNCTIONS.has(id)).map(([, fn]) => fn),
+          ...[...functions.steps].filter(([id]) => usesTable(id)).map(([, fn]) => fn),
           functions.recorder,
         ],
         removal: settings.removal,

@@ -18,8 +18,9 @@ import {
 import { landingKeyFor } from '../handlers/core/classify';
 import { executionNameFor } from '../handlers/core/execution-name';
 import type { CorePorts } from '../handlers/core/ports';
-import { releaseSlotsOf } from '../handlers/core/record-failure';
+import { releaseRegionMergesOf, releaseSlotsOf } from '../handlers/core/record-failure';
 import { DEFAULT_STAGE_SETTINGS } from '../infra/config';
+import { regionMergesOf } from '../workflows/region-merge';
 import { placeholders, placeholdersIn } from '../workflows/render-asl';
 import { admissionGatesOf } from '../workflows/transform-admission';
 import type { Workflow } from '../workflows/types';
@@ -41,6 +42,7 @@ import { FsStorage } from './fs-storage';
 import { type LakePaths, lakePaths } from './lake';
 import { cleanStaleTemps } from './lake-cleanup';
 import { LocalCatalog } from './local-catalog';
+import { LocalRegionMergeTable } from './local-region-merge-table';
 import { LocalSlotTable } from './local-slot-table';
 import { type AslDefinition, definitionFrom, type ResumePoint, resumePoint, TaskMemo } from './redrive';
 import { isDataOutcome, replayAdviceFor, rerunCommandFor } from './replay-advice';
@@ -191,6 +193,8 @@ export class LocalRuntime {
   readonly catalog: LocalCatalog;
   /** The admission gates' slots (DynamoDB on AWS): they live with this process, which owns the lake. */
   readonly slots = new LocalSlotTable();
+  /** The regions' MERGE items (the same DynamoDB table on AWS), likewise. */
+  readonly regionMerges = new LocalRegionMergeTable();
 
   private constructor(
     readonly warehouse: Warehouse,
@@ -735,12 +739,15 @@ export class LocalRuntime {
     }
     await Promise.all(writes);
     // What the failure recorder does on AWS: a stopped execution gives back the slots it still holds.
-    if (status !== 'SUCCEEDED')
+    if (status !== 'SUCCEEDED') {
       await releaseSlotsOf(
         record.name,
         { table: this.slots, gates: admissionGatesOf(this.workflow) },
         NO_LOG,
       );
+      const merges = { table: this.regionMerges, materializations: regionMergesOf(this.workflow) };
+      await releaseRegionMergesOf(record.name, record.objectKey, merges, NO_LOG);
+    }
     const failed = [...events].reverse().find((e) => e.type === 'ExecutionFailed');
     const { owner: _owner, ...finished } = record;
     const base: ExecutionRecord = {
@@ -788,6 +795,7 @@ export class LocalRuntime {
         table: this.slots,
         maxSlots: () => this.options.transformSlots ?? DEFAULT_STAGE_SETTINGS.transformMaxConcurrentRuns,
       },
+      regionMerges: this.regionMerges,
     };
   }
 
