@@ -129,6 +129,14 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
     `| each handler bundle ≤ 1 MB | largest ${int(largest / 1024)} KB | ${verdict(largest <= TARGETS.bundleBytes)} |`,
     `| cold import ≤ ${TARGETS.importMs} ms | slowest ${int(slowestImport)} ms (median) | ${verdict(slowestImport <= TARGETS.importMs)} |`,
     `| ${int(s.objects)} objects landed at once: all processed, none lost, bounded memory | ${int(s.executions)} executions, ${lost} lost, RSS ${int(s.rss[0]?.rssMb ?? 0)} → ${int(s.rss.at(-1)?.rssMb ?? 0)} MB | ${verdict(scaleOk)} |`,
+    // The AWS model (section 5): daily files landed in one second, as built (decisions 0026-0028).
+    ...r.simulations
+      .filter(({ label, inputs }) => label.startsWith('as built, daily files') && inputs.objects >= 1_000)
+      .map(({ inputs, result: x }) => {
+        const ok = x.succeeded === inputs.objects && x.timedOut === 0;
+        const inTime = x.makespanSeconds <= 3600;
+        return `| AWS model: ${int(inputs.objects)} daily files landed at once all succeed, the last in analytics ≤ 1 h | ${int(x.succeeded)} succeeded, ${int(inputs.objects - x.succeeded)} failed or timed out, ${int(x.merges)} MERGEs, last after ${int(x.makespanSeconds)} s | ${verdict(ok && inTime)} |`;
+      }),
   ].join('\n');
 
   const o = r.orchestration;
