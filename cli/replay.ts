@@ -4,7 +4,9 @@
  * with a plan first, a progress bar, and a summary. `--aws` goes to cli/replay-aws.ts.
  */
 import { resolve } from 'node:path';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { lakePaths } from '../local/lake';
+import { RedriveRefused } from '../local/redrive-check';
 import { redriveCommandFor } from '../local/replay-advice';
 import {
   parseDuration,
@@ -13,7 +15,8 @@ import {
   selectFailed,
   selectNamed,
 } from '../local/replay-plan';
-import { type ExecutionSummary, LocalRuntime, RedriveRefused } from '../local/runtime';
+import { LocalRuntime } from '../local/runtime';
+import { workflowNamed } from '../workflows/project';
 import { parse, UsageError } from './args';
 import { bold, dim, failedState, green, red, stateLine, yellow } from './format';
 import { replayAwsCommand } from './replay-aws';
@@ -119,6 +122,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const live = new LiveStates(out);
   const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f, 'replay'));
   const runtime = await LocalRuntime.open({
+    workflow: workflowNamed(undefined),
     lake: values.lake,
     // A dry run only reads: it must work on a read-only lake and leave it as it was.
     readOnly: dryRun,

@@ -4,8 +4,10 @@
  * executions ended in, the new one writes as any execution does: the lake ends as one clean run would.
  */
 import { resolve } from 'node:path';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { lakePaths } from '../local/lake';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { LocalRuntime } from '../local/runtime';
+import { workflowNamed } from '../workflows/project';
 import { parse, UsageError } from './args';
 import { dim } from './format';
 import { checkFaults, onInterrupt, parseFault } from './run';
@@ -57,6 +59,7 @@ export async function rerunCommand(argv: string[]): Promise<number> {
     write: json ? () => {} : (s) => void process.stdout.write(s),
   });
   const runtime = await LocalRuntime.open({
+    workflow: workflowNamed(undefined),
     lake: values.lake,
     faults,
     onEvent: (n, e) => progress.onEvent(n, e),

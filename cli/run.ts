@@ -6,7 +6,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAULT_MODES, type Fault } from '../local/bindings';
 import { mapBounded } from '../local/bounded';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { DEFAULT_LAKE, lakePaths } from '../local/lake';
+import type { LandedObject } from '../local/landing';
 import {
   formatBytes,
   freeBytes,
@@ -15,8 +17,9 @@ import {
   recordInterruption,
 } from '../local/landing-interruptions';
 import { tableCounts } from '../local/query';
-import { defaultConcurrency, type ExecutionSummary, type LandedObject, LocalRuntime } from '../local/runtime';
+import { defaultConcurrency, LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
+import { workflowNamed } from '../workflows/project';
 import { parse, UsageError } from './args';
 import { collectDataInputs, type DataInput, type SkippedEntry } from './data-inputs';
 import { bold, dim, plural, red, yellow } from './format';
@@ -163,6 +166,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   const atOnce = Math.min(concurrency ?? defaultConcurrency(), inputs.length);
   const runtime = await LocalRuntime.open({
+    workflow: workflowNamed(undefined),
     lake,
     faults,
     onEvent: (name, e) => progress.onEvent(name, e),

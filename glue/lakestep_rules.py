@@ -12,7 +12,20 @@ import io
 import re
 from dataclasses import dataclass, field
 
-RULE_KINDS = ("fieldCount", "pattern", "yyddmmDate", "isoInstant", "unsignedInteger")
+RULE_KINDS = (
+    "fieldCount",
+    "pattern",
+    "notNull",
+    "acceptedValues",
+    "integer",
+    "unsignedInteger",
+    "decimal",
+    "date",
+    "yyddmmDate",
+    "isoInstant",
+)
+# Rule kinds that check a list of columns ("columns"); the others check one ("column") or none.
+MULTI_COLUMN_KINDS = ("notNull", "integer", "unsignedInteger", "decimal")
 SQL_TYPES = ("VARCHAR", "BIGINT", "DATE", "TIMESTAMP", "BOOLEAN")
 # Schema columns that do not come from the raw record but from the job's arguments.
 CONTEXT_COLUMNS = ("region", "source_object", "ingested_at")
@@ -22,6 +35,7 @@ REJECTED_LEADING_COLUMNS = ("record_no", "rule", "field_count", "source_object")
 # the parity test in test/glue.test.ts compares in this order, unique within a batch).
 CLEANSED_ORDER = ("trending_date", "video_id")
 BIGINT_MAX = 2**63 - 1
+BIGINT_MIN = -(2**63)
 BOOLEANS = {"True": True, "TRUE": True, "False": False, "FALSE": False}
 
 YYDDMM = re.compile(r"([0-9]{2})\.([0-9]{2})\.([0-9]{2})", re.ASCII)
@@ -29,6 +43,11 @@ ISO_INSTANT = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?Z", re.ASCII
 )
 UNSIGNED = re.compile(r"[0-9]+", re.ASCII)
+SIGNED = re.compile(r"-?[0-9]+", re.ASCII)
+DECIMAL = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?", re.ASCII)
+# Characters a date format may hold between its fields (workflows/row-rules.ts DATE_LITERALS).
+DATE_LITERALS = " -./:,_T"
+DATE_FIELDS = {"Y": ("year4", 4), "y": ("year2", 2), "m": ("month", 2), "d": ("day", 2)}
 
 
 class TransformSpecError(ValueError):
@@ -99,6 +118,79 @@ def parse_unsigned_bigint(value):
     return n if n <= BIGINT_MAX else None
 
 
+def parse_signed_bigint(value):
+    """An optional '-' then ASCII digits, within BIGINT -> int, else None (workflows/row-rules.ts `integer`)."""
+    if not SIGNED.fullmatch(value or ""):
+        return None
+    negative = value.startswith("-")
+    digits = value.lstrip("-").lstrip("0") or "0"
+    if len(digits) > 19:
+        return None
+    n = -int(digits) if negative else int(digits)
+    return n if BIGINT_MIN <= n <= BIGINT_MAX else None
+
+
+def fits_decimal(value, precision, scale):
+    """True when the value is a DECIMAL(precision, scale) written exactly: never rounded."""
+    m = DECIMAL.fullmatch(value or "")
+    if not m:
+        return False
+    whole = m.group(1).lstrip("0")
+    return len(whole) <= precision - scale and len(m.group(2) or "") <= scale
+
+
+def date_format_parts(fmt):
+    """A date format's parts: (field, offset, width) or (None, offset, literal); ValueError when it is bad."""
+    parts, seen, offset, i = [], set(), 0, 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%":
+            token = fmt[i + 1] if i + 1 < len(fmt) else ""
+            if token not in DATE_FIELDS:
+                raise ValueError(f"date format {fmt!r}: %{token} is not one of %Y, %y, %m, %d")
+            field_name, width = DATE_FIELDS[token]
+            kind = "year" if field_name.startswith("year") else field_name
+            if kind in seen:
+                raise ValueError(f"date format {fmt!r}: the {kind} appears twice")
+            seen.add(kind)
+            parts.append((field_name, offset, width))
+            offset += width
+            i += 2
+        elif ch in DATE_LITERALS:
+            parts.append((None, offset, ch))
+            offset += 1
+            i += 1
+        else:
+            raise ValueError(f"date format {fmt!r}: {ch!r} is neither a field nor a separator")
+    if seen != {"year", "month", "day"}:
+        raise ValueError(f"date format {fmt!r}: it needs a year, a month and a day")
+    return parts
+
+
+def parse_date(value, fmt):
+    """A real calendar date in the fixed-width format (workflows/row-rules.ts `date`) -> datetime.date, else None."""
+    parts = date_format_parts(fmt)
+    width = sum(p[2] if p[0] else 1 for p in parts)
+    value = value or ""
+    if len(value) != width:
+        return None
+    found = {}
+    for name, offset, extra in parts:
+        if name is None:
+            if value[offset] != extra:
+                return None
+            continue
+        text = value[offset : offset + extra]
+        if not UNSIGNED.fullmatch(text):
+            return None
+        found[name] = int(text)
+    year = found["year4"] if "year4" in found else 2000 + found["year2"]
+    try:
+        return datetime.date(year, found["month"], found["day"])
+    except ValueError:
+        return None
+
+
 def parse_boolean(value):
     """True/TRUE/False/FALSE (as the real files spell them) -> bool; anything else -> None."""
     return BOOLEANS.get(value)
@@ -140,11 +232,23 @@ def validate_spec(spec):
         need(isinstance(rule.get("name"), str), f"rule {rule!r} has no name")
         if rule["kind"] == "fieldCount":
             need(isinstance(rule.get("expected"), int), f"rule {rule['name']} has no integer 'expected'")
-        elif rule["kind"] == "unsignedInteger":
+        elif rule["kind"] in MULTI_COLUMN_KINDS:
             cols = rule.get("columns")
             need(isinstance(cols, list) and all(c in raw for c in cols), f"rule {rule['name']}: bad columns")
         else:
             need(rule.get("column") in raw, f"rule {rule['name']}: no raw column {rule.get('column')!r}")
+        if rule["kind"] == "acceptedValues":
+            need(isinstance(rule.get("values"), list), f"rule {rule['name']} has no list 'values'")
+        elif rule["kind"] == "decimal":
+            need(
+                isinstance(rule.get("precision"), int) and isinstance(rule.get("scale"), int),
+                f"rule {rule['name']} needs integer 'precision' and 'scale'",
+            )
+        elif rule["kind"] == "date":
+            try:
+                date_format_parts(rule.get("format") or "")
+            except ValueError as e:
+                need(False, f"rule {rule['name']}: {e}")
     for col in spec["schema"]:
         need(col.get("type") in SQL_TYPES, f"column {col!r} has an unknown type")
         need(
@@ -231,11 +335,29 @@ def broken_rule(fields, spec, index=None):
             broken = parse_yyddmm(value(rule["column"])) is None
         elif kind == "isoInstant":
             broken = parse_iso_instant(value(rule["column"])) is None
-        else:  # unsignedInteger
+        elif kind == "unsignedInteger":
             broken = any(parse_unsigned_bigint(value(c)) is None for c in rule["columns"])
+        elif kind == "notNull":
+            broken = any(value(c) == "" for c in rule["columns"])
+        elif kind == "acceptedValues":
+            broken = value(rule["column"]) not in rule["values"]
+        elif kind == "integer":
+            broken = any(_integer_broken(value(c), rule) for c in rule["columns"])
+        elif kind == "decimal":
+            broken = any(not fits_decimal(value(c), rule["precision"], rule["scale"]) for c in rule["columns"])
+        else:  # date
+            broken = parse_date(value(rule["column"]), rule["format"]) is None
         if broken:
             return rule["name"]
     return None
+
+
+def _integer_broken(value, rule):
+    n = parse_signed_bigint(value)
+    if n is None:
+        return True
+    low, high = rule.get("min"), rule.get("max")
+    return (low is not None and n < low) or (high is not None and n > high)
 
 
 def typed_row(fields, spec, context, index=None):

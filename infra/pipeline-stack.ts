@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { assertTransformSpecs } from '../workflows/check-datasets';
 import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
 import { REGION_MERGE_FUNCTIONS, regionMergesOf } from '../workflows/region-merge';
 import { aslFileName } from '../workflows/render-asl';
@@ -66,6 +67,7 @@ export class PipelineStack extends cdk.Stack {
     const settings = resolveStageSettings(props.stage, props.settings);
     this.settings = settings;
     const workflow = props.workflow ?? YOUTUBE_TRENDING;
+    assertTransformSpecs(workflow.name, Object.values(GLUE_JOB_SPECS));
     const prefix = settings.namePrefix;
     const databasePrefix = databasePrefixOf(prefix);
     const naming: NamingOptions = {

@@ -3,7 +3,8 @@
  * the first row rule a record breaks, typed casts for the cleansed schema, and the in-batch dedupe.
  * The Glue script implements the same rule kinds in Python; each kind is written once per engine.
  */
-import type { RowRule, StatisticsSpec } from '../workflows/datasets';
+import type { StatisticsSpec } from '../workflows/datasets';
+import { dateFormatParts, type RowRule } from '../workflows/row-rules';
 
 /** Raw staging columns: record number, field count, then c0..c15 in contract order. */
 export const rawColumn = (spec: StatisticsSpec, name: string): string => {
@@ -34,13 +35,70 @@ export function ruleBroken(spec: StatisticsSpec, rule: RowRule): string {
       );
     }
     case 'unsignedInteger':
-      return `(${rule.columns
-        .map((col) => {
-          const c = `coalesce(${rawColumn(spec, col)}, '')`;
-          return `NOT regexp_full_match(${c}, '[0-9]+') OR try_cast(${c} AS BIGINT) IS NULL`;
-        })
-        .join(' OR ')})`;
+      return anyColumn(
+        spec,
+        rule.columns,
+        (c) => `NOT regexp_full_match(${c}, '[0-9]+') OR try_cast(${c} AS BIGINT) IS NULL`,
+      );
+    case 'notNull':
+      return anyColumn(spec, rule.columns, (c) => `${c} = ''`);
+    case 'acceptedValues':
+      return `coalesce(${rawColumn(spec, rule.column)}, '') NOT IN (${rule.values.map(lit).join(', ')})`;
+    case 'integer':
+      return anyColumn(spec, rule.columns, (c) => {
+        const n = `try_cast(${c} AS BIGINT)`;
+        const bounds = [
+          ...(rule.min === undefined ? [] : [`${n} < ${rule.min}`]),
+          ...(rule.max === undefined ? [] : [`${n} > ${rule.max}`]),
+        ];
+        return [`NOT regexp_full_match(${c}, '-?[0-9]+')`, `${n} IS NULL`, ...bounds].join(' OR ');
+      });
+    case 'decimal':
+      return anyColumn(spec, rule.columns, (c) => {
+        // Digits counted as text, never cast: a cast would round the fraction the rule must refuse.
+        const unsigned = `ltrim(${c}, '-')`;
+        const whole = `ltrim(split_part(${unsigned}, '.', 1), '0')`;
+        return (
+          `NOT regexp_full_match(${c}, '-?[0-9]+([.][0-9]+)?') OR length(${whole}) > ${rule.precision - rule.scale}` +
+          ` OR length(split_part(${unsigned}, '.', 2)) > ${rule.scale}`
+        );
+      });
+    case 'date':
+      return dateBroken(`coalesce(${rawColumn(spec, rule.column)}, '')`, rule.format);
   }
+}
+
+/** TRUE when any of the columns (each coalesced to '') breaks the check. */
+function anyColumn(spec: StatisticsSpec, columns: readonly string[], broken: (c: string) => string): string {
+  return `(${columns.map((col) => broken(`coalesce(${rawColumn(spec, col)}, '')`)).join(' OR ')})`;
+}
+
+/** TRUE when `c` is not a real date in the fixed-width format (workflows/row-rules.ts `date`). */
+function dateBroken(c: string, format: string): string {
+  const parts = dateFormatParts(format);
+  const checks: string[] = [];
+  let year = '';
+  let month = '';
+  let day = '';
+  let width = 0;
+  for (const p of parts) {
+    if ('literal' in p) {
+      checks.push(`substr(${c}, ${p.offset + 1}, 1) <> ${lit(p.literal)}`);
+      width += 1;
+      continue;
+    }
+    const text = `substr(${c}, ${p.offset + 1}, ${p.width})`;
+    checks.push(`NOT regexp_full_match(${text}, '[0-9]{${p.width}}')`);
+    if (p.field === 'year4') year = text;
+    else if (p.field === 'year2') year = `'20' || ${text}`;
+    else if (p.field === 'month') month = text;
+    else day = text;
+    width += p.width;
+  }
+  // DuckDB's DATE has a year 0 (and negative years); the other engines' calendars start at 0001.
+  checks.push(`(${year}) = '0000'`);
+  checks.push(`try_cast((${year}) || '-' || ${month} || '-' || ${day} AS DATE) IS NULL`);
+  return `(length(${c}) <> ${width} OR ${checks.join(' OR ')})`;
 }
 
 function yyddmmToDate(c: string, cast: 'try_cast' | 'CAST'): string {

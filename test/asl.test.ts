@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTasks } from '../local/bindings';
-import { localSubstitutions, substitute } from '../local/runtime';
+import { localSubstitutions, substitute } from '../local/definition';
+import { WORKFLOWS } from '../workflows/project';
 import { aslFileName, placeholdersIn, renderAsl, renderAslText } from '../workflows/render-asl';
 import { PORTABLE_SQL_FUNCTIONS, SQL_KEYWORDS_BEFORE_PAREN } from '../workflows/sql-dialect';
-import { WORKFLOWS, YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 
 // asl-validator ships no types.
 const validator: (

@@ -7,8 +7,10 @@
  */
 import { join } from 'node:path';
 import type { Fault } from '../local/bindings';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import type { ExecutionSummary } from '../local/execution-summary';
+import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
 
@@ -20,7 +22,7 @@ const MERGE = 'Materialize category_daily';
 const merged = (r: ExecutionSummary) => r.states.some((s) => s.name === MERGE);
 
 async function runLake(lake: string, files: readonly string[], concurrency: number, faults: Fault[] = []) {
-  const rt = await LocalRuntime.open({ lake, faults, retryDelayMs: 0 });
+  const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, faults, retryDelayMs: 0 });
   try {
     return await rt.runAll(files, concurrency);
   } finally {
@@ -29,7 +31,7 @@ async function runLake(lake: string, files: readonly string[], concurrency: numb
 }
 
 async function redriveAll(lake: string, names: readonly string[]) {
-  const rt = await LocalRuntime.open({ lake, retryDelayMs: 0 });
+  const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, retryDelayMs: 0 });
   try {
     const out: ExecutionSummary[] = [];
     for (const n of names) out.push(await rt.redrive(n));

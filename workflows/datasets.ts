@@ -3,6 +3,7 @@
  * the typed schema, the row rules (in the order they are checked), the dedupe order and the layout.
  * This is the transform spec: DuckDB executes it locally, the Glue script executes it on AWS.
  */
+import type { RowRule } from './row-rules';
 import type { SqlType } from './types';
 
 export type DatasetName = 'statistics' | 'categories';
@@ -32,19 +33,7 @@ export interface Column {
   readonly type: SqlType;
 }
 
-/**
- * A row rule. Kinds are a closed set so that every engine (DuckDB SQL, the Glue script's Python)
- * implements each kind once; the spec only parameterises them.
- */
-export type RowRule =
-  | { readonly name: string; readonly kind: 'fieldCount'; readonly expected: number }
-  | { readonly name: string; readonly kind: 'pattern'; readonly column: string; readonly pattern: string }
-  /** `YY.DD.MM`, ASCII digits, a real calendar date in 20YY. */
-  | { readonly name: string; readonly kind: 'yyddmmDate'; readonly column: string }
-  /** `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, a real instant. */
-  | { readonly name: string; readonly kind: 'isoInstant'; readonly column: string }
-  /** `^[0-9]+$` and within BIGINT. */
-  | { readonly name: string; readonly kind: 'unsignedInteger'; readonly columns: readonly string[] };
+export type { RowRule } from './row-rules';
 
 export interface StatisticsSpec {
   readonly name: 'statistics';

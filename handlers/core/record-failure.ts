@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { METRIC } from '../../workflows/alarms';
-import { WORKFLOWS } from '../../workflows/youtube-trending';
+import { WORKFLOWS } from '../../workflows/project';
 import { classify as classifyKey } from './classify';
 import type { Clock, Log, MetricsSink } from './ports';
 import { type RegionMergeTable, regionMergeKey } from './region-merge';
