@@ -40,7 +40,7 @@ function slotsFromEnv(env: NodeJS.ProcessEnv) {
 }
 
 /** The region MERGE items (in the same admission table) of the materializations the workflows share. */
-function regionMergesFromEnv(env: NodeJS.ProcessEnv) {
+function recorderRegionMerges(env: NodeJS.ProcessEnv) {
   const table = env[ADMISSION_ENV.table];
   if (!table) return undefined;
   const materializations = [...new Set(WORKFLOWS.flatMap((w) => regionMergesOf(w)))];
@@ -93,7 +93,7 @@ export const handler = async (event: unknown, context: Context): Promise<RecordR
       metrics: metricsSink,
       clock: { now: () => new Date() },
       slots: slotsFromEnv(process.env),
-      regionMerges: regionMergesFromEnv(process.env),
+      regionMerges: recorderRegionMerges(process.env),
     });
   } catch (e) {
     logger.error('could not record a failed execution; EventBridge retries the event', e as Error);
