@@ -12,8 +12,8 @@ import type { ExecutionSummary } from '../local/execution-summary';
 import { lakePaths } from '../local/lake';
 import { tableCounts } from '../local/query';
 import { LocalRuntime } from '../local/runtime';
-import { workflowNamed } from '../workflows/project';
-import { parse, UsageError } from './args';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { chosenWorkflow, parse, UsageError } from './args';
 import { bold, dim, red, rowsLine } from './format';
 import { LiveStates, onInterrupt, type RunReport, resultLabel } from './run';
 
@@ -127,7 +127,8 @@ export async function fetchCommand(argv: string[]): Promise<number> {
   const staging = join(paths.tmpDir, `fetch-${process.pid}-${Date.now()}`);
   const live = new LiveStates(print);
   const runtime = await LocalRuntime.open({
-    workflow: workflowNamed(undefined),
+    // The YouTube Data API lands the YouTube workflow's files: that workflow, in a lake of its own.
+    workflow: chosenWorkflow(YOUTUBE_TRENDING.name, values.lake, 'fetch'),
     lake: values.lake,
     onEvent: (_n, e) => live.onEvent(e),
   });

@@ -7,8 +7,7 @@ import { resolve } from 'node:path';
 import type { ExecutionSummary } from '../local/execution-summary';
 import { lakePaths } from '../local/lake';
 import { LocalRuntime } from '../local/runtime';
-import { workflowNamed } from '../workflows/project';
-import { parse, UsageError } from './args';
+import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 import { dim } from './format';
 import { checkFaults, onInterrupt, parseFault } from './run';
 import { RunProgress } from './run-progress';
@@ -22,6 +21,7 @@ For a system fault that a fix resolved, \`lakestep replay EXECUTION\` resumes th
 
   --object KEY   the landing key (repeatable)
   --lake DIR     the local lake (default ./.lakestep)
+${WORKFLOW_USAGE}
   --json         print exactly one JSON document on stdout
   --inject-fault make a state's task fail in the new execution (as \`lakestep run --inject-fault\`)
 
@@ -34,6 +34,7 @@ export async function rerunCommand(argv: string[]): Promise<number> {
     {
       object: { type: 'string', multiple: true },
       lake: { type: 'string' },
+      workflow: { type: 'string' },
       json: { type: 'boolean', default: false },
       'inject-fault': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
@@ -59,7 +60,7 @@ export async function rerunCommand(argv: string[]): Promise<number> {
     write: json ? () => {} : (s) => void process.stdout.write(s),
   });
   const runtime = await LocalRuntime.open({
-    workflow: workflowNamed(undefined),
+    workflow: chosenWorkflow(values.workflow, values.lake, 'rerun'),
     lake: values.lake,
     faults,
     onEvent: (n, e) => progress.onEvent(n, e),

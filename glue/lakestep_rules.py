@@ -23,12 +23,16 @@ RULE_KINDS = (
     "date",
     "yyddmmDate",
     "isoInstant",
+    "uniqueInBatch",
 )
 # Rule kinds that check a list of columns ("columns"); the others check one ("column") or none.
-MULTI_COLUMN_KINDS = ("notNull", "integer", "unsignedInteger", "decimal")
+MULTI_COLUMN_KINDS = ("notNull", "integer", "unsignedInteger", "decimal", "uniqueInBatch")
+# Rule kinds checked over the batch after the record rules (workflows/row-rules.ts isBatchRowRule).
+BATCH_RULE_KINDS = ("uniqueInBatch",)
 SQL_TYPES = ("VARCHAR", "BIGINT", "DATE", "TIMESTAMP", "BOOLEAN")
-# Schema columns that do not come from the raw record but from the job's arguments.
-CONTEXT_COLUMNS = ("region", "source_object", "ingested_at")
+# Schema columns that do not come from the raw record but from the job's arguments: a column's "batch"
+# value (workflows/datasets.ts BATCH_VALUES) and the context key that holds it.
+BATCH_CONTEXT = {"region": "region", "sourceObject": "source_object", "ingestedAt": "ingested_at"}
 # Columns of a quarantined record ahead of its raw values (local/transform-sql.ts `rejected`).
 REJECTED_LEADING_COLUMNS = ("record_no", "rule", "field_count", "source_object")
 # The cleansed rows' order in this script's output (the local transform writes its batch file unordered;
@@ -223,8 +227,14 @@ def validate_spec(spec):
                 "from workflows/datasets.ts (the CDK stack does this) and redeploy."
             )
 
+    def need_date_format(fmt, where):
+        try:
+            date_format_parts(fmt or "")
+        except ValueError as e:
+            need(False, f"{where}: {e}")
+
     need(isinstance(spec, dict), "it is not a JSON object")
-    for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder", "booleanColumns"):
+    for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder"):
         need(isinstance(spec.get(key), list), f"'{key}' is missing or not a list")
     raw = spec["rawColumns"]
     for rule in spec["rules"]:
@@ -245,16 +255,24 @@ def validate_spec(spec):
                 f"rule {rule['name']} needs integer 'precision' and 'scale'",
             )
         elif rule["kind"] == "date":
-            try:
-                date_format_parts(rule.get("format") or "")
-            except ValueError as e:
-                need(False, f"rule {rule['name']}: {e}")
+            need_date_format(rule.get("format"), f"rule {rule['name']}")
     for col in spec["schema"]:
         need(col.get("type") in SQL_TYPES, f"column {col!r} has an unknown type")
+        if "batch" in col:
+            need(col["batch"] in BATCH_CONTEXT, f"schema column {col.get('name')!r}: unknown batch value {col['batch']!r}")
+            continue
         need(
-            col.get("name") in CONTEXT_COLUMNS or col.get("name") in raw,
-            f"schema column {col.get('name')!r} is neither a raw column nor one of {CONTEXT_COLUMNS}",
+            raw_source(col) in raw,
+            f"schema column {col.get('name')!r} reads {raw_source(col)!r}, which is not a raw column",
         )
+        if col["type"] == "DATE":
+            need_date_format(col.get("dateFormat"), f"schema column {col['name']!r}")
+        if col["type"] == "BOOLEAN":
+            spellings = col.get("booleans") or {}
+            need(
+                isinstance(spellings.get("true"), list) and isinstance(spellings.get("false"), list),
+                f"schema column {col['name']!r} is BOOLEAN without its 'booleans' spellings",
+            )
     names = [c["name"] for c in spec["schema"]]
     for col in spec["dedupeKey"] + spec["dedupeOrder"]:
         need(col in names, f"dedupe column {col!r} is not in the schema")
@@ -327,6 +345,8 @@ def broken_rule(fields, spec, index=None):
 
     for rule in spec["rules"]:
         kind = rule["kind"]
+        if kind in BATCH_RULE_KINDS:
+            continue  # checked over the batch: BatchRules
         if kind == "fieldCount":
             broken = len(fields) != rule["expected"]
         elif kind == "pattern":
@@ -352,6 +372,29 @@ def broken_rule(fields, spec, index=None):
     return None
 
 
+class BatchRules:
+    """The batch rules of a spec (`uniqueInBatch`), fed the records that broke no record rule, in record
+    order: `broken(fields)` names the first batch rule the record breaks (its text in the rule's columns
+    was seen in an earlier kept record), or None, and then the record counts as seen for every rule."""
+
+    def __init__(self, spec, index=None):
+        index = index or _raw_index(spec)
+        self.rules = [
+            (rule["name"], [index[c] for c in rule["columns"]], set())
+            for rule in spec["rules"]
+            if rule["kind"] in BATCH_RULE_KINDS
+        ]
+
+    def broken(self, fields):
+        keys = [tuple(fields[i] if i < len(fields) else "" for i in at) for _, at, _ in self.rules]
+        for (name, _, seen), key in zip(self.rules, keys):
+            if key in seen:
+                return name
+        for (_, _, seen), key in zip(self.rules, keys):
+            seen.add(key)
+        return None
+
+
 def _integer_broken(value, rule):
     n = parse_signed_bigint(value)
     if n is None:
@@ -360,27 +403,35 @@ def _integer_broken(value, rule):
     return (low is not None and n < low) or (high is not None and n > high)
 
 
+def raw_source(col):
+    """The raw column a schema column is typed from (workflows/datasets.ts rawSourceOf)."""
+    return col.get("raw", col["name"])
+
+
+def typed_value(raw, col):
+    """A raw text typed as the schema column says (workflows/datasets.ts SchemaColumn); the record passed its rules."""
+    sql_type = col["type"]
+    if sql_type == "BOOLEAN":
+        spellings = col["booleans"]
+        return True if raw in spellings["true"] else False if raw in spellings["false"] else None
+    if sql_type == "DATE":
+        return parse_date(raw, col["dateFormat"])
+    if sql_type == "TIMESTAMP":
+        return parse_iso_instant(raw)
+    if sql_type == "BIGINT":
+        return parse_signed_bigint(raw)
+    return raw
+
+
 def typed_row(fields, spec, context, index=None):
     """A record that passed every rule -> a tuple in schema order (local/transform-sql.ts typedSelectSql)."""
     index = index or _raw_index(spec)
-    booleans = set(spec["booleanColumns"])
     out = []
     for col in spec["schema"]:
-        name, sql_type = col["name"], col["type"]
-        if name in CONTEXT_COLUMNS:
-            out.append(context[name])
-            continue
-        raw = fields[index[name]]
-        if name in booleans:
-            out.append(parse_boolean(raw))
-        elif sql_type == "DATE":
-            out.append(parse_yyddmm(raw))
-        elif sql_type == "TIMESTAMP":
-            out.append(parse_iso_instant(raw))
-        elif sql_type == "BIGINT":
-            out.append(parse_unsigned_bigint(raw))
+        if "batch" in col:
+            out.append(context[BATCH_CONTEXT[col["batch"]]])
         else:
-            out.append(raw)
+            out.append(typed_value(fields[index[raw_source(col)]], col))
     return tuple(out)
 
 
@@ -414,9 +465,12 @@ def transform(text, spec, *, region, source_object, ingested_at):
     index = _raw_index(spec)
 
     rejected, rules, kept = [], {}, {}
+    batch_rules = BatchRules(spec, index)
     body = records[1:]
     for record_no, fields in enumerate(body, start=1):
         rule = broken_rule(fields, spec, index)
+        if rule is None:
+            rule = batch_rules.broken(fields)
         if rule is not None:
             rules[rule] = rules.get(rule, 0) + 1
             raw = [fields[i] if i < len(fields) else None for i in range(width)]

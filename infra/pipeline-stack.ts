@@ -9,7 +9,8 @@ import * as cdk from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { assertTransformSpecs } from '../workflows/check-datasets';
-import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
+import { assertMaterializations } from '../workflows/check-materializations';
+import { CATEGORIES, STATISTICS, type StatisticsSpec } from '../workflows/datasets';
 import { REGION_MERGE_FUNCTIONS, regionMergesOf } from '../workflows/region-merge';
 import { aslFileName } from '../workflows/render-asl';
 import { admissionGatesOf } from '../workflows/transform-admission';
@@ -68,6 +69,7 @@ export class PipelineStack extends cdk.Stack {
     this.settings = settings;
     const workflow = props.workflow ?? YOUTUBE_TRENDING;
     assertTransformSpecs(workflow.name, Object.values(GLUE_JOB_SPECS));
+    assertMaterializations(workflow, [STATISTICS.name, CATEGORIES.name]);
     const prefix = settings.namePrefix;
     const databasePrefix = databasePrefixOf(prefix);
     const naming: NamingOptions = {

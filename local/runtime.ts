@@ -32,6 +32,7 @@ import { type ExecutionSummary, summarizeExecution } from './execution-summary';
 import { FsStorage } from './fs-storage';
 import { type LakePaths, lakePaths } from './lake';
 import { cleanStaleTemps } from './lake-cleanup';
+import { assertLakeOf, claimLake } from './lake-workflow';
 import { type LandedObject, landFile, landingKeyOfFile, objectCreatedEvent, relandedObject } from './landing';
 import { LocalCatalog } from './local-catalog';
 import { LocalRegionMergeTable } from './local-region-merge-table';
@@ -118,7 +119,9 @@ export class LocalRuntime {
 
   static async open(options: RuntimeOptions): Promise<LocalRuntime> {
     const paths = lakePaths(options.lake);
+    assertLakeOf(paths.root, options.workflow.name);
     if (options.readOnly) return new LocalRuntime(await Warehouse.open(paths, { readOnly: true }), options);
+    claimLake(paths.root, options.workflow.name);
     for (const b of Object.values(paths.buckets)) await mkdir(resolve(paths.root, b), { recursive: true });
     await cleanStaleTemps(paths); // what a killed run left: this command owns the lake now
     const warehouse = await Warehouse.open(paths);

@@ -10,9 +10,9 @@ import { compileRules } from '../handlers/core/transform-rules';
 import { ruleBroken } from '../local/transform-sql';
 import type { StatisticsSpec } from '../workflows/datasets';
 import { ROW_RULE_KINDS, type RowRule, rowRuleProblems } from '../workflows/row-rules';
+import { GLUE_PREAMBLE } from './helpers/glue-python';
 import { python } from './helpers/python';
 
-const GLUE = resolve(__dirname, '..', 'glue');
 const COLUMNS = ['a', 'b'];
 
 /** A dataset of two raw columns with one rule: what each engine's rule check takes. */
@@ -23,7 +23,6 @@ const specOf = (rule: RowRule): StatisticsSpec =>
     schema: [],
     dedupeKey: [],
     dedupeOrder: [],
-    booleanColumns: [],
   }) as never;
 
 interface Case {
@@ -146,11 +145,7 @@ const answers = (broken: readonly boolean[]) =>
 
 describe('every row rule kind, on DuckDB, TypeScript and Python alike', () => {
   it('lists the same kinds in the Glue script as in workflows/row-rules.ts, and the table covers the new ones', () => {
-    const kinds = JSON.parse(
-      python(
-        `import sys, json; sys.dont_write_bytecode = True; sys.path.insert(0, ${JSON.stringify(GLUE)}); import lakestep_rules as r; print(json.dumps(list(r.RULE_KINDS)))`,
-      ),
-    );
+    const kinds = JSON.parse(python(`${GLUE_PREAMBLE}\nprint(json.dumps(list(rules.RULE_KINDS)))`));
     expect([...kinds].sort()).toEqual([...ROW_RULE_KINDS].sort());
     for (const kind of ['notNull', 'acceptedValues', 'integer', 'decimal', 'date'])
       expect(CASES.some((c) => c.rule.kind === kind)).toBe(true);
@@ -172,7 +167,7 @@ describe('every row rule kind, on DuckDB, TypeScript and Python alike', () => {
         const rule = CASES[r.caseNo]?.rule as RowRule;
         // A missing field is NULL in the staged records, as the strict CSV reader leaves it.
         const cols = COLUMNS.map(
-          (_, i) => (i < r.fields.length ? `$${i + 1}::VARCHAR` : 'NULL::VARCHAR') + ` AS c${i}`,
+          (_, i) => `${i < r.fields.length ? `$${i + 1}::VARCHAR` : 'NULL::VARCHAR'} AS c${i}`,
         );
         const params = r.fields.slice(0, COLUMNS.length);
         const reader = await conn.runAndReadAll(
@@ -189,11 +184,7 @@ describe('every row rule kind, on DuckDB, TypeScript and Python alike', () => {
   });
 
   it('Python (the Glue script)', () => {
-    const script = `
-import json, sys
-sys.dont_write_bytecode = True
-sys.path.insert(0, ${JSON.stringify(GLUE)})
-import lakestep_rules as rules
+    const script = `${GLUE_PREAMBLE}
 out = []
 for item in json.loads(sys.stdin.read()):
     spec = {"rawColumns": ${JSON.stringify(COLUMNS)}, "rules": [item["rule"]]}
@@ -245,13 +236,9 @@ describe('a rule with a definition error is refused before anything runs', () =>
   });
 
   it('the Glue script refuses a bad date format in its spec with the fix', () => {
-    const script = `
-import json, sys
-sys.dont_write_bytecode = True
-sys.path.insert(0, ${JSON.stringify(GLUE)})
-import lakestep_rules as rules
+    const script = `${GLUE_PREAMBLE}
 spec = {"rawColumns": ["a"], "rules": [{"name": "d", "kind": "date", "column": "a", "format": "%Y-%m"}],
-        "schema": [], "dedupeKey": [], "dedupeOrder": [], "booleanColumns": []}
+        "schema": [], "dedupeKey": [], "dedupeOrder": []}
 try:
     rules.validate_spec(spec)
     print("accepted")
@@ -288,5 +275,117 @@ describe('npm run asl and cdk synth check the transform spec', () => {
     const { readFileSync } = require('node:fs') as typeof import('node:fs');
     for (const file of ['workflows/write-asl.ts', 'infra/pipeline-stack.ts'])
       expect(readFileSync(resolve(__dirname, '..', file), 'utf8')).toMatch(/assertTransformSpecs\(/);
+  });
+});
+
+describe('a schema column is typed alike on every engine', () => {
+  const { StatisticsTransform } =
+    require('../handlers/core/transform-statistics') as typeof import('../handlers/core/transform-statistics');
+  const { typedSelectSql } = require('../local/transform-sql') as typeof import('../local/transform-sql');
+  const spec = {
+    name: 'statistics',
+    rawColumns: ['day', 'flag', 'n', 'at', 'text'],
+    rules: [],
+    schema: [
+      { name: 'region', type: 'VARCHAR', batch: 'region' },
+      { name: 'day', type: 'DATE', dateFormat: '%d/%m/%Y' },
+      { name: 'flag', type: 'BOOLEAN', booleans: { true: ['yes', 'Y'], false: ['no'] } },
+      { name: 'n', type: 'BIGINT' },
+      { name: 'at', type: 'TIMESTAMP' },
+      { name: 'text', type: 'VARCHAR' },
+      { name: 'day_text', type: 'VARCHAR', raw: 'day' },
+      { name: 'source_object', type: 'VARCHAR', batch: 'sourceObject' },
+    ],
+    dedupeKey: ['n'],
+    dedupeOrder: [],
+    partitionBy: [],
+  } as unknown as StatisticsSpec;
+  const records = [
+    ['29/02/2024', 'yes', '-42', '2017-11-13T17:13:01.123456Z', "it's"],
+    ['01/01/0001', 'Y', '007', '1969-12-31T23:59:59Z', ''],
+    ['31/12/9999', 'no', '9223372036854775807', '2020-02-29T00:00:00.5Z', 'é'],
+    ['15/06/2018', 'maybe', '-9223372036854775808', '2018-06-15T12:00:00Z', 'x'],
+  ];
+  const expected = [
+    ['xx', '2024-02-29', 'true', '-42', '1510593181123456', "it's", '29/02/2024', 'o.csv'],
+    ['xx', '0001-01-01', 'true', '7', '-1000000', '', '01/01/0001', 'o.csv'],
+    ['xx', '9999-12-31', 'false', '9223372036854775807', '1582934400500000', 'é', '31/12/9999', 'o.csv'],
+    ['xx', '2018-06-15', null, '-9223372036854775808', '1529064000000000', 'x', '15/06/2018', 'o.csv'],
+  ];
+
+  it('TypeScript', () => {
+    const t = new StatisticsTransform(spec, { region: 'xx', sourceObject: 'o.csv', ingestedAt: 0n });
+    t.push([...spec.rawColumns]);
+    for (const r of records) t.push(r);
+    const rows = t
+      .result()
+      .rows.map((row) =>
+        row.map((v, i) =>
+          v === null
+            ? null
+            : i === 1
+              ? new Date(Number(v) * 86_400_000).toISOString().slice(0, 10)
+              : String(v),
+        ),
+      );
+    const byN = (a: (string | null)[], b: (string | null)[]) =>
+      BigInt(a[3] as string) < BigInt(b[3] as string) ? -1 : 1;
+    expect(rows.sort(byN)).toEqual([...expected].sort(byN));
+  });
+
+  it('DuckDB SQL', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      const rows: (string | null)[][] = [];
+      for (const r of records) {
+        const cols = r.map((_, i) => `$c${i}::VARCHAR AS c${i}`).join(', ');
+        const reader = await conn.runAndReadAll(
+          `SELECT region, day::VARCHAR, flag::VARCHAR, n::VARCHAR, epoch_us("at")::VARCHAR, "text", day_text, source_object FROM (SELECT ${typedSelectSql(spec)} FROM (SELECT ${cols}))`,
+          {
+            region: 'xx',
+            source_object: 'o.csv',
+            ...Object.fromEntries(r.map((v, i) => [`c${i}`, v])),
+          },
+        );
+        rows.push((reader.getRows()[0] ?? []).map((v) => (v === null ? null : String(v))));
+      }
+      expect(rows).toEqual(expected);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  });
+
+  it('Python', () => {
+    const script = `${GLUE_PREAMBLE}
+spec = json.loads(sys.stdin.read())
+context = {"region": "xx", "source_object": "o.csv", "ingested_at": EPOCH}
+print(json.dumps([[cell(v) for v in rules.typed_row(r, spec, context)] for r in ${JSON.stringify(records)}]))
+`;
+    expect(JSON.parse(python(script, [], JSON.stringify(spec)))).toEqual(expected);
+  });
+
+  it('a schema column with a definition error is refused with the fix', () => {
+    const { transformSpecProblems } =
+      require('../workflows/check-datasets') as typeof import('../workflows/check-datasets');
+    const bad = {
+      ...spec,
+      schema: [
+        { name: 'day', type: 'DATE' },
+        { name: 'flag', type: 'BOOLEAN', booleans: { true: ['y'], false: ['y'] } },
+        { name: 'when', type: 'TIMESTAMP' },
+        { name: 'odd', type: 'VARCHAR', batch: 'partition' },
+        { name: 'flag2', type: 'BOOLEAN', raw: 'flag' },
+      ],
+    } as unknown as StatisticsSpec;
+    expect(transformSpecProblems('w', [bad])).toEqual([
+      'workflow w, dataset statistics: schema[0] (day): a DATE needs dateFormat, e.g. "%Y-%m-%d"',
+      'workflow w, dataset statistics: schema[1] (flag): a spelling is listed as both true and false',
+      'workflow w, dataset statistics: schema[2] (when): no raw column "when": set raw to one of day, flag, n, at, text, or batch',
+      'workflow w, dataset statistics: schema[3] (odd): batch is "partition": use one of region, sourceObject, ingestedAt',
+      expect.stringContaining('schema[4] (flag2): a BOOLEAN needs booleans'),
+      'workflow w, dataset statistics: dedupeKey names "n", which is not a column of the schema: add it there or remove it',
+    ]);
   });
 });

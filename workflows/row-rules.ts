@@ -56,7 +56,17 @@ export type RowRule =
   /** `YY.DD.MM`, ASCII digits, a real calendar date in 20YY (the same as `date` with format `%y.%d.%m`). */
   | { readonly name: string; readonly kind: 'yyddmmDate'; readonly column: string }
   /** `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, a real instant. */
-  | { readonly name: string; readonly kind: 'isoInstant'; readonly column: string };
+  | { readonly name: string; readonly kind: 'isoInstant'; readonly column: string }
+  /**
+   * No two records of the batch hold the same text in these columns. Checked after every other rule,
+   * over the records that broke none, in record order: the first record of a value is kept, each later
+   * one is quarantined with this rule's name. (Text, not typed value: `007` and `7` differ.)
+   */
+  | { readonly name: string; readonly kind: 'uniqueInBatch'; readonly columns: readonly string[] };
+
+/** A rule checked on the batch after the record rules (`uniqueInBatch`). */
+export type BatchRowRule = Extract<RowRule, { kind: 'uniqueInBatch' }>;
+export const isBatchRowRule = (rule: RowRule): rule is BatchRowRule => rule.kind === 'uniqueInBatch';
 
 export type RowRuleKind = RowRule['kind'];
 
@@ -128,6 +138,7 @@ export function ruleColumns(rule: RowRule): readonly string[] {
     case 'integer':
     case 'unsignedInteger':
     case 'decimal':
+    case 'uniqueInBatch':
       return rule.columns;
   }
 }
@@ -213,5 +224,6 @@ const KINDS: Record<RowRuleKind, true> = {
   date: true,
   yyddmmDate: true,
   isoInstant: true,
+  uniqueInBatch: true,
 };
 export const ROW_RULE_KINDS = Object.keys(KINDS) as RowRuleKind[];

@@ -5,7 +5,7 @@
  * typed values on every path. No query engine: the rules are string checks and integer arithmetic.
  */
 import type { StatisticsSpec } from '../../workflows/datasets';
-import { BIGINT_RANGE, dateFormatParts, type RowRule } from '../../workflows/row-rules';
+import { BIGINT_RANGE, dateFormatParts, isBatchRowRule, type RowRule } from '../../workflows/row-rules';
 import { isDigits, withoutLeadingZeros } from './text-scan';
 
 /** BIGINT's largest value, a bound of the contract: counts and category ids must fit it (2^63 - 1). */
@@ -197,11 +197,38 @@ export function compileRules(spec: StatisticsSpec): (fields: readonly string[]) 
         const parse = dateParser(rule.format);
         return (f) => parse(value(f, i)) === null;
       }
+      case 'uniqueInBatch':
+        // Not a record rule: batchRuleChecker checks it over the records that broke none.
+        return () => false;
     }
   };
-  const checks = spec.rules.map((r) => [r.name, compile(r)] as const);
+  const checks = spec.rules.filter((r) => !isBatchRowRule(r)).map((r) => [r.name, compile(r)] as const);
   return (fields) => {
     for (const [name, broken] of checks) if (broken(fields)) return name;
+    return null;
+  };
+}
+
+/**
+ * The batch rules of a spec (`uniqueInBatch`), for records fed in record order that broke no record
+ * rule: names the first batch rule a record breaks (its text in the rule's columns was seen in an
+ * earlier kept record), or null, in which case the record counts as seen for every batch rule.
+ */
+export function batchRuleChecker(spec: StatisticsSpec): (fields: readonly string[]) => string | null {
+  const rules = spec.rules.filter(isBatchRowRule).map((rule) => {
+    const at = rule.columns.map((c) => {
+      const i = spec.rawColumns.indexOf(c);
+      if (i < 0) throw new Error(`transform spec: no raw column '${c}'`);
+      return i;
+    });
+    return { name: rule.name, at, seen: new Set<string>() };
+  });
+  if (rules.length === 0) return () => null;
+  return (fields) => {
+    const keys = rules.map((r) => JSON.stringify(r.at.map((i) => fields[i] ?? '')));
+    const broken = rules.findIndex((r, i) => r.seen.has(keys[i] as string));
+    if (broken >= 0) return (rules[broken] as (typeof rules)[number]).name;
+    for (const [i, r] of rules.entries()) r.seen.add(keys[i] as string);
     return null;
   };
 }
