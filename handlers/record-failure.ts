@@ -8,6 +8,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { WORKFLOWS } from '../workflows/project';
+import { regionMergesOf } from '../workflows/region-merge';
+import { DynamoRegionMergeTable } from './aws/dynamo-region-merge-table';
 import { DynamoSlotTable } from './aws/dynamo-slot-table';
 import { SfnExecutionHistory } from './aws/sfn-history';
 import { ADMISSION_ENV } from './aws/slot-table-schema';
@@ -34,6 +37,14 @@ function slotsFromEnv(env: NodeJS.ProcessEnv) {
   if (!table) return undefined;
   const gates = Object.keys(JSON.parse(env[ADMISSION_ENV.maxSlots] ?? '{}') as Record<string, number>);
   return { table: new DynamoSlotTable(dynamoClient, table), gates };
+}
+
+/** The region MERGE items (in the same admission table) of the materializations the workflows share. */
+function recorderRegionMerges(env: NodeJS.ProcessEnv) {
+  const table = env[ADMISSION_ENV.table];
+  if (!table) return undefined;
+  const materializations = [...new Set(WORKFLOWS.flatMap((w) => regionMergesOf(w)))];
+  return { table: new DynamoRegionMergeTable(dynamoClient, table), materializations };
 }
 
 export class DynamoFailureStore implements FailureStore {
@@ -82,6 +93,7 @@ export const handler = async (event: unknown, context: Context): Promise<RecordR
       metrics: metricsSink,
       clock: { now: () => new Date() },
       slots: slotsFromEnv(process.env),
+      regionMerges: recorderRegionMerges(process.env),
     });
   } catch (e) {
     logger.error('could not record a failed execution; EventBridge retries the event', e as Error);

@@ -151,6 +151,9 @@ export const FUNCTION_LAKE_ACCESS: Readonly<Record<string, readonly PrefixAccess
   // Slot table calls only (infra/transform-slots.ts): no lake object is read or written.
   AcquireTransformSlot: [],
   ReleaseTransformSlot: [],
+  // The regions' MERGE items in the same table (decision 0028): no lake object is read or written.
+  RequestRegionMerge: [],
+  FinishRegionMerge: [],
   PublishRunSummary: [
     {
       bucket: 'analytics',

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import { assertTransformSpecs } from '../workflows/check-datasets';
 import { assertMaterializations } from '../workflows/check-materializations';
 import { CATEGORIES, STATISTICS, type StatisticsSpec } from '../workflows/datasets';
+import { REGION_MERGE_FUNCTIONS, regionMergesOf } from '../workflows/region-merge';
 import { aslFileName } from '../workflows/render-asl';
 import { admissionGatesOf } from '../workflows/transform-admission';
 import type { GlueJobStep, Workflow } from '../workflows/types';
@@ -186,14 +187,16 @@ export class PipelineStack extends cdk.Stack {
       removal: settings.removal,
     });
 
-    // The Glue admission gate: its slots are the job's MaxConcurrentRuns, from the same setting.
+    // The Glue admission gate: its slots are the job's MaxConcurrentRuns, from the same setting. The
+    // regions' MERGE items (decision 0028) live in the same table, under keys of their own.
     const gates = admissionGatesOf(workflow);
-    if (gates.length)
+    const usesTable = (id: string) => ADMISSION_FUNCTIONS.has(id) || REGION_MERGE_FUNCTIONS.has(id);
+    if (gates.length || regionMergesOf(workflow).length)
       new TransformSlots(this, 'Admission', {
         tableName: admissionTableName(prefix),
         maxSlots: Object.fromEntries(gates.map((g) => [g, settings.transformMaxConcurrentRuns])),
         users: [
-          ...[...functions.steps].filter(([id]) => ADMISSION_FUNCTIONS.has(id)).map(([, fn]) => fn),
+          ...[...functions.steps].filter(([id]) => usesTable(id)).map(([, fn]) => fn),
           functions.recorder,
         ],
         removal: settings.removal,

@@ -12,6 +12,7 @@ import {
   quarantineInputSchema,
   summaryInputSchema,
 } from '../handlers/core/contracts';
+import { finishMergeInputSchema, finishRegionMerge } from '../handlers/core/finish-region-merge';
 import { ingestObject } from '../handlers/core/ingest-object';
 import type { CorePorts } from '../handlers/core/ports';
 import { promoteBatch } from '../handlers/core/promote-batch';
@@ -19,6 +20,7 @@ import { publishRunSummary } from '../handlers/core/publish-run-summary';
 import { quarantineBatch } from '../handlers/core/quarantine-batch';
 import { registerPartition, registerPartitionInputSchema } from '../handlers/core/register-partition';
 import { releaseSlotInputSchema, releaseTransformSlot } from '../handlers/core/release-transform-slot';
+import { requestMergeInputSchema, requestRegionMerge } from '../handlers/core/request-region-merge';
 import { transformSmallBatch } from '../handlers/core/transform-small-batch';
 
 export interface LocalFunction {
@@ -35,6 +37,8 @@ export const LOCAL_FUNCTIONS: Readonly<Record<string, LocalFunction>> = {
   PromoteBatch: { schema: batchInputSchema, core: promoteBatch },
   RegisterPartition: { schema: registerPartitionInputSchema, core: registerPartition },
   CheckCrawl: { schema: checkCrawlInputSchema, core: checkCrawl },
+  RequestRegionMerge: { schema: requestMergeInputSchema, core: requestRegionMerge },
+  FinishRegionMerge: { schema: finishMergeInputSchema, core: finishRegionMerge },
   QuarantineBatch: { schema: quarantineInputSchema, core: quarantineBatch },
   PublishRunSummary: { schema: summaryInputSchema, core: publishRunSummary },
 };

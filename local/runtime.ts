@@ -10,8 +10,9 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { executionNameFor } from '../handlers/core/execution-name';
 import type { CorePorts } from '../handlers/core/ports';
-import { releaseSlotsOf } from '../handlers/core/record-failure';
+import { releaseRegionMergesOf, releaseSlotsOf } from '../handlers/core/record-failure';
 import { DEFAULT_STAGE_SETTINGS } from '../infra/config';
+import { regionMergesOf } from '../workflows/region-merge';
 import { admissionGatesOf } from '../workflows/transform-admission';
 import type { Workflow } from '../workflows/types';
 import { type BoundTask, bindTasks, type Fault, type Handler, LocalCrawler } from './bindings';
@@ -34,6 +35,7 @@ import { cleanStaleTemps } from './lake-cleanup';
 import { assertLakeOf, claimLake } from './lake-workflow';
 import { type LandedObject, landFile, landingKeyOfFile, objectCreatedEvent, relandedObject } from './landing';
 import { LocalCatalog } from './local-catalog';
+import { LocalRegionMergeTable } from './local-region-merge-table';
 import { LocalSlotTable } from './local-slot-table';
 import { type MachineRun, runMachine } from './machine-run';
 import { type AslDefinition, definitionFrom, TaskMemo } from './redrive';
@@ -89,6 +91,8 @@ export class LocalRuntime {
   readonly catalog: LocalCatalog;
   /** The admission gates' slots (DynamoDB on AWS): they live with this process, which owns the lake. */
   readonly slots = new LocalSlotTable();
+  /** The regions' MERGE items (the same DynamoDB table on AWS), likewise. */
+  readonly regionMerges = new LocalRegionMergeTable();
 
   private constructor(
     readonly warehouse: Warehouse,
@@ -425,12 +429,15 @@ export class LocalRuntime {
     }
     log.ended(end.status);
     await log.flushed();
-    if (end.status !== 'SUCCEEDED')
+    if (end.status !== 'SUCCEEDED') {
       await releaseSlotsOf(
         record.name,
         { table: this.slots, gates: admissionGatesOf(this.workflow) },
         NO_LOG,
       );
+      const merges = { table: this.regionMerges, materializations: regionMergesOf(this.workflow) };
+      await releaseRegionMergesOf(record.name, record.objectKey, merges, NO_LOG);
+    }
     const done = endedRecord(
       record,
       end.status,
@@ -461,6 +468,7 @@ export class LocalRuntime {
         table: this.slots,
         maxSlots: () => this.options.transformSlots ?? DEFAULT_STAGE_SETTINGS.transformMaxConcurrentRuns,
       },
+      regionMerges: this.regionMerges,
     };
   }
 

@@ -2,7 +2,8 @@
  * The admission gate's AWS resources, with the dev and prod settings of cdk.json: the slot table
  * (on-demand, encrypted, removal like the other stateful resources), its slots from the same setting
  * as the Glue job's MaxConcurrentRuns, and exactly dynamodb:UpdateItem on it for the functions that
- * acquire, release and free slots. (test/permissions.test.ts proves every call against the policies.)
+ * acquire, release and free slots, and those that request and finish a region's MERGE (its items live
+ * in the same table, decision 0028). (test/permissions.test.ts proves every call against the policies.)
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -50,8 +51,10 @@ describe.each(['dev', 'prod'])('admission on %s', (stage) => {
     expect(names).toEqual(
       [
         `${prefix}-acquire-transform-slot`,
+        `${prefix}-finish-region-merge`,
         `${prefix}-record-failure`,
         `${prefix}-release-transform-slot`,
+        `${prefix}-request-region-merge`,
       ].sort(),
     );
     for (const [, f] of users) {
@@ -68,7 +71,7 @@ describe.each(['dev', 'prod'])('admission on %s', (stage) => {
       ).Statement.map((s) => ({ roles: p.Properties.Roles, ...s })),
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(tableId));
-    expect(onTable).toHaveLength(3);
+    expect(onTable).toHaveLength(5);
     for (const s of onTable) {
       expect(s.Action).toBe('dynamodb:UpdateItem');
       expect(s.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });

@@ -24,6 +24,7 @@ import {
   gateThroughputPerMinute,
   gateWaitUsd,
   landingInputs,
+  mergeWaitUsd,
   retryDelay,
   simulateLanding,
 } from './bench/scale-model';
@@ -189,6 +190,43 @@ describe('the no-op results for the orchestration benchmark', () => {
   });
 });
 
+describe('the cost of an object inside a burst (group commit)', () => {
+  const SMALL: PathProfile = {
+    ...HAPPY,
+    path: 'small',
+    count: { transitions: 15, entered: 15, retries: 0, polls: 0 },
+    glueRuns: 0,
+    crawlerRuns: 0,
+    lambdas: [
+      { fn: 'RequestRegionMerge', memoryMb: 128, durationMs: 50 },
+      { fn: 'FinishRegionMerge', memoryMb: 128, durationMs: 50 },
+    ],
+  };
+  const burst = {
+    ...ASSUME,
+    serviceS3: { ...ASSUME.serviceS3, athena: { tier1: 10, tier2: 30 } },
+    groupCommit: {
+      coveredShare: 0.75,
+      waitTurnsPerObject: 2,
+      statesPerTurn: 3,
+      skippedStates: 2,
+      request: { memoryMb: 128, durationMs: 50 },
+      finishFunction: 'FinishRegionMerge',
+    },
+  };
+
+  it('adds the wait turns and takes off what a covered object never runs', () => {
+    const lone = Object.fromEntries(
+      costPerObject(SMALL, { ...burst, groupCommit: undefined }).map((l) => [l.item, l]),
+    );
+    const shared = Object.fromEntries(costPerObject(SMALL, burst).map((l) => [l.item, l]));
+    expect(awsTransitions(SMALL, burst)).toBeCloseTo(15 + 2 * 3 - 0.75 * 2, 10);
+    expect(shared.Athena?.usd).toBeCloseTo(0.25 * (lone.Athena?.usd ?? 0), 12);
+    expect(shared.Lambda?.usage).toMatch(/^4\.3 invocations/); // 3 - 0.75 finish + 2 turns
+    expect(shared['S3 requests']?.usd).toBeLessThan(lone['S3 requests']?.usd ?? 0);
+  });
+});
+
 describe('the landing simulation', () => {
   // The bench's inputs, with a faster Athena retry and a seed of its own.
   const base = {
@@ -257,6 +295,31 @@ describe('the landing simulation', () => {
     expect(r.succeeded).toBe(1000);
     expect(r.merges).toBeGreaterThanOrEqual(base.design.regions);
     expect(r.merges).toBeLessThan(200);
+    expect(r.merges + r.mergesCovered).toBe(1000);
+  });
+
+  it('lands 1,000 and 10,000 daily files at once with the group commit as built, where a MERGE each fails', () => {
+    const bench = landingInputs(0); // the bench's own Athena Retry
+    expect(bench.design.mergePerRegion).toBe(true); // as built (decision 0028)
+    const daily = { ...bench.design, lambdaTransformSeconds: 2 };
+    for (const objects of [1_000, 10_000]) {
+      const shared = simulateLanding({ ...bench, objects, design: daily });
+      expect(shared).toMatchObject({ succeeded: objects, failedAthenaCapacity: 0, timedOut: 0 });
+      // At most one run per region at a time: a few rounds per region, never one per object.
+      expect(shared.merges).toBeLessThanOrEqual(5 * bench.design.regions);
+      expect(shared.mergeWaitTransitions).toBe(3 * shared.mergeWaits);
+      // A waiter asks every 10-20 s: the turns bound its longest wait from above.
+      expect(shared.longestMergeWaitSeconds).toBeLessThan(5 * 60);
+      const each = simulateLanding({ ...bench, objects, design: { ...daily, mergePerRegion: false } });
+      expect(each.failedAthenaCapacity).toBeGreaterThan(0);
+    }
+    const lone = simulateLanding({ ...bench, objects: 1, design: daily });
+    expect(lone).toMatchObject({ merges: 1, mergesCovered: 0, mergeWaits: 0 });
+    // Priced like the gate's turns: 3 transitions and one 128 MB, 50 ms request call per turn.
+    expect(mergeWaitUsd({ mergeWaits: 1000, mergeWaitTransitions: 3000 })).toBeCloseTo(
+      3000 * 0.000025 + 1000 * (0.125 * 0.05 * 0.0000133334 + 0.2e-6),
+      10,
+    );
   });
 
   it('computes retry delays as Step Functions does, capped, with full jitter below the cap', () => {

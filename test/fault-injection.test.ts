@@ -20,6 +20,9 @@ const TASKS_BY_KIND: [keyof typeof TRANSIENT_FAULT_ERROR, string][] = [
   ['crawlerStart', 'Start crawler'],
   ['crawlerStatus', 'Get crawler status'],
   ['athenaQuery', 'Materialize category_daily'],
+  // The region MERGE's group commit (decision 0028): a lone execution requests and finishes it.
+  ['lambda', 'Request region merge'],
+  ['lambda', 'Finish region merge'],
 ];
 
 describe('fault injection in the task bindings', () => {

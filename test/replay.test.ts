@@ -102,13 +102,17 @@ describe('lakestep replay: local redrive', () => {
       'Start crawler',
       'Get crawler status',
       'Check crawl result',
+      'Request region merge',
+      'Ask again for the region merge',
       'Materialize category_daily',
+      'Finish region merge',
       'Publish run summary',
     ]);
   });
 
-  // "Quarantine batch" only runs on the DQ-failure path: it has its own test below.
-  const onHappyPath = (s: string) => s !== 'Quarantine batch';
+  // "Quarantine batch" only runs on the DQ-failure path: it has its own test below. "Ask again for the
+  // region merge" only runs while another execution's MERGE holds the region: test/region-merge-local.test.ts.
+  const onHappyPath = (s: string) => s !== 'Quarantine batch' && s !== 'Ask again for the region merge';
 
   it.each([
     'Ingest object',
@@ -122,7 +126,9 @@ describe('lakestep replay: local redrive', () => {
     'Start crawler',
     'Get crawler status',
     'Check crawl result',
+    'Request region merge',
     'Materialize category_daily',
+    'Finish region merge',
     'Publish run summary',
   ])(
     'a permanent fault at "%s": the run fails there, the redrive resumes there and the lake equals a clean run',

@@ -45,6 +45,10 @@ export const METRIC = {
   slotsAcquired: 'SlotsAcquired',
   slotWaits: 'SlotWaits',
   slotWaitSeconds: 'SlotWaitSeconds',
+  /** Region MERGEs (dimension `materialization`): runs claimed, executions a run covered, answers that said wait. */
+  regionMergesRun: 'RegionMergesRun',
+  regionMergesCovered: 'RegionMergesCovered',
+  regionMergeWaits: 'RegionMergeWaits',
 } as const;
 
 /** One metric per batch DQ rule and outcome (`DQ_quarantined_share_failed`): two rules, low cardinality. */

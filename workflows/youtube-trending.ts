@@ -3,6 +3,7 @@
  * Everything deployable (ASL, IAM grants, alarms, dashboard rows) is derived from this data.
  */
 import { STATISTICS } from './datasets';
+import { FINISH_REGION_MERGE, MERGE_TIMEOUT_SECONDS, REGION_MERGE_REQUEST_STEPS } from './region-merge';
 import {
   ATHENA_API_RETRY,
   ATHENA_QUERY_FAILED_RETRY,
@@ -108,7 +109,7 @@ export const CATEGORY_DAILY: Materialization = {
 export const YOUTUBE_TRENDING: Workflow = {
   name: 'youtube-trending',
   comment:
-    'lakestep: one execution per object landed in S3. Ingest, transform (a Lambda for small objects, Glue for large ones), check data quality, promote or quarantine, register the partition (crawl only a new table or a changed schema), materialize analytics (Athena).',
+    'lakestep: one execution per object landed in S3. Ingest, transform (a Lambda for small objects, Glue for large ones), check data quality, promote or quarantine, register the partition (crawl only a new table or a changed schema), materialize analytics (Athena: one MERGE per region for the executions waiting for it).',
   timeoutSeconds: 6 * 60 * 60,
   startAt: 'ingestObject',
   materializations: [CATEGORY_DAILY],
@@ -339,7 +340,7 @@ export const YOUTUBE_TRENDING: Workflow = {
       rules: [
         {
           when: { variable: '$.catalog.crawl', booleanEquals: false },
-          next: 'materializeCategoryDaily',
+          next: 'requestRegionMerge',
           label: 'registered',
         },
       ],
@@ -448,8 +449,11 @@ export const YOUTUBE_TRENDING: Workflow = {
           label: 'redrive after a failed crawl',
         },
       ],
-      default: 'materializeCategoryDaily',
+      default: 'requestRegionMerge',
     },
+    // One MERGE per region (workflows/region-merge.ts, decision 0028): executions waiting for the same
+    // region share one run.
+    ...REGION_MERGE_REQUEST_STEPS,
     {
       id: 'materializeCategoryDaily',
       kind: 'athenaQuery',
@@ -460,12 +464,13 @@ export const YOUTUBE_TRENDING: Workflow = {
         'dataScannedInBytes.$': '$.QueryExecution.Statistics.DataScannedInBytes',
       },
       resultPath: '$.materializeCategoryDaily',
-      timeoutSeconds: 900,
+      timeoutSeconds: MERGE_TIMEOUT_SECONDS,
       retry: [ATHENA_API_RETRY, ATHENA_QUERY_FAILED_RETRY],
       // The MERGE reads one region's cleansed statistics: far more than 512 MiB means pruning broke.
       alarms: { athenaQueryFailed: { threshold: 1 }, athenaBytesScanned: { threshold: 512 * 1024 ** 2 } },
-      next: 'publishRunSummary',
+      next: 'finishRegionMerge',
     },
+    FINISH_REGION_MERGE,
     {
       id: 'publishRunSummary',
       kind: 'lambda',

@@ -37,7 +37,7 @@ export class AdmissionUnavailableError extends LakeError {
   }
 }
 
-function isTransient(e: unknown): boolean {
+export function isTransient(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
   return TRANSIENT.has(err?.name ?? '') || (err?.$metadata?.httpStatusCode ?? 0) >= 500;
 }

@@ -4,6 +4,7 @@
  */
 import type { Stage } from '../../workflows/datasets';
 import type { CatalogPort } from './catalog-port';
+import type { RegionMergeTable } from './region-merge';
 import type { SlotTable } from './slot-gate';
 
 export interface ObjectRef {
@@ -61,6 +62,8 @@ export interface CorePorts {
   readonly catalog?: CatalogPort;
   /** The admission gates of heavy work, for the steps that acquire and release a slot. */
   readonly admission?: AdmissionPort;
+  /** The regions' MERGE items (group commit), for the steps that request and finish a region's MERGE. */
+  readonly regionMerges?: RegionMergeTable;
 }
 
 /** The slot table, and how many slots the deployment gives each gate (the Glue job's MaxConcurrentRuns). */

@@ -7,7 +7,9 @@
 import { z } from 'zod';
 import { METRIC } from '../../workflows/alarms';
 import { WORKFLOWS } from '../../workflows/project';
+import { classify as classifyKey } from './classify';
 import type { Clock, Log, MetricsSink } from './ports';
+import { type RegionMergeTable, regionMergeKey } from './region-merge';
 import type { SlotTable } from './slot-gate';
 
 export const executionStatusChangeSchema = z
@@ -94,6 +96,13 @@ export interface RecorderPorts {
   readonly clock: Clock;
   /** The admission gates an execution may hold a slot of: a failed one gives its slot back here. */
   readonly slots?: { readonly table: SlotTable; readonly gates: readonly string[] };
+  /** The region MERGEs an execution may be running: a failed runner frees its region here. */
+  readonly regionMerges?: RegionMerges;
+}
+
+export interface RegionMerges {
+  readonly table: RegionMergeTable;
+  readonly materializations: readonly string[];
 }
 
 export interface RecordResult {
@@ -102,6 +111,8 @@ export interface RecordResult {
   subject: string;
   /** The gates whose slot the execution held and gave back now. */
   released: string[];
+  /** The region MERGE items whose claim the execution held and gave back now. */
+  releasedMerges: string[];
 }
 
 /**
@@ -127,6 +138,36 @@ export async function releaseSlotsOf(
     }
   }
   if (released.length) log.info('released the slots of a stopped execution', { holder, gates: released });
+  return released;
+}
+
+/**
+ * Frees the region a stopped execution was running the MERGE of (it failed at, timed out in or was
+ * aborted during the MERGE, or before finishing it), so that a waiting execution runs the next one.
+ * The region comes from the landed object's key, as Ingest derives it. Best effort, like the slots.
+ */
+export async function releaseRegionMergesOf(
+  holder: string,
+  objectKey: string | null,
+  merges: RegionMerges | undefined,
+  log: Log,
+): Promise<string[]> {
+  const region = objectKey ? classifyKey(objectKey).region : null;
+  if (!merges || !region) return [];
+  const released: string[] = [];
+  for (const m of merges.materializations) {
+    const key = regionMergeKey(m, region);
+    try {
+      if (await merges.table.release(key, holder)) released.push(key);
+    } catch (e) {
+      log.error("could not release a stopped execution's region MERGE: its lease will free it", {
+        key,
+        holder,
+        error: (e as Error).message,
+      });
+    }
+  }
+  if (released.length) log.info("released a stopped execution's region MERGE", { holder, keys: released });
   return released;
 }
 
@@ -278,6 +319,12 @@ export async function recordFailure(
   };
   // First, so that the other executions get the slot back even if the alert below has to be retried.
   const released = await releaseSlotsOf(detail.name, ports.slots, ports.log);
+  const releasedMerges = await releaseRegionMergesOf(
+    detail.name,
+    record.objectKey,
+    ports.regionMerges,
+    ports.log,
+  );
   await ports.store.put(record);
   const topicArn = classification === 'data' ? ports.topics.notice : ports.topics.page;
   const subject = alertSubject(record);
@@ -289,5 +336,5 @@ export async function recordFailure(
   const fields = { execution: record.pk, object: record.objectKey, state: record.failedState, error };
   if (classification === 'data') ports.log.info('data outcome recorded and noticed', fields);
   else ports.log.warn('system fault recorded and paged', fields);
-  return { record, topicArn, subject, released };
+  return { record, topicArn, subject, released, releasedMerges };
 }

@@ -97,6 +97,24 @@ export interface AwsAssumptions {
   readonly serviceS3: { glue: S3Requests; crawler: S3Requests; athena: S3Requests };
   /** The starter Lambda runs once per object, before the execution. */
   readonly starter: { memoryMb: number; durationMs: number };
+  /** Inside a burst, the region MERGE's group commit (decision 0028), from the scale model; absent: a lone object. */
+  readonly groupCommit?: GroupCommit;
+}
+
+/**
+ * What sharing a region's MERGE changes per object of a burst: a share of the objects is covered by
+ * another's run (no MERGE state, no Finish region merge state and call, no Athena query of its own),
+ * and each waits some turns (the request that answered wait, the Choice, the Wait; one request call).
+ */
+export interface GroupCommit {
+  readonly coveredShare: number;
+  readonly waitTurnsPerObject: number;
+  readonly statesPerTurn: number;
+  /** States a covered object does not enter: "Materialize category_daily" and "Finish region merge". */
+  readonly skippedStates: number;
+  readonly request: { memoryMb: number; durationMs: number };
+  /** The finish call a covered object does not make (its function id in the measured path). */
+  readonly finishFunction: string;
 }
 
 export interface CostLine {
@@ -106,8 +124,10 @@ export interface CostLine {
 }
 
 export function awsTransitions(p: PathProfile, a: AwsAssumptions): number {
-  if (p.count.polls === 0) return p.count.transitions;
-  return p.count.transitions + (a.crawlerPolls - p.count.polls) * p.statesPerPoll;
+  const g = a.groupCommit;
+  const shared = g ? g.waitTurnsPerObject * g.statesPerTurn - g.coveredShare * g.skippedStates : 0;
+  if (p.count.polls === 0) return p.count.transitions + shared;
+  return p.count.transitions + (a.crawlerPolls - p.count.polls) * p.statesPerPoll + shared;
 }
 
 export function glueSeconds(a: AwsAssumptions): number {
@@ -118,20 +138,27 @@ export function glueSeconds(a: AwsAssumptions): number {
 export function costPerObject(p: PathProfile, a: AwsAssumptions, prices: Prices = LIST_PRICES): CostLine[] {
   const lines: CostLine[] = [];
   const transitions = awsTransitions(p, a);
+  const g = a.groupCommit;
   lines.push({
     item: 'Step Functions',
-    usage: `${transitions} transitions`,
+    usage: `${Number.isInteger(transitions) ? transitions : transitions.toFixed(1)} transitions`,
     usd: transitions * prices.stepFunctionsPerTransition,
   });
-  const invocations = [...p.lambdas, { fn: 'StartExecution', ...a.starter }];
+  // Each invocation weighted: a covered object makes no finish call; wait turns add request calls.
+  const invocations = [
+    ...p.lambdas.map((l) => ({ ...l, weight: g && l.fn === g.finishFunction ? 1 - g.coveredShare : 1 })),
+    { fn: 'StartExecution', ...a.starter, weight: 1 },
+    ...(g ? [{ fn: 'RequestRegionMerge', ...g.request, weight: g.waitTurnsPerObject }] : []),
+  ];
   const gbSeconds = invocations.reduce((s, l) => {
     const ms = Math.max(1, Math.ceil(l.durationMs * (a.lambdaDurationScale[l.fn] ?? 1)));
-    return s + (l.memoryMb / 1024) * (ms / 1000);
+    return s + l.weight * (l.memoryMb / 1024) * (ms / 1000);
   }, 0);
+  const calls = invocations.reduce((s, l) => s + l.weight, 0);
   lines.push({
     item: 'Lambda',
-    usage: `${invocations.length} invocations, ${gbSeconds.toFixed(2)} GB-s`,
-    usd: gbSeconds * prices.lambdaPerGbSecond + invocations.length * prices.lambdaPerRequest,
+    usage: `${Number.isInteger(calls) ? calls : calls.toFixed(1)} invocations, ${gbSeconds.toFixed(2)} GB-s`,
+    usd: gbSeconds * prices.lambdaPerGbSecond + calls * prices.lambdaPerRequest,
   });
   if (p.glueRuns > 0) {
     const billed = Math.max(prices.glueJobMinimumSeconds, glueSeconds(a));
@@ -150,25 +177,31 @@ export function costPerObject(p: PathProfile, a: AwsAssumptions, prices: Prices 
       usd: (p.crawlerRuns * a.crawlerDpus * billed * prices.crawlerDpuHour) / 3600,
     });
   }
+  // A covered object runs no MERGE of its own: the region's run it shared read its batch.
+  const queries = p.athenaQueries * (1 - (g?.coveredShare ?? 0));
   if (p.athenaQueries > 0) {
     const bytes = Math.max(prices.athenaMinimumBytes, a.athenaBytes);
     lines.push({
       item: 'Athena',
-      usage: `${p.athenaQueries} MERGE × ${(bytes / 2 ** 20).toFixed(0)} MB scanned`,
-      usd: (p.athenaQueries * bytes * prices.athenaPerTb) / 2 ** 40,
+      usage: `${Number.isInteger(queries) ? queries : queries.toFixed(3)} MERGE × ${(bytes / 2 ** 20).toFixed(0)} MB scanned`,
+      usd: (queries * bytes * prices.athenaPerTb) / 2 ** 40,
     });
   }
+  const share = queries / Math.max(1, p.athenaQueries);
   const svc = [
     p.s3,
     ...(p.glueRuns > 0 ? [a.serviceS3.glue] : []),
     ...(p.crawlerRuns > 0 ? [a.serviceS3.crawler] : []),
-    ...(p.athenaQueries > 0 ? [a.serviceS3.athena] : []),
+    ...(p.athenaQueries > 0
+      ? [{ tier1: a.serviceS3.athena.tier1 * share, tier2: a.serviceS3.athena.tier2 * share }]
+      : []),
   ];
   const t1 = svc.reduce((s, r) => s + r.tier1, 0);
   const t2 = svc.reduce((s, r) => s + r.tier2, 0);
+  const n = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
   lines.push({
     item: 'S3 requests',
-    usage: `${t1} PUT/COPY/LIST, ${t2} GET/HEAD`,
+    usage: `${n(t1)} PUT/COPY/LIST, ${n(t2)} GET/HEAD`,
     usd: (t1 * prices.s3Tier1Per1000 + t2 * prices.s3Tier2Per1000) / 1000,
   });
   return lines;

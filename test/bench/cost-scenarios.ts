@@ -3,9 +3,11 @@
  * the full dataset (10 regions, ~375k rows, ~550 MB of CSV landed per day) and 100× that, as 100×
  * larger objects or as 100× as many objects. Each number here is a choice a reader can change.
  */
+import { FINISH_REGION_MERGE, REQUEST_REGION_MERGE } from '../../workflows/region-merge';
 import { SMALL_OBJECT_BYTES } from '../../workflows/small-objects';
-import type { AwsAssumptions, DayScenario, PathName } from './cost-model';
+import type { AwsAssumptions, DayScenario, GroupCommit, PathName } from './cost-model';
 import type { MeasuredPaths } from './path-profiles';
+import { ACQUIRE_CALL_MS, landingInputs, type ScaleResult, simulateLanding } from './scale-model';
 
 export const FULL_DATASET = {
   regions: 10,
@@ -47,12 +49,36 @@ export function assumptionsFor(objectBytes: number, measured: MeasuredPaths): Aw
   };
 }
 
+/** The group commit of a burst as the scale model ran it: covered share and wait turns per object. */
+export function groupCommitOf(
+  r: Pick<ScaleResult, 'succeeded' | 'mergesCovered' | 'mergeWaits'>,
+  objects: number,
+): GroupCommit {
+  const inputs = landingInputs(objects);
+  return {
+    coveredShare: r.mergesCovered / Math.max(1, objects),
+    waitTurnsPerObject: r.mergeWaits / Math.max(1, objects),
+    statesPerTurn: inputs.statesPerMergeTurn,
+    skippedStates: 2,
+    request: { memoryMb: REQUEST_REGION_MERGE.function.memoryMb, durationMs: ACQUIRE_CALL_MS },
+    finishFunction: FINISH_REGION_MERGE.function.id,
+  };
+}
+
+/** 10,000 daily files landed at once (the Lambda transform, 2 s), through the scale model. */
+export function dailyBackfillGroupCommit(objects = 10_000): GroupCommit {
+  const base = landingInputs(objects);
+  const r = simulateLanding({ ...base, design: { ...base.design, lambdaTransformSeconds: 2 } });
+  return groupCommitOf(r, objects);
+}
+
 export function dayScenarios(measured: MeasuredPaths): DayScenario[] {
   const perObject = FULL_DATASET.csvBytesPerDay / FULL_DATASET.regions;
-  const day = (name: string, objects: number, bytes: number): DayScenario => {
+  const day = (name: string, objects: number, bytes: number, groupCommit?: GroupCommit): DayScenario => {
     const a = assumptionsFor(bytes, measured);
     const paths: { path: PathName; perDay: number; assumptions: AwsAssumptions }[] = [
-      { path: statisticsPath(bytes), perDay: objects, assumptions: a },
+      // A burst's statistics objects share their region's MERGE (decision 0028); categories are priced lone.
+      { path: statisticsPath(bytes), perDay: objects, assumptions: groupCommit ? { ...a, groupCommit } : a },
       // Category files are small and rarely change; counted daily anyway (an upper bound).
       { path: 'reference', perDay: objects, assumptions: a },
     ];
@@ -66,6 +92,7 @@ export function dayScenarios(measured: MeasuredPaths): DayScenario[] {
       'a backfill of 10,000 daily files (+ 10,000 category objects), ~100 KB each',
       10_000,
       DAILY_FILE_BYTES,
+      dailyBackfillGroupCommit(),
     ),
   ];
 }

@@ -15,7 +15,7 @@ import type { MeasuredPaths } from './path-profiles';
 import { perStateTable, QUERY_TARGETS, queryTable } from './per-state';
 import type { FloorReading } from './pipeline-vs-floor';
 import type { ScaleReading } from './scale';
-import { gateWaitUsd, type ScaleInputs, type ScaleResult } from './scale-model';
+import { gateWaitUsd, mergeWaitUsd, type ScaleInputs, type ScaleResult } from './scale-model';
 
 export interface Readings {
   date: string;
@@ -129,6 +129,14 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
     `| each handler bundle ≤ 1 MB | largest ${int(largest / 1024)} KB | ${verdict(largest <= TARGETS.bundleBytes)} |`,
     `| cold import ≤ ${TARGETS.importMs} ms | slowest ${int(slowestImport)} ms (median) | ${verdict(slowestImport <= TARGETS.importMs)} |`,
     `| ${int(s.objects)} objects landed at once: all processed, none lost, bounded memory | ${int(s.executions)} executions, ${lost} lost, RSS ${int(s.rss[0]?.rssMb ?? 0)} → ${int(s.rss.at(-1)?.rssMb ?? 0)} MB | ${verdict(scaleOk)} |`,
+    // The AWS model (section 5): daily files landed in one second, as built (decisions 0026-0028).
+    ...r.simulations
+      .filter(({ label, inputs }) => label.startsWith('as built, daily files') && inputs.objects >= 1_000)
+      .map(({ inputs, result: x }) => {
+        const ok = x.succeeded === inputs.objects && x.timedOut === 0;
+        const inTime = x.makespanSeconds <= 3600;
+        return `| AWS model: ${int(inputs.objects)} daily files landed at once all succeed, the last in analytics ≤ 1 h | ${int(x.succeeded)} succeeded, ${int(inputs.objects - x.succeeded)} failed or timed out, ${int(x.merges)} MERGEs, last after ${int(x.makespanSeconds)} s | ${verdict(ok && inTime)} |`;
+      }),
   ].join('\n');
 
   const o = r.orchestration;
@@ -203,11 +211,11 @@ export function render(r: Readings): { doc: string; readmeTable: string; summary
     `| peak RSS | ${int(s.maxRssMb)} MB |`,
   ].join('\n');
   const sims = [
-    '| design | objects | succeeded | failed: Glue capacity retries exhausted | timed out (6 h) | crawls | MERGEs | Glue retries | crawler wait-loop transitions | gate wait turns: transitions + acquire calls | longest wait at the gate | last execution ends |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    "| design | objects | succeeded | failed: Glue capacity retries exhausted | failed: Athena retries exhausted | timed out (6 h) | crawls | MERGEs (objects covered by another's) | Glue retries | crawler wait-loop transitions | gate wait turns: transitions + acquire calls | longest wait at the gate | MERGE wait turns: transitions + request calls | last execution ends |",
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.simulations.map(
       ({ label, inputs, result: x }) =>
-        `| ${label} | ${int(inputs.objects)} | ${int(x.succeeded)} | ${int(x.failedGlueCapacity)} | ${int(x.timedOut)} | ${int(x.crawls)} | ${int(x.merges)} | ${int(x.glueRetries)} | ${int(x.extraPollTransitions)} (${usd(x.extraPollTransitions * LIST_PRICES.stepFunctionsPerTransition)}) | ${int(x.gateWaitTransitions)} + ${int(x.gateWaits)} (${usd(gateWaitUsd(x))}) | ${(x.longestGateWaitSeconds / 60).toFixed(0)} min | ${(x.makespanSeconds / 3600).toFixed(2)} h |`,
+        `| ${label} | ${int(inputs.objects)} | ${int(x.succeeded)} | ${int(x.failedGlueCapacity)} | ${int(x.failedAthenaCapacity)} | ${int(x.timedOut)} | ${int(x.crawls)} | ${int(x.merges)} (${int(x.mergesCovered)}) | ${int(x.glueRetries)} | ${int(x.extraPollTransitions)} (${usd(x.extraPollTransitions * LIST_PRICES.stepFunctionsPerTransition)}) | ${int(x.gateWaitTransitions)} + ${int(x.gateWaits)} (${usd(gateWaitUsd(x))}) | ${(x.longestGateWaitSeconds / 60).toFixed(0)} min | ${int(x.mergeWaitTransitions)} + ${int(x.mergeWaits)} (${usd(mergeWaitUsd(x))}) | ${(x.makespanSeconds / 3600).toFixed(2)} h |`,
     ),
   ].join('\n');
   const simIn = r.simulations[0]?.inputs;
@@ -311,8 +319,10 @@ turned away waits ${simIn?.gateWaitSeconds.min ?? '—'}–${simIn?.gateWaitSeco
 acquire Lambda call, priced at 50 ms) and the Glue job, and "daily files" below the small-object threshold
 through the Lambda transform (decision 0026: 2 s, 1,000 concurrent, no Glue run). "backfill --aws --rate N"
 starts the objects at N per minute, the gate's throughput (slots × 60 / seconds per run), instead of all at
-once. "before the gate" is the capacity Retry alone; the last rows are designs of docs/decisions/0018 not
-built yet: one MERGE per region for the objects waiting for it (with the Lambda transform at 5 s).
+once. Every "as built" row shares a region's MERGE among the objects waiting for it (decision 0028: a
+ticket after registration, one run per region at a time covering every ticket drawn before it claimed; a
+waiter asks again every ${simIn?.mergeWaitSeconds.min ?? '—'}–${simIn?.mergeWaitSeconds.max ?? '—'} s, jittered, ${simIn?.statesPerMergeTurn ?? '—'} billed transitions and one 128 MB request call a turn);
+"a MERGE per object" is the shape before it, and "before the gate" the capacity Retry alone.
 
 ${sims}
 `;

@@ -6,10 +6,15 @@
  * one acquire Lambda call) or, without it, the ASL's capacity Retry (full jitter), partition registration with a crawl
  * only while the table does not exist yet (the first object starts it, the others wait for it and then
  * register: Catch → Wait → poll → Register partition), and Athena's DML concurrency with its Retry —
- * under the execution timeout. Service times and quotas are stated inputs, not measurements.
+ * under the execution timeout. With `mergePerRegion` (built, decision 0028) an object asks for its
+ * region's MERGE once registered: it draws a ticket, runs the MERGE when no run holds the region, is
+ * done when a run that claimed after its ticket has finished, and otherwise waits 10–20 s, jittered, and
+ * asks again (each turn three billed transitions and one request Lambda call). Service times and quotas
+ * are stated inputs, not measurements.
  */
 
 import { mulberry32 } from '../../local/sample-data';
+import { MERGE_WAIT_SECONDS, REQUEST_REGION_MERGE } from '../../workflows/region-merge';
 import { ATHENA_API_RETRY, GLUE_CAPACITY_RETRY } from '../../workflows/retry-policies';
 import { ACQUIRE_TRANSFORM_SLOT, SLOT_WAIT_SECONDS } from '../../workflows/transform-admission';
 import type { RetryPolicy } from '../../workflows/types';
@@ -38,12 +43,16 @@ export interface ScaleInputs {
   /** The wait between two asks at the gate (jittered uniformly in the window) and the states of one turn. */
   readonly gateWaitSeconds: { readonly min: number; readonly max: number };
   readonly statesPerGateTurn: number;
+  /** The wait between two asks for a region's MERGE (jittered uniformly in the window) and the states of one turn. */
+  readonly mergeWaitSeconds: { readonly min: number; readonly max: number };
+  readonly statesPerMergeTurn: number;
   /**
    * The designs of docs/decisions/0018: `gate` (built, decision 0027) admits Glue runs through the slot
    * table (objects wait in a Wait loop, no retry to exhaust; false: the capacity Retry alone, as before it);
    * `lambdaTransformSeconds` transforms the objects in a Lambda instead of Glue — built (decision 0026)
    * for objects below the small-object threshold, so set it for a landing of daily files and leave it
-   * null for large objects; `mergePerRegion` runs one MERGE per region for the objects waiting for it (group commit).
+   * null for large objects; `mergePerRegion` (built, decision 0028) runs one MERGE per region for the
+   * objects waiting for it (group commit); false: every object runs its own MERGE, as before it.
    */
   readonly design: {
     readonly gate: boolean;
@@ -84,9 +93,16 @@ export interface ScaleResult {
   lastStartSeconds: number;
   /** MERGE statements run on Athena. */
   merges: number;
+  /** Objects done by another object's MERGE of their region (no MERGE, no finish of their own). */
+  mergesCovered: number;
+  /** Turns of the region MERGE's wait loop (each: one request call that answered "wait", the Choice, the Wait). */
+  mergeWaits: number;
+  mergeWaitTransitions: number;
+  /** The longest an object waited from its first request to the end of the MERGE that covered it, in seconds. */
+  longestMergeWaitSeconds: number;
 }
 
-type Phase = 'lambdas' | 'glueTry' | 'glueRun' | 'register' | 'crawlWait' | 'athena' | 'done';
+type Phase = 'lambdas' | 'glueTry' | 'glueRun' | 'register' | 'crawlWait' | 'athena' | 'merging' | 'done';
 
 interface Exec {
   phase: Phase;
@@ -99,6 +115,17 @@ interface Exec {
   region: number;
   /** When it first asked the gate for a slot (null: not yet). */
   gateSince: number | null;
+  /** Its ticket for the region's MERGE, when it first asked, and (as the runner) the last ticket its run covers. */
+  ticket: number | null;
+  mergeSince: number;
+  covers: number;
+}
+
+/** A region's MERGE item: tickets drawn, the last ticket a finished run covered, and whether a run holds it. */
+interface RegionItem {
+  asked: number;
+  covered: number;
+  running: boolean;
 }
 
 /** Delay before retry number `attempt` (1-based) with FULL jitter, as Step Functions computes it. */
@@ -118,8 +145,11 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
   let glueRunning: number[] = [];
   let athenaRunning: number[] = [];
   let lambdaRunning: number[] = [];
-  const merges = new Map<number, { runningUntil: number; nextUntil: number }>();
+  const regionItems = new Map<number, RegionItem>();
   let mergeRuns = 0;
+  let mergesCovered = 0;
+  let mergeWaits = 0;
+  let longestMergeWait = 0;
   let crawlerBusyUntil = -1;
   let tableExists = x.tableExists;
   let crawls = 0;
@@ -154,6 +184,9 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
           end: null,
           region: execs.length % x.design.regions,
           gateSince: null,
+          ticket: null,
+          mergeSince: 0,
+          covers: 0,
         });
       tokens -= n;
       queued -= n;
@@ -162,9 +195,6 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
     glueRunning = glueRunning.filter((end) => end > t);
     athenaRunning = athenaRunning.filter((end) => end > t);
     lambdaRunning = lambdaRunning.filter((end) => end > t);
-    // A region's queued MERGE becomes its running one once it starts.
-    for (const m of merges.values())
-      if (m.nextUntil > m.runningUntil && m.nextUntil - x.athenaSeconds <= t) m.runningUntil = m.nextUntil;
     let waiting = 0;
     let open = 0;
     for (const e of execs) {
@@ -238,22 +268,40 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
           break;
         case 'athena':
           if (x.design.mergePerRegion) {
-            // Group commit per region: join the region's next MERGE (one regions ≤ Athena's concurrency).
-            const m = merges.get(e.region) ?? { runningUntil: -1, nextUntil: -1 };
-            if (m.nextUntil - x.athenaSeconds >= t) e.at = m.nextUntil;
-            else if (m.runningUntil > t) {
-              m.nextUntil = m.runningUntil + x.athenaSeconds;
-              mergeRuns++;
-              e.at = m.nextUntil;
-            } else {
-              m.runningUntil = t + x.athenaSeconds;
-              mergeRuns++;
-              e.at = m.runningUntil;
+            // Request region merge (first: draw a ticket) or Ask again (a turn of the wait loop).
+            const m = regionItems.get(e.region) ?? { asked: 0, covered: 0, running: false };
+            regionItems.set(e.region, m);
+            if (e.ticket === null) {
+              e.ticket = ++m.asked;
+              e.mergeSince = t;
             }
-            if (m.nextUntil - x.athenaSeconds <= t && m.nextUntil > m.runningUntil)
-              m.runningUntil = m.nextUntil;
-            merges.set(e.region, m);
-            e.phase = 'done';
+            if (m.covered >= e.ticket) {
+              // Covered: a run that claimed after this ticket finished; on to the run summary.
+              mergesCovered++;
+              longestMergeWait = Math.max(longestMergeWait, t - e.mergeSince);
+              e.phase = 'done';
+              break;
+            }
+            if (!m.running && athenaRunning.length < x.athenaConcurrency) {
+              // Claimed: this object's MERGE covers every ticket drawn so far.
+              m.running = true;
+              e.covers = m.asked;
+              mergeRuns++;
+              athenaRunning.push(t + x.athenaSeconds);
+              e.phase = 'merging';
+              e.at = t + x.athenaSeconds;
+              break;
+            }
+            if (!m.running) {
+              // Claimed, but Athena's DML queue is full: the MERGE's Athena Retry, holding the claim.
+              e.attempts++;
+              if (e.attempts > x.athenaRetry.maxAttempts) e.end = 'athena';
+              else e.at = t + Math.max(1, Math.round(retryDelay(x.athenaRetry, e.attempts, random)));
+              break;
+            }
+            mergeWaits++;
+            const { min, max } = x.mergeWaitSeconds;
+            e.at = t + min + Math.floor(random() * (max - min + 1));
             break;
           }
           if (athenaRunning.length < x.athenaConcurrency) {
@@ -267,6 +315,15 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
             else e.at = t + Math.max(1, Math.round(retryDelay(x.athenaRetry, e.attempts, random)));
           }
           break;
+        case 'merging': {
+          // Finish region merge: every ticket the run covers is done; the region is free.
+          const m = regionItems.get(e.region) as RegionItem;
+          m.covered = Math.max(m.covered, e.covers);
+          m.running = false;
+          longestMergeWait = Math.max(longestMergeWait, t - e.mergeSince);
+          e.phase = 'done';
+          break;
+        }
         case 'done':
           e.end = 'succeeded';
           e.at = t;
@@ -293,6 +350,10 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
     longestGateWaitSeconds: longestGateWait,
     lastStartSeconds: lastStart,
     merges: mergeRuns,
+    mergesCovered,
+    mergeWaits,
+    mergeWaitTransitions: mergeWaits * x.statesPerMergeTurn,
+    longestMergeWaitSeconds: longestMergeWait,
   };
 }
 
@@ -307,6 +368,9 @@ export function landingInputs(objects: number): ScaleInputs {
     gateWaitSeconds: SLOT_WAIT_SECONDS,
     // Acquire transform slot, Slot acquired?, Wait for a transform slot.
     statesPerGateTurn: 3,
+    mergeWaitSeconds: MERGE_WAIT_SECONDS,
+    // Request region merge (or Ask again) that answered wait, Region merge turn?, Wait for the region merge.
+    statesPerMergeTurn: 3,
     glueSeconds: 90,
     glueRetry: GLUE_CAPACITY_RETRY,
     lambdaSeconds: 6,
@@ -318,7 +382,7 @@ export function landingInputs(objects: number): ScaleInputs {
       gate: true,
       lambdaTransformSeconds: null,
       lambdaConcurrency: 1000,
-      mergePerRegion: false,
+      mergePerRegion: true,
       regions: 10,
     },
     athenaConcurrency: 20,
@@ -344,6 +408,25 @@ export function gateWaitUsd(
     r.gateWaits * (gbSeconds * prices.lambdaPerGbSecond + prices.lambdaPerRequest)
   );
 }
+
+/** What waiting for a region's MERGE cost: each turn's transitions and its request call, at list prices. */
+export function mergeWaitUsd(
+  r: Pick<ScaleResult, 'mergeWaits' | 'mergeWaitTransitions'>,
+  prices: Prices = LIST_PRICES,
+): number {
+  const gbSeconds = (REQUEST_REGION_MERGE.function.memoryMb / 1024) * (ACQUIRE_CALL_MS / 1000);
+  return (
+    r.mergeWaitTransitions * prices.stepFunctionsPerTransition +
+    r.mergeWaits * (gbSeconds * prices.lambdaPerGbSecond + prices.lambdaPerRequest)
+  );
+}
+
+/**
+ * What an object covered by another's MERGE does not pay: the MERGE and Finish region merge states, the
+ * finish call, and the MERGE itself (Athena's 10 MB minimum at least, and its S3 requests) — priced by
+ * the cost model's lines for the lone path, which runs its own MERGE.
+ */
+export const COVERED_SKIPS = { transitions: 2, lambdaCalls: 1, athenaQueries: 1 } as const;
 
 /**
  * The Glue throughput the gate admits, in objects per minute (slots / minutes per run): the `--rate`
@@ -373,9 +456,9 @@ export function scaleSimulations(): { label: string; inputs: ScaleInputs; result
     };
     return { label, inputs, result: simulateLanding(inputs) };
   };
-  const small = { lambdaTransformSeconds: 5, mergePerRegion: true };
-  // Built (decision 0026): a daily file (~100 KB) is below the threshold, so the Lambda transforms it
-  // (a cold start and a fraction of a second of work: 2 s) and no Glue run is started.
+  // Built (decision 0026): a daily file (~100 KB) is below the threshold, so the Lambda transform takes
+  // it (a cold start and a fraction of a second of work: 2 s) and no Glue run is started; and (decision
+  // 0028) the objects waiting for a region share its MERGE.
   const daily = { lambdaTransformSeconds: 2 };
   const rate = gateThroughputPerMinute(landingInputs(0));
   return [
@@ -385,11 +468,15 @@ export function scaleSimulations(): { label: string; inputs: ScaleInputs; result
     row('as built (gate), fresh stack', 1_000, {}, true),
     row('as built (gate)', 10_000),
     row(`as built, backfill --aws --rate ${rate}`, 10_000, {}, false, rate),
+    row('as built, daily files (Lambda transform)', 1, daily),
     row('as built, daily files (Lambda transform)', 1_000, daily),
     row('as built, daily files (Lambda transform)', 10_000, daily),
+    row('daily files, a MERGE per object (before decision 0028)', 1_000, { ...daily, mergePerRegion: false }),
+    row('daily files, a MERGE per object (before decision 0028)', 10_000, {
+      ...daily,
+      mergePerRegion: false,
+    }),
     row('before the gate (capacity Retry only)', 1_000, { gate: false }),
     row('before the gate (capacity Retry only)', 10_000, { gate: false }),
-    row('+ Lambda transform, MERGE per region (not built)', 1_000, small),
-    row('+ Lambda transform, MERGE per region (not built)', 10_000, small),
   ];
 }

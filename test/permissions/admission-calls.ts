@@ -6,6 +6,7 @@
  */
 
 import { ADMISSION_ENV } from '../../handlers/aws/slot-table-schema';
+import type { ClaimOutcome, RegionMergeTable } from '../../handlers/core/region-merge';
 import type { SlotTable, TakeOutcome } from '../../handlers/core/slot-gate';
 import type { AwsCall } from './calls';
 import type { Deployed } from './deployed';
@@ -49,4 +50,36 @@ export function withDeployedSlotTable(d: Deployed, functionName: string, c: AwsC
   const table = d.environment(functionName)[ADMISSION_ENV.table];
   if (!table) throw new Error(`${functionName} calls the slot table but has no ${ADMISSION_ENV.table}`);
   return [{ ...c, resource: d.arn('dynamodb', `table/${table}`) }];
+}
+
+/** The recording region MERGE table: each write of the group commit is one UpdateItem on the same table. */
+export class RecordingRegionMergeTable implements RegionMergeTable {
+  constructor(
+    private readonly inner: RegionMergeTable,
+    private readonly record: (calls: AwsCall[]) => void,
+  ) {}
+
+  private update(because: string): void {
+    this.record([{ action: 'dynamodb:UpdateItem', resource: LOCAL_TABLE, because }]);
+  }
+
+  ask(key: string): Promise<number> {
+    this.update(`UpdateItem ADD asked 1 of ${key}`);
+    return this.inner.ask(key);
+  }
+
+  claim(key: string, holder: string, ticket: number, leaseEnd: number, now: number): Promise<ClaimOutcome> {
+    this.update(`UpdateItem SET runner ${holder} of ${key} if free and ticket ${ticket} not covered`);
+    return this.inner.claim(key, holder, ticket, leaseEnd, now);
+  }
+
+  finish(key: string, holder: string, covers: number): Promise<boolean> {
+    this.update(`UpdateItem SET covered ${covers} of ${key} if ${holder} runs it`);
+    return this.inner.finish(key, holder, covers);
+  }
+
+  release(key: string, holder: string): Promise<boolean> {
+    this.update(`UpdateItem REMOVE runner ${holder} of ${key}`);
+    return this.inner.release(key, holder);
+  }
 }

@@ -3,6 +3,7 @@ import { recordFailure } from '../../handlers/core/record-failure';
 import { startExecutionForObject } from '../../handlers/core/start-execution';
 import { RECORDER_FUNCTION, STARTER_FUNCTION } from '../../infra/pipeline-functions';
 import { resourceNames } from '../../infra/substitutions';
+import { REGION_MERGE_MATERIALIZATION } from '../../workflows/region-merge';
 import { withDeployedSlotTable } from './admission-calls';
 import { type AwsCall, stamp } from './calls';
 import { withDeployedCatalog } from './catalog-calls';
@@ -205,6 +206,25 @@ export async function recorderCalls({ deployed, observed }: ProofInput): Promise
                   action: 'dynamodb:UpdateItem',
                   resource: deployed.arn('dynamodb', `table/${env[ADMISSION_ENV.table]}`),
                   because: `UpdateItem REMOVE ${holder} from ${gate} (a stopped execution's slot)`,
+                },
+              ]);
+              return i % 2 === 0;
+            },
+          },
+        },
+        // And frees the region whose MERGE it may be running: one UpdateItem per materialization.
+        regionMerges: {
+          materializations: [REGION_MERGE_MATERIALIZATION],
+          table: {
+            ask: async () => 1,
+            claim: async () => ({ claimed: false, item: { asked: 0, covered: 0, runner: null } }),
+            finish: async () => false,
+            async release(key: string, holder: string) {
+              record([
+                {
+                  action: 'dynamodb:UpdateItem',
+                  resource: deployed.arn('dynamodb', `table/${env[ADMISSION_ENV.table]}`),
+                  because: `UpdateItem REMOVE runner ${holder} of ${key} (a stopped execution's MERGE)`,
                 },
               ]);
               return i % 2 === 0;

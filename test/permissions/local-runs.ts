@@ -16,7 +16,7 @@ import { LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
 import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from '../helpers/transform-paths';
-import { RecordingSlotTable } from './admission-calls';
+import { RecordingRegionMergeTable, RecordingSlotTable } from './admission-calls';
 import { type AwsCall, RecordingStorage, stamp } from './calls';
 import { RecordingCatalog } from './catalog-calls';
 
@@ -69,6 +69,7 @@ function recordingLambdas(
           table: new RecordingSlotTable(rt.slots, (c) => calls.push(...stamp(c))),
           maxSlots: () => 10,
         },
+        regionMerges: new RecordingRegionMergeTable(rt.regionMerges, (c) => calls.push(...stamp(c))),
         buckets: rt.paths.buckets,
         log: NOOP_LOG,
         metrics: NOOP_METRICS,

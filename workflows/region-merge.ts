@@ -1,0 +1,154 @@
+/**
+ * One MERGE per region (decision 0028): the states around "Materialize category_daily" that let the
+ * executions waiting for the same region share one run (group commit). An execution draws a ticket
+ * after its batch is promoted and registered; it runs the MERGE itself when no run holds the region,
+ * is done when a run that claimed after its ticket has succeeded, and otherwise waits and asks again,
+ * with no attempt limit. The MERGE keeps no Catch: a runner that fails stays FAILED there (a redrive
+ * resumes the MERGE), and the failure recorder releases its claim; a lease frees a claim it missed.
+ */
+import { ADMISSION_TABLE_RETRY, LAKE_TRANSIENT_RETRY, LAMBDA_SERVICE_RETRY } from './retry-policies';
+import type { ChoiceStep, LambdaFunctionSpec, LambdaStep, WaitStep } from './types';
+
+/** The materialization whose MERGE the region's executions share. */
+export const REGION_MERGE_MATERIALIZATION = 'category_daily';
+
+/** The MERGE's own task timeout (workflows/youtube-trending.ts uses it). */
+export const MERGE_TIMEOUT_SECONDS = 900;
+
+/**
+ * How long a claim holds at most: the MERGE's timeout plus its Athena retries (queue limits and commit
+ * conflicts: about a quarter of an hour of backoff). A claim not finished or released by then (a lost
+ * failure event) is taken over by the next execution that asks.
+ */
+export const MERGE_LEASE_SECONDS = MERGE_TIMEOUT_SECONDS + 15 * 60;
+
+/** The wait between two asks, jittered in this window: about one MERGE of a region (~15 s on Athena). */
+export const MERGE_WAIT_SECONDS = { min: 10, max: 20 } as const;
+
+const RETRY = [LAMBDA_SERVICE_RETRY, LAKE_TRANSIENT_RETRY, ADMISSION_TABLE_RETRY];
+
+const REQUEST_FUNCTION: LambdaFunctionSpec = {
+  id: 'RequestRegionMerge',
+  handlerFile: 'request-region-merge.ts',
+  memoryMb: 128,
+  timeoutSeconds: 30,
+  description:
+    "Runs, joins or waits for the region's MERGE: one run covers every execution that asked before it",
+};
+
+const who = {
+  materialization: REGION_MERGE_MATERIALIZATION,
+  'region.$': '$.ingest.region',
+  'holder.$': '$$.Execution.Name',
+  'objectKey.$': '$.ingest.objectKey',
+};
+const ask = { ...who, leaseSeconds: MERGE_LEASE_SECONDS, waitSeconds: MERGE_WAIT_SECONDS };
+const ANSWER = ['action', 'ticket', 'covers', 'covered', 'runner', 'askedAt', 'waitSeconds', 'waitedSeconds'];
+
+export const REQUEST_REGION_MERGE: LambdaStep = {
+  id: 'requestRegionMerge',
+  kind: 'lambda',
+  stateName: 'Request region merge',
+  comment:
+    "Draw a ticket for the region's MERGE (after the batch is promoted and registered): run it now, or be covered by, or wait for, another execution's run.",
+  function: REQUEST_FUNCTION,
+  payload: ask,
+  resultFields: ANSWER,
+  resultPath: '$.regionMerge',
+  timeoutSeconds: 60,
+  retry: RETRY,
+  alarms: { lambdaErrors: { threshold: 1 } },
+  next: 'regionMergeTurn',
+};
+
+export const REGION_MERGE_TURN: ChoiceStep = {
+  id: 'regionMergeTurn',
+  kind: 'choice',
+  stateName: 'Region merge turn?',
+  rules: [
+    {
+      when: { variable: '$.regionMerge.action', stringEquals: 'run' },
+      next: 'materializeCategoryDaily',
+      label: 'run',
+    },
+    {
+      when: { variable: '$.regionMerge.action', stringEquals: 'covered' },
+      next: 'publishRunSummary',
+      label: 'covered',
+    },
+  ],
+  default: 'waitForRegionMerge',
+};
+
+export const WAIT_FOR_REGION_MERGE: WaitStep = {
+  id: 'waitForRegionMerge',
+  kind: 'wait',
+  stateName: 'Wait for the region merge',
+  comment:
+    "Another execution's MERGE of the region runs: wait the jittered seconds, then ask again (no attempt limit).",
+  seconds: { path: '$.regionMerge.waitSeconds' },
+  next: 'askAgainForRegionMerge',
+};
+
+export const ASK_AGAIN_FOR_REGION_MERGE: LambdaStep = {
+  id: 'askAgainForRegionMerge',
+  kind: 'lambda',
+  stateName: 'Ask again for the region merge',
+  comment: 'The same request with the ticket drawn first: covered, run it now, or wait again.',
+  function: REQUEST_FUNCTION,
+  payload: { ...ask, 'ticket.$': '$.regionMerge.ticket', 'askedAt.$': '$.regionMerge.askedAt' },
+  resultFields: ANSWER,
+  resultPath: '$.regionMerge',
+  timeoutSeconds: 60,
+  retry: RETRY,
+  alarms: { lambdaErrors: { threshold: 1 } },
+  next: 'regionMergeTurn',
+};
+
+export const FINISH_REGION_MERGE: LambdaStep = {
+  id: 'finishRegionMerge',
+  kind: 'lambda',
+  stateName: 'Finish region merge',
+  comment: 'The MERGE succeeded: mark every ticket it covers as done and free the region for the next run.',
+  function: {
+    id: 'FinishRegionMerge',
+    handlerFile: 'finish-region-merge.ts',
+    memoryMb: 128,
+    timeoutSeconds: 30,
+    description: 'Records a region MERGE that succeeded: the executions it covers are done',
+  },
+  payload: { ...who, 'covers.$': '$.regionMerge.covers' },
+  resultFields: ['recorded'],
+  resultPath: '$.regionMergeFinish',
+  timeoutSeconds: 60,
+  retry: RETRY,
+  alarms: { lambdaErrors: { threshold: 1 } },
+  next: 'publishRunSummary',
+};
+
+/** The functions that read and write the regions' MERGE items (in the admission table on AWS). */
+export const REGION_MERGE_FUNCTIONS: ReadonlySet<string> = new Set([
+  REQUEST_FUNCTION.id,
+  FINISH_REGION_MERGE.function.id,
+]);
+
+/** The states before the MERGE, in the order an execution meets them. */
+export const REGION_MERGE_REQUEST_STEPS = [
+  REQUEST_REGION_MERGE,
+  REGION_MERGE_TURN,
+  WAIT_FOR_REGION_MERGE,
+  ASK_AGAIN_FOR_REGION_MERGE,
+];
+
+/** The materializations whose region MERGE a workflow's executions may hold (what a stopped one releases). */
+export function regionMergesOf(workflow: { readonly steps: readonly { readonly kind: string }[] }): string[] {
+  return [
+    ...new Set(
+      workflow.steps.flatMap((s) =>
+        s.kind === 'lambda' && (s as LambdaStep).function.id === REQUEST_FUNCTION.id
+          ? [String((s as LambdaStep).payload.materialization)]
+          : [],
+      ),
+    ),
+  ];
+}
