@@ -199,7 +199,9 @@ export class LocalRuntime {
     this.paths = lakePaths(options.lake);
     this.storage = new FsStorage(this.paths.root);
     this.store = new ExecutionStore(this.paths.executionsDir, { readOnly: options.readOnly });
-    this.catalog = new LocalCatalog(this.paths.catalogDir);
+    this.catalog = new LocalCatalog(this.paths.catalogDir, (table, prefix) =>
+      warehouse.coverPartition(this.storage, this.paths.buckets.cleansed, table, prefix),
+    );
     this.workflow = options.workflow ?? YOUTUBE_TRENDING;
     this.definitionFile = options.definitionFile
       ? resolve(options.definitionFile)
