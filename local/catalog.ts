@@ -9,7 +9,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { CATEGORIES, type Column, STATISTICS } from '../workflows/datasets';
 import { placeholders } from '../workflows/render-asl';
 import type { Materialization } from '../workflows/types';
-import { Mutex } from './bounded';
+import { lendingPermit, Mutex } from './bounded';
 import type { FsStorage } from './fs-storage';
 import type { LakePaths } from './lake';
 import { globEscape, sqlIdent, sqlString } from './sql';
@@ -210,10 +210,14 @@ export class Warehouse {
   async coverPartition(storage: FsStorage, bucket: string, table: string, prefix: string): Promise<void> {
     const t = CLEANSED_TABLES.find((x) => x.name === table);
     const dir = prefix.split('/')[1];
-    if (!t || !dir || (await this.viewCovers(table, join(this.paths.root, bucket, table), dir))) return;
-    await this.exclusive(async () => {
+    const location = join(this.paths.root, bucket, table);
+    if (!t || !dir || (await this.viewCovers(table, location, dir))) return;
+    // The executions of a new region register at once: they share one queued remake, which lists the
+    // files after every one of them was promoted.
+    await this.exclusiveOnce(`remake the view of ${table}`, async () => {
+      if (await this.viewCovers(table, location, dir)) return;
       const files = (await storage.list(bucket, `${table}/`)).filter((f) => f.key.endsWith('.parquet'));
-      if (files.length) await this.defineView(t, join(this.paths.root, bucket, table), files);
+      if (files.length) await this.defineView(t, location, files);
     });
   }
 
@@ -244,9 +248,13 @@ export class Warehouse {
     return Number(schemas.getRowObjectsJS()[0]?.n ?? 1) > 1;
   }
 
-  /** Runs work that writes the warehouse after the writes queued before it. */
+  /**
+   * Runs work that writes the warehouse after the writes queued before it. The caller's run permit
+   * (mapBounded) is lent meanwhile: waiting for the warehouse is not work, and while executions wait,
+   * others reach their MERGE and join the one queued for their region (exclusiveOnce).
+   */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    return this.writes.run(work);
+    return lendingPermit(() => this.writes.run(work));
   }
 
   /** Queued, not yet started writes by statement: an identical statement joins the queued one. */
@@ -260,13 +268,13 @@ export class Warehouse {
    */
   exclusiveOnce<T>(statement: string, work: () => Promise<T>): Promise<T> {
     const queued = this.queued.get(statement);
-    if (queued) return queued as Promise<T>;
+    if (queued) return lendingPermit(() => queued as Promise<T>);
     const run = this.writes.run(() => {
       this.queued.delete(statement);
       return work();
     });
     this.queued.set(statement, run);
-    return run;
+    return lendingPermit(() => run);
   }
 
   /** A connection of its own, for work that keeps TEMP tables or settings (a transform) beside others. */
