@@ -9,6 +9,7 @@
  * under the execution timeout. Service times and quotas are stated inputs, not measurements.
  */
 
+import { type WaitSettings, waitWindow } from '../../handlers/core/slot-gate';
 import { mulberry32 } from '../../local/sample-data';
 import { ATHENA_API_RETRY, GLUE_CAPACITY_RETRY } from '../../workflows/retry-policies';
 import { ACQUIRE_TRANSFORM_SLOT, SLOT_WAIT_SECONDS } from '../../workflows/transform-admission';
@@ -35,8 +36,8 @@ export interface ScaleInputs {
   readonly tableExists: boolean;
   /** Register partition (a Lambda calling BatchCreatePartition). */
   readonly registerSeconds: number;
-  /** The wait between two asks at the gate (jittered uniformly in the window) and the states of one turn. */
-  readonly gateWaitSeconds: { readonly min: number; readonly max: number };
+  /** The wait between two asks at the gate (jittered uniformly in its window, slot-gate.ts waitWindow) and the states of one turn. */
+  readonly gateWaitSeconds: WaitSettings;
   readonly statesPerGateTurn: number;
   /**
    * The designs of docs/decisions/0018: `gate` (built, decision 0027) admits Glue runs through the slot
@@ -198,7 +199,7 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
           } else if (x.design.gate) {
             // Turned away: the acquire answered "wait"; the Wait state waits the jittered seconds.
             gateWaits++;
-            const { min, max } = x.gateWaitSeconds;
+            const { min, max } = waitWindow(t - (e.gateSince ?? t), x.gateWaitSeconds);
             e.at = t + min + Math.floor(random() * (max - min + 1));
           } else {
             e.attempts++;
