@@ -1,5 +1,9 @@
 /** Argument parsing shared by the commands: node:util parseArgs, with usage errors as a type. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { lakePaths } from '../local/lake';
+import { assertLakeOf } from '../local/lake-workflow';
+import { workflowNamed } from '../workflows/project';
+import type { Workflow } from '../workflows/types';
 import { didYouMean } from './suggest';
 
 export class UsageError extends Error {}
@@ -23,4 +27,25 @@ function optionProblem(e: Error & { code?: string }, options: Options): string {
     return `unknown option ${flag}${didYouMean(flag, known)} (options: ${known.join(', ')})`;
   }
   return e.message;
+}
+
+/** The line every local command's usage gives `--workflow`. */
+export const WORKFLOW_USAGE = `  --workflow NAME  the workflow (workflows/): default the project's only one`;
+
+/**
+ * The workflow a command runs (`--workflow NAME`, or the project's only one) and the check that the lake
+ * is that workflow's: either problem is a usage error (exit 2) that says what to pass instead.
+ */
+export function chosenWorkflow(
+  name: string | undefined,
+  lake: string | undefined,
+  command: string,
+): Workflow {
+  try {
+    const workflow = workflowNamed(name);
+    assertLakeOf(lakePaths(lake).root, workflow.name);
+    return workflow;
+  } catch (e) {
+    throw new UsageError(`lakestep ${command}: ${(e as Error).message}`);
+  }
 }

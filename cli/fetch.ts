@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { checkRegionCode, fetchRegions, type RegionFetch } from '../handlers/core/fetch-trending';
 import { trendingDateOf } from '../handlers/core/trending-files';
 import { DEFAULT_API_URL, fetchHttpGet, YouTubeApi } from '../handlers/core/youtube-api';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { lakePaths } from '../local/lake';
 import { tableCounts } from '../local/query';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
-import { parse, UsageError } from './args';
+import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { chosenWorkflow, parse, UsageError } from './args';
 import { bold, dim, red, rowsLine } from './format';
 import { LiveStates, onInterrupt, type RunReport, resultLabel } from './run';
 
@@ -124,7 +126,12 @@ export async function fetchCommand(argv: string[]): Promise<number> {
   const paths = lakePaths(values.lake);
   const staging = join(paths.tmpDir, `fetch-${process.pid}-${Date.now()}`);
   const live = new LiveStates(print);
-  const runtime = await LocalRuntime.open({ lake: values.lake, onEvent: (_n, e) => live.onEvent(e) });
+  const runtime = await LocalRuntime.open({
+    // The YouTube Data API lands the YouTube workflow's files: that workflow, in a lake of its own.
+    workflow: chosenWorkflow(YOUTUBE_TRENDING.name, values.lake, 'fetch'),
+    lake: values.lake,
+    onEvent: (_n, e) => live.onEvent(e),
+  });
   const executions: ExecutionSummary[] = [];
   const interrupt = onInterrupt(runtime, print);
   try {

@@ -1,5 +1,5 @@
 /** Human output: state paths, durations, counts and tables, readable in a terminal and in CI logs. */
-import type { ExecutionSummary, StateRun } from '../local/runtime';
+import type { ExecutionSummary, StateRun } from '../local/execution-summary';
 
 const color = (code: number) => (s: string) =>
   process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[${code}m${s}\x1b[0m` : s;

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { DEFAULT_PORT, startInspector } from '../local/inspector/server';
 import { DEFAULT_LAKE } from '../local/lake';
-import { parse, UsageError } from './args';
+import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 
 const HELP = `usage: lakestep inspect [--lake DIR] [--port N] [--open]
 
@@ -12,6 +12,7 @@ data each run produced, and live updates while an execution runs. Nothing is fet
 
 options:
   --lake DIR   the local lake (default ${DEFAULT_LAKE})
+${WORKFLOW_USAGE}
   --port N     the port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks any free port)
   --open       open the page in the system browser too
   -h, --help   this help`;
@@ -21,6 +22,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     argv,
     {
       lake: { type: 'string' },
+      workflow: { type: 'string' },
       port: { type: 'string' },
       open: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -39,6 +41,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       `lakestep inspect: --port must be a whole number from 0 to 65535, got "${values.port}"`,
     );
 
+  chosenWorkflow(values.workflow, values.lake, 'inspect');
   const inspector = await startInspector({ lake: values.lake ?? DEFAULT_LAKE, port });
   const list = await inspector.executions.list();
   console.log(`lakestep inspector: ${inspector.url}`);

@@ -3,7 +3,7 @@ import { lakePaths } from '../local/lake';
 import { openForQuery, streamQuery } from '../local/query';
 import { checkOutFile, EXPORT_FORMATS, type ExportFormat, exportQuery } from '../local/query-export';
 import { type JsonValue, NUMERIC_TYPES } from '../local/query-values';
-import { parse, UsageError } from './args';
+import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 import { dim, plural } from './format';
 import { resultTable } from './query-table';
 
@@ -25,13 +25,15 @@ export const QUERY_USAGE = `usage: lakestep query [--lake DIR] [--format table|j
   --format jsonl    one row object per line, same values
   --format csv      CSV with a header, written by DuckDB
   --format parquet  Parquet (zstd), written by DuckDB; needs --out
-  --out FILE        write the whole result to FILE instead of stdout (any size: rows stream)`;
+  --out FILE        write the whole result to FILE instead of stdout (any size: rows stream)
+${WORKFLOW_USAGE}`;
 
 export async function queryCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
     {
       lake: { type: 'string' },
+      workflow: { type: 'string' },
       json: { type: 'boolean', default: false },
       format: { type: 'string' },
       out: { type: 'string' },
@@ -56,6 +58,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     throw new UsageError('lakestep query: --format parquet is binary: pass --out FILE');
   const out = values.out === undefined ? undefined : checkOutFile(values.out);
   const sql = positionals[0] as string;
+  chosenWorkflow(values.workflow, values.lake, 'query');
   const warehouse = await openForQuery(values.lake);
   try {
     if (format === 'table') printTable(await warehouseRows(warehouse, sql, maxRows), maxRows);

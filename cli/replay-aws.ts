@@ -23,7 +23,7 @@ import {
   type ReplayItem,
   replayAll,
 } from '../handlers/aws/sfn-replay';
-import { WORKFLOWS } from '../workflows/youtube-trending';
+import { WORKFLOWS } from '../workflows/project';
 import { parse, UsageError } from './args';
 import { bold, dim, green, red, table, yellow } from './format';
 

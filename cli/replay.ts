@@ -4,7 +4,9 @@
  * with a plan first, a progress bar, and a summary. `--aws` goes to cli/replay-aws.ts.
  */
 import { resolve } from 'node:path';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { lakePaths } from '../local/lake';
+import { RedriveRefused } from '../local/redrive-check';
 import { redriveCommandFor } from '../local/replay-advice';
 import {
   parseDuration,
@@ -13,8 +15,8 @@ import {
   selectFailed,
   selectNamed,
 } from '../local/replay-plan';
-import { type ExecutionSummary, LocalRuntime, RedriveRefused } from '../local/runtime';
-import { parse, UsageError } from './args';
+import { LocalRuntime } from '../local/runtime';
+import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 import { bold, dim, failedState, green, red, stateLine, yellow } from './format';
 import { replayAwsCommand } from './replay-aws';
 import { checkFaults, LiveStates, onInterrupt, parseFault, resultLabel } from './run';
@@ -35,6 +37,7 @@ the data or the rules, then \`lakestep rerun --object KEY\`.
   --error E    only those that failed with error E (e.g. States.Timeout, Lambda.ServiceException)
   --dry-run    list what would be replayed and what skipped, and stop
   --lake DIR   the local lake (default ./.lakestep)
+${WORKFLOW_USAGE}
   --json       print exactly one JSON document on stdout (progress goes to stderr)
 
 Exit status: 0 when every replayed execution succeeded (and, by name, none was skipped), 1 otherwise.`;
@@ -85,6 +88,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
       error: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       lake: { type: 'string' },
+      workflow: { type: 'string' },
       json: { type: 'boolean', default: false },
       'inject-fault': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
@@ -119,6 +123,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const live = new LiveStates(out);
   const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f, 'replay'));
   const runtime = await LocalRuntime.open({
+    workflow: chosenWorkflow(values.workflow, values.lake, 'replay'),
     lake: values.lake,
     // A dry run only reads: it must work on a read-only lake and leave it as it was.
     readOnly: dryRun,

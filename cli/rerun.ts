@@ -4,9 +4,10 @@
  * executions ended in, the new one writes as any execution does: the lake ends as one clean run would.
  */
 import { resolve } from 'node:path';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { lakePaths } from '../local/lake';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
-import { parse, UsageError } from './args';
+import { LocalRuntime } from '../local/runtime';
+import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 import { dim } from './format';
 import { checkFaults, onInterrupt, parseFault } from './run';
 import { RunProgress } from './run-progress';
@@ -20,6 +21,7 @@ For a system fault that a fix resolved, \`lakestep replay EXECUTION\` resumes th
 
   --object KEY   the landing key (repeatable)
   --lake DIR     the local lake (default ./.lakestep)
+${WORKFLOW_USAGE}
   --json         print exactly one JSON document on stdout
   --inject-fault make a state's task fail in the new execution (as \`lakestep run --inject-fault\`)
 
@@ -32,6 +34,7 @@ export async function rerunCommand(argv: string[]): Promise<number> {
     {
       object: { type: 'string', multiple: true },
       lake: { type: 'string' },
+      workflow: { type: 'string' },
       json: { type: 'boolean', default: false },
       'inject-fault': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
@@ -57,6 +60,7 @@ export async function rerunCommand(argv: string[]): Promise<number> {
     write: json ? () => {} : (s) => void process.stdout.write(s),
   });
   const runtime = await LocalRuntime.open({
+    workflow: chosenWorkflow(values.workflow, values.lake, 'rerun'),
     lake: values.lake,
     faults,
     onEvent: (n, e) => progress.onEvent(n, e),

@@ -9,7 +9,7 @@
  * Pure apart from `write`: the clock and the terminal width are given, so tests drive it by hand.
  */
 import type { StoredEvent } from '../local/execution-store';
-import type { ExecutionSummary } from '../local/runtime';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { bold, dim, green, ms, outcomeLabel, red, rowsLine, stateLine, yellow } from './format';
 
 export type ProgressMode = 'lines' | 'bar' | 'verbose';

@@ -6,7 +6,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAULT_MODES, type Fault } from '../local/bindings';
 import { mapBounded } from '../local/bounded';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { DEFAULT_LAKE, lakePaths } from '../local/lake';
+import type { LandedObject } from '../local/landing';
 import {
   formatBytes,
   freeBytes,
@@ -15,9 +17,9 @@ import {
   recordInterruption,
 } from '../local/landing-interruptions';
 import { tableCounts } from '../local/query';
-import { defaultConcurrency, type ExecutionSummary, type LandedObject, LocalRuntime } from '../local/runtime';
+import { defaultConcurrency, LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
-import { parse, UsageError } from './args';
+import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 import { collectDataInputs, type DataInput, type SkippedEntry } from './data-inputs';
 import { bold, dim, plural, red, yellow } from './format';
 import { type ProgressMode, RunProgress, resultLabel, summaryCounts, tallyOf } from './run-progress';
@@ -36,6 +38,7 @@ export const RUN_USAGE = `usage: lakestep run [--data PATH]... [--recursive] [--
                    into ${SAMPLE_LAKE}/sample and run in the lake ${SAMPLE_LAKE}
   --recursive      read the subdirectories of a --data directory too (else they are listed as skipped)
   --lake DIR       the local lake (default ${DEFAULT_LAKE}; ${SAMPLE_LAKE} for the sample)
+${WORKFLOW_USAGE}
   --json           print exactly one JSON document on stdout
   --verbose        in a terminal, every state of every execution (default: one progress bar)
   --concurrency N  run at most N executions at once (default: the number of cores)
@@ -110,6 +113,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       data: { type: 'string', multiple: true },
       recursive: { type: 'boolean', default: false },
       lake: { type: 'string' },
+      workflow: { type: 'string' },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       concurrency: { type: 'string' },
@@ -128,6 +132,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const sample = !values.data?.length;
   if (sample && values.recursive) throw new UsageError('lakestep run: --recursive reads --data directories');
   const lake = lakeFor(values.lake, sample);
+  const workflow = chosenWorkflow(values.workflow, lake, 'run');
   const paths = lakePaths(lake);
   const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f));
   refuseMixing(paths.root, sample);
@@ -163,6 +168,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   const atOnce = Math.min(concurrency ?? defaultConcurrency(), inputs.length);
   const runtime = await LocalRuntime.open({
+    workflow,
     lake,
     faults,
     onEvent: (name, e) => progress.onEvent(name, e),

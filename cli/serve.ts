@@ -2,7 +2,7 @@
 
 import { DEFAULT_PORT, startServe } from '../local/api/server';
 import { DEFAULT_LAKE } from '../local/lake';
-import { parse, UsageError } from './args';
+import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 
 const HELP = `usage: lakestep serve [--lake DIR] [--port N]
 
@@ -14,13 +14,19 @@ after each run's materialization, without a restart.
 
 options:
   --lake DIR   the local lake (default ${DEFAULT_LAKE})
+${WORKFLOW_USAGE}
   --port N     the port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks any free port)
   -h, --help   this help`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { lake: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    {
+      lake: { type: 'string' },
+      workflow: { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     'serve',
   );
   if (values.help) {
@@ -35,6 +41,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `lakestep serve: --port must be a whole number from 0 to 65535, got "${values.port}"`,
     );
 
+  chosenWorkflow(values.workflow, values.lake, 'serve');
   const serve = await startServe({ lake: values.lake ?? DEFAULT_LAKE, port });
   const { apiKey } = serve;
   const keyRef =

@@ -6,12 +6,13 @@
 import { type AlarmState, type ExecutionHealth, type HealthReport, lakeHealth } from '../local/health';
 import { lakePaths } from '../local/lake';
 import { type LandingInterruption, unresolvedInterruption } from '../local/landing-interruptions';
-import { parse, UsageError } from './args';
+import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 import { bold, dim, green, ms, plural, red, table, yellow } from './format';
 
 export const STATUS_USAGE = `usage: lakestep status [--lake DIR] [--json] [--limit N] [--now | --as-of TIME]
 
   --lake DIR     the local lake (default ./.lakestep)
+${WORKFLOW_USAGE}
   --json         print exactly one JSON document on stdout
   --limit N      how many recent executions to list (default 20)
   --now          evaluate the alarms at the current time, as CloudWatch does (the default)
@@ -26,6 +27,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     argv,
     {
       lake: { type: 'string' },
+      workflow: { type: 'string' },
       json: { type: 'boolean', default: false },
       limit: { type: 'string' },
       now: { type: 'boolean', default: false },
@@ -43,7 +45,13 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 0)
     throw new UsageError(`lakestep status: --limit must be a whole number, got "${values.limit}"`);
-  const report = await lakeHealth({ lake: values.lake, limit, asOf: asOfFrom(values.now, values['as-of']) });
+  const workflow = chosenWorkflow(values.workflow, values.lake, 'status');
+  const report = await lakeHealth({
+    lake: values.lake,
+    workflow,
+    limit,
+    asOf: asOfFrom(values.now, values['as-of']),
+  });
   const interruption = unresolvedInterruption(
     lakePaths(values.lake).root,
     report.executions[0]?.startDate ?? null,

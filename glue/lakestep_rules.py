@@ -12,16 +12,34 @@ import io
 import re
 from dataclasses import dataclass, field
 
-RULE_KINDS = ("fieldCount", "pattern", "yyddmmDate", "isoInstant", "unsignedInteger")
+RULE_KINDS = (
+    "fieldCount",
+    "pattern",
+    "notNull",
+    "acceptedValues",
+    "integer",
+    "unsignedInteger",
+    "decimal",
+    "date",
+    "yyddmmDate",
+    "isoInstant",
+    "uniqueInBatch",
+)
+# Rule kinds that check a list of columns ("columns"); the others check one ("column") or none.
+MULTI_COLUMN_KINDS = ("notNull", "integer", "unsignedInteger", "decimal", "uniqueInBatch")
+# Rule kinds checked over the batch after the record rules (workflows/row-rules.ts isBatchRowRule).
+BATCH_RULE_KINDS = ("uniqueInBatch",)
 SQL_TYPES = ("VARCHAR", "BIGINT", "DATE", "TIMESTAMP", "BOOLEAN")
-# Schema columns that do not come from the raw record but from the job's arguments.
-CONTEXT_COLUMNS = ("region", "source_object", "ingested_at")
+# Schema columns that do not come from the raw record but from the job's arguments: a column's "batch"
+# value (workflows/datasets.ts BATCH_VALUES) and the context key that holds it.
+BATCH_CONTEXT = {"region": "region", "sourceObject": "source_object", "ingestedAt": "ingested_at"}
 # Columns of a quarantined record ahead of its raw values (local/transform-sql.ts `rejected`).
 REJECTED_LEADING_COLUMNS = ("record_no", "rule", "field_count", "source_object")
 # The cleansed rows' order in this script's output (the local transform writes its batch file unordered;
 # the parity test in test/glue.test.ts compares in this order, unique within a batch).
 CLEANSED_ORDER = ("trending_date", "video_id")
 BIGINT_MAX = 2**63 - 1
+BIGINT_MIN = -(2**63)
 BOOLEANS = {"True": True, "TRUE": True, "False": False, "FALSE": False}
 
 YYDDMM = re.compile(r"([0-9]{2})\.([0-9]{2})\.([0-9]{2})", re.ASCII)
@@ -29,6 +47,11 @@ ISO_INSTANT = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?Z", re.ASCII
 )
 UNSIGNED = re.compile(r"[0-9]+", re.ASCII)
+SIGNED = re.compile(r"-?[0-9]+", re.ASCII)
+DECIMAL = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?", re.ASCII)
+# Characters a date format may hold between its fields (workflows/row-rules.ts DATE_LITERALS).
+DATE_LITERALS = " -./:,_T"
+DATE_FIELDS = {"Y": ("year4", 4), "y": ("year2", 2), "m": ("month", 2), "d": ("day", 2)}
 
 
 class TransformSpecError(ValueError):
@@ -99,6 +122,79 @@ def parse_unsigned_bigint(value):
     return n if n <= BIGINT_MAX else None
 
 
+def parse_signed_bigint(value):
+    """An optional '-' then ASCII digits, within BIGINT -> int, else None (workflows/row-rules.ts `integer`)."""
+    if not SIGNED.fullmatch(value or ""):
+        return None
+    negative = value.startswith("-")
+    digits = value.lstrip("-").lstrip("0") or "0"
+    if len(digits) > 19:
+        return None
+    n = -int(digits) if negative else int(digits)
+    return n if BIGINT_MIN <= n <= BIGINT_MAX else None
+
+
+def fits_decimal(value, precision, scale):
+    """True when the value is a DECIMAL(precision, scale) written exactly: never rounded."""
+    m = DECIMAL.fullmatch(value or "")
+    if not m:
+        return False
+    whole = m.group(1).lstrip("0")
+    return len(whole) <= precision - scale and len(m.group(2) or "") <= scale
+
+
+def date_format_parts(fmt):
+    """A date format's parts: (field, offset, width) or (None, offset, literal); ValueError when it is bad."""
+    parts, seen, offset, i = [], set(), 0, 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%":
+            token = fmt[i + 1] if i + 1 < len(fmt) else ""
+            if token not in DATE_FIELDS:
+                raise ValueError(f"date format {fmt!r}: %{token} is not one of %Y, %y, %m, %d")
+            field_name, width = DATE_FIELDS[token]
+            kind = "year" if field_name.startswith("year") else field_name
+            if kind in seen:
+                raise ValueError(f"date format {fmt!r}: the {kind} appears twice")
+            seen.add(kind)
+            parts.append((field_name, offset, width))
+            offset += width
+            i += 2
+        elif ch in DATE_LITERALS:
+            parts.append((None, offset, ch))
+            offset += 1
+            i += 1
+        else:
+            raise ValueError(f"date format {fmt!r}: {ch!r} is neither a field nor a separator")
+    if seen != {"year", "month", "day"}:
+        raise ValueError(f"date format {fmt!r}: it needs a year, a month and a day")
+    return parts
+
+
+def parse_date(value, fmt):
+    """A real calendar date in the fixed-width format (workflows/row-rules.ts `date`) -> datetime.date, else None."""
+    parts = date_format_parts(fmt)
+    width = sum(p[2] if p[0] else 1 for p in parts)
+    value = value or ""
+    if len(value) != width:
+        return None
+    found = {}
+    for name, offset, extra in parts:
+        if name is None:
+            if value[offset] != extra:
+                return None
+            continue
+        text = value[offset : offset + extra]
+        if not UNSIGNED.fullmatch(text):
+            return None
+        found[name] = int(text)
+    year = found["year4"] if "year4" in found else 2000 + found["year2"]
+    try:
+        return datetime.date(year, found["month"], found["day"])
+    except ValueError:
+        return None
+
+
 def parse_boolean(value):
     """True/TRUE/False/FALSE (as the real files spell them) -> bool; anything else -> None."""
     return BOOLEANS.get(value)
@@ -132,7 +228,7 @@ def validate_spec(spec):
             )
 
     need(isinstance(spec, dict), "it is not a JSON object")
-    for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder", "booleanColumns"):
+    for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder"):
         need(isinstance(spec.get(key), list), f"'{key}' is missing or not a list")
     raw = spec["rawColumns"]
     for rule in spec["rules"]:
@@ -140,17 +236,43 @@ def validate_spec(spec):
         need(isinstance(rule.get("name"), str), f"rule {rule!r} has no name")
         if rule["kind"] == "fieldCount":
             need(isinstance(rule.get("expected"), int), f"rule {rule['name']} has no integer 'expected'")
-        elif rule["kind"] == "unsignedInteger":
+        elif rule["kind"] in MULTI_COLUMN_KINDS:
             cols = rule.get("columns")
             need(isinstance(cols, list) and all(c in raw for c in cols), f"rule {rule['name']}: bad columns")
         else:
             need(rule.get("column") in raw, f"rule {rule['name']}: no raw column {rule.get('column')!r}")
+        if rule["kind"] == "acceptedValues":
+            need(isinstance(rule.get("values"), list), f"rule {rule['name']} has no list 'values'")
+        elif rule["kind"] == "decimal":
+            need(
+                isinstance(rule.get("precision"), int) and isinstance(rule.get("scale"), int),
+                f"rule {rule['name']} needs integer 'precision' and 'scale'",
+            )
+        elif rule["kind"] == "date":
+            try:
+                date_format_parts(rule.get("format") or "")
+            except ValueError as e:
+                need(False, f"rule {rule['name']}: {e}")
     for col in spec["schema"]:
         need(col.get("type") in SQL_TYPES, f"column {col!r} has an unknown type")
+        if "batch" in col:
+            need(col["batch"] in BATCH_CONTEXT, f"schema column {col.get('name')!r}: unknown batch value {col['batch']!r}")
+            continue
         need(
-            col.get("name") in CONTEXT_COLUMNS or col.get("name") in raw,
-            f"schema column {col.get('name')!r} is neither a raw column nor one of {CONTEXT_COLUMNS}",
+            raw_source(col) in raw,
+            f"schema column {col.get('name')!r} reads {raw_source(col)!r}, which is not a raw column",
         )
+        if col["type"] == "DATE":
+            try:
+                date_format_parts(col.get("dateFormat") or "")
+            except ValueError as e:
+                need(False, f"schema column {col['name']!r}: {e}")
+        if col["type"] == "BOOLEAN":
+            spellings = col.get("booleans") or {}
+            need(
+                isinstance(spellings.get("true"), list) and isinstance(spellings.get("false"), list),
+                f"schema column {col['name']!r} is BOOLEAN without its 'booleans' spellings",
+            )
     names = [c["name"] for c in spec["schema"]]
     for col in spec["dedupeKey"] + spec["dedupeOrder"]:
         need(col in names, f"dedupe column {col!r} is not in the schema")
@@ -223,6 +345,8 @@ def broken_rule(fields, spec, index=None):
 
     for rule in spec["rules"]:
         kind = rule["kind"]
+        if kind in BATCH_RULE_KINDS:
+            continue  # checked over the batch: BatchRules
         if kind == "fieldCount":
             broken = len(fields) != rule["expected"]
         elif kind == "pattern":
@@ -231,34 +355,83 @@ def broken_rule(fields, spec, index=None):
             broken = parse_yyddmm(value(rule["column"])) is None
         elif kind == "isoInstant":
             broken = parse_iso_instant(value(rule["column"])) is None
-        else:  # unsignedInteger
+        elif kind == "unsignedInteger":
             broken = any(parse_unsigned_bigint(value(c)) is None for c in rule["columns"])
+        elif kind == "notNull":
+            broken = any(value(c) == "" for c in rule["columns"])
+        elif kind == "acceptedValues":
+            broken = value(rule["column"]) not in rule["values"]
+        elif kind == "integer":
+            broken = any(_integer_broken(value(c), rule) for c in rule["columns"])
+        elif kind == "decimal":
+            broken = any(not fits_decimal(value(c), rule["precision"], rule["scale"]) for c in rule["columns"])
+        else:  # date
+            broken = parse_date(value(rule["column"]), rule["format"]) is None
         if broken:
             return rule["name"]
     return None
 
 
+class BatchRules:
+    """The batch rules of a spec (`uniqueInBatch`), fed the records that broke no record rule, in record
+    order: `broken(fields)` names the first batch rule the record breaks (its text in the rule's columns
+    was seen in an earlier kept record), or None, and then the record counts as seen for every rule."""
+
+    def __init__(self, spec, index=None):
+        index = index or _raw_index(spec)
+        self.rules = [
+            (rule["name"], [index[c] for c in rule["columns"]], set())
+            for rule in spec["rules"]
+            if rule["kind"] in BATCH_RULE_KINDS
+        ]
+
+    def broken(self, fields):
+        keys = [tuple(fields[i] if i < len(fields) else "" for i in at) for _, at, _ in self.rules]
+        for (name, _, seen), key in zip(self.rules, keys):
+            if key in seen:
+                return name
+        for (_, _, seen), key in zip(self.rules, keys):
+            seen.add(key)
+        return None
+
+
+def _integer_broken(value, rule):
+    n = parse_signed_bigint(value)
+    if n is None:
+        return True
+    low, high = rule.get("min"), rule.get("max")
+    return (low is not None and n < low) or (high is not None and n > high)
+
+
+def raw_source(col):
+    """The raw column a schema column is typed from (workflows/datasets.ts rawSourceOf)."""
+    return col.get("raw", col["name"])
+
+
+def typed_value(raw, col):
+    """A raw text typed as the schema column says (workflows/datasets.ts SchemaColumn); the record passed its rules."""
+    sql_type = col["type"]
+    if sql_type == "BOOLEAN":
+        spellings = col["booleans"]
+        return True if raw in spellings["true"] else False if raw in spellings["false"] else None
+    if sql_type == "DATE":
+        return parse_date(raw, col["dateFormat"])
+    if sql_type == "TIMESTAMP":
+        return parse_iso_instant(raw)
+    if sql_type == "BIGINT":
+        return parse_signed_bigint(raw)
+    return raw
+
+
 def typed_row(fields, spec, context, index=None):
     """A record that passed every rule -> a tuple in schema order (local/transform-sql.ts typedSelectSql)."""
     index = index or _raw_index(spec)
-    booleans = set(spec["booleanColumns"])
     out = []
     for col in spec["schema"]:
-        name, sql_type = col["name"], col["type"]
-        if name in CONTEXT_COLUMNS:
-            out.append(context[name])
-            continue
-        raw = fields[index[name]]
-        if name in booleans:
-            out.append(parse_boolean(raw))
-        elif sql_type == "DATE":
-            out.append(parse_yyddmm(raw))
-        elif sql_type == "TIMESTAMP":
-            out.append(parse_iso_instant(raw))
-        elif sql_type == "BIGINT":
-            out.append(parse_unsigned_bigint(raw))
+        if "batch" in col:
+            out.append(context[BATCH_CONTEXT[col["batch"]]])
         else:
-            out.append(raw)
+            out.append(typed_value(fields[index[raw_source(col)]], col))
     return tuple(out)
 
 
@@ -292,9 +465,12 @@ def transform(text, spec, *, region, source_object, ingested_at):
     index = _raw_index(spec)
 
     rejected, rules, kept = [], {}, {}
+    batch_rules = BatchRules(spec, index)
     body = records[1:]
     for record_no, fields in enumerate(body, start=1):
         rule = broken_rule(fields, spec, index)
+        if rule is None:
+            rule = batch_rules.broken(fields)
         if rule is not None:
             rules[rule] = rules.get(rule, 0) + 1
             raw = [fields[i] if i < len(fields) else None for i in range(width)]

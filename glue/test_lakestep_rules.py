@@ -74,9 +74,9 @@ def rule_of(**overrides):
 
 
 class SpecTest(unittest.TestCase):
-    def test_the_spec_from_workflows_is_accepted_and_lists_the_five_rule_kinds(self):
+    def test_the_spec_from_workflows_is_accepted_and_uses_known_rule_kinds(self):
         rules.validate_spec(SPEC)
-        self.assertEqual({r["kind"] for r in SPEC["rules"]}, set(rules.RULE_KINDS))
+        self.assertLessEqual({r["kind"] for r in SPEC["rules"]}, set(rules.RULE_KINDS))
 
     def test_an_unknown_rule_kind_is_refused_before_any_data_is_read(self):
         bad = dict(SPEC, rules=[*SPEC["rules"], {"name": "x", "kind": "regexpish", "column": "title"}])

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
+import { assertTransformSpecs } from '../workflows/check-datasets';
+import { assertMaterializations } from '../workflows/check-materializations';
+import { CATEGORIES, STATISTICS, type StatisticsSpec } from '../workflows/datasets';
 import { aslFileName } from '../workflows/render-asl';
 import { admissionGatesOf } from '../workflows/transform-admission';
 import type { GlueJobStep, Workflow } from '../workflows/types';
@@ -65,6 +67,8 @@ export class PipelineStack extends cdk.Stack {
     const settings = resolveStageSettings(props.stage, props.settings);
     this.settings = settings;
     const workflow = props.workflow ?? YOUTUBE_TRENDING;
+    assertTransformSpecs(workflow.name, Object.values(GLUE_JOB_SPECS));
+    assertMaterializations(workflow, [STATISTICS.name, CATEGORIES.name]);
     const prefix = settings.namePrefix;
     const databasePrefix = databasePrefixOf(prefix);
     const naming: NamingOptions = {

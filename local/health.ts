@@ -17,10 +17,10 @@ import { BATCH_DQ_RULES } from '../workflows/datasets';
 import type { Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { type ExecutionRecord, ExecutionStore, type StoredEvent, type TaskRecord } from './execution-store';
+import { stateRuns } from './execution-summary';
 import { lakePaths } from './lake';
 import { describeDamage } from './records-reader';
 import { isDataOutcome, type ReplayAdvice, replayAdviceFor } from './replay-advice';
-import { stateRuns } from './runtime';
 
 export type Classification = 'succeeded' | 'running' | 'data' | 'system';
 

@@ -5,7 +5,8 @@
  */
 import type { ExecutionRecord } from './execution-store';
 import { type AslDefinition, resumePoint } from './redrive';
-import { type LocalRuntime, RedriveRefused } from './runtime';
+import { RedriveRefused } from './redrive-check';
+import type { LocalRuntime } from './runtime';
 
 export interface ReplayFilters {
   /** Only executions that stopped at or after this time. */

@@ -3,7 +3,8 @@
  * the first row rule a record breaks, typed casts for the cleansed schema, and the in-batch dedupe.
  * The Glue script implements the same rule kinds in Python; each kind is written once per engine.
  */
-import type { RowRule, StatisticsSpec } from '../workflows/datasets';
+import { type BatchValue, rawSourceOf, type SchemaColumn, type StatisticsSpec } from '../workflows/datasets';
+import { dateFormatParts, isBatchRowRule, type RowRule } from '../workflows/row-rules';
 
 /** Raw staging columns: record number, field count, then c0..c15 in contract order. */
 export const rawColumn = (spec: StatisticsSpec, name: string): string => {
@@ -34,13 +35,73 @@ export function ruleBroken(spec: StatisticsSpec, rule: RowRule): string {
       );
     }
     case 'unsignedInteger':
-      return `(${rule.columns
-        .map((col) => {
-          const c = `coalesce(${rawColumn(spec, col)}, '')`;
-          return `NOT regexp_full_match(${c}, '[0-9]+') OR try_cast(${c} AS BIGINT) IS NULL`;
-        })
-        .join(' OR ')})`;
+      return anyColumn(
+        spec,
+        rule.columns,
+        (c) => `NOT regexp_full_match(${c}, '[0-9]+') OR try_cast(${c} AS BIGINT) IS NULL`,
+      );
+    case 'notNull':
+      return anyColumn(spec, rule.columns, (c) => `${c} = ''`);
+    case 'acceptedValues':
+      return `coalesce(${rawColumn(spec, rule.column)}, '') NOT IN (${rule.values.map(lit).join(', ')})`;
+    case 'integer':
+      return anyColumn(spec, rule.columns, (c) => {
+        const n = `try_cast(${c} AS BIGINT)`;
+        const bounds = [
+          ...(rule.min === undefined ? [] : [`${n} < ${rule.min}`]),
+          ...(rule.max === undefined ? [] : [`${n} > ${rule.max}`]),
+        ];
+        return [`NOT regexp_full_match(${c}, '-?[0-9]+')`, `${n} IS NULL`, ...bounds].join(' OR ');
+      });
+    case 'decimal':
+      return anyColumn(spec, rule.columns, (c) => {
+        // Digits counted as text, never cast: a cast would round the fraction the rule must refuse.
+        const unsigned = `ltrim(${c}, '-')`;
+        const whole = `ltrim(split_part(${unsigned}, '.', 1), '0')`;
+        return (
+          `NOT regexp_full_match(${c}, '-?[0-9]+([.][0-9]+)?') OR length(${whole}) > ${rule.precision - rule.scale}` +
+          ` OR length(split_part(${unsigned}, '.', 2)) > ${rule.scale}`
+        );
+      });
+    case 'date':
+      return dateBroken(`coalesce(${rawColumn(spec, rule.column)}, '')`, rule.format);
+    case 'uniqueInBatch':
+      // Not a record rule: withBatchRules checks it over the records that broke none.
+      return 'FALSE';
   }
+}
+
+/** TRUE when any of the columns (each coalesced to '') breaks the check. */
+function anyColumn(spec: StatisticsSpec, columns: readonly string[], broken: (c: string) => string): string {
+  return `(${columns.map((col) => broken(`coalesce(${rawColumn(spec, col)}, '')`)).join(' OR ')})`;
+}
+
+/** TRUE when `c` is not a real date in the fixed-width format (workflows/row-rules.ts `date`). */
+function dateBroken(c: string, format: string): string {
+  const parts = dateFormatParts(format);
+  const checks: string[] = [];
+  let year = '';
+  let month = '';
+  let day = '';
+  let width = 0;
+  for (const p of parts) {
+    if ('literal' in p) {
+      checks.push(`substr(${c}, ${p.offset + 1}, 1) <> ${lit(p.literal)}`);
+      width += 1;
+      continue;
+    }
+    const text = `substr(${c}, ${p.offset + 1}, ${p.width})`;
+    checks.push(`NOT regexp_full_match(${text}, '[0-9]{${p.width}}')`);
+    if (p.field === 'year4') year = text;
+    else if (p.field === 'year2') year = `'20' || ${text}`;
+    else if (p.field === 'month') month = text;
+    else day = text;
+    width += p.width;
+  }
+  // DuckDB's DATE has a year 0 (and negative years); the other engines' calendars start at 0001.
+  checks.push(`(${year}) = '0000'`);
+  checks.push(`try_cast((${year}) || '-' || ${month} || '-' || ${day} AS DATE) IS NULL`);
+  return `(length(${c}) <> ${width} OR ${checks.join(' OR ')})`;
 }
 
 function yyddmmToDate(c: string, cast: 'try_cast' | 'CAST'): string {
@@ -48,23 +109,45 @@ function yyddmmToDate(c: string, cast: 'try_cast' | 'CAST'): string {
 }
 
 export function ruleCaseSql(spec: StatisticsSpec): string {
-  const whens = spec.rules.map((r) => `WHEN ${ruleBroken(spec, r)} THEN ${lit(r.name)}`).join('\n    ');
+  const record = spec.rules.filter((r) => !isBatchRowRule(r));
+  if (record.length === 0) return 'CAST(NULL AS VARCHAR)';
+  const whens = record.map((r) => `WHEN ${ruleBroken(spec, r)} THEN ${lit(r.name)}`).join('\n    ');
   return `CASE\n    ${whens}\n    ELSE NULL END`;
 }
 
-/** The typed expression of a raw contract column (without alias). */
-function typedExpr(
-  spec: StatisticsSpec,
-  name: string,
-  type: string,
-  cast: 'CAST' | 'try_cast' = 'CAST',
-): string {
-  const c = rawColumn(spec, name);
-  if (spec.booleanColumns.includes(name))
-    return `CASE ${c} WHEN 'True' THEN true WHEN 'TRUE' THEN true WHEN 'False' THEN false WHEN 'FALSE' THEN false ELSE NULL END`;
-  switch (type) {
+/**
+ * `relation` (with its `rule` column) with the batch rules applied in spec order: a record that broke no
+ * rule yet and is not the first of its text in the rule's columns (by record_no) breaks the rule.
+ */
+function withBatchRules(spec: StatisticsSpec, relation: string): string {
+  return spec.rules.filter(isBatchRowRule).reduce((inner, rule) => {
+    const key = rule.columns.map((c) => `coalesce(${rawColumn(spec, c)}, '')`).join(', ');
+    const later = `row_number() OVER (PARTITION BY rule IS NULL, ${key} ORDER BY record_no) > 1`;
+    return `(SELECT * REPLACE (CASE WHEN rule IS NULL AND ${later} THEN ${lit(rule.name)} ELSE rule END AS rule) FROM ${inner})`;
+  }, relation);
+}
+
+/** The bound parameter (and its typing) of each batch value. */
+const BATCH_SQL: Record<BatchValue, string> = {
+  region: '$region',
+  sourceObject: '$source_object',
+  ingestedAt: 'CAST($ingested_at AS TIMESTAMP)',
+};
+
+/** The typed expression of a schema column from its raw column (without alias): workflows/datasets.ts SchemaColumn. */
+function typedExpr(spec: StatisticsSpec, col: SchemaColumn, cast: 'CAST' | 'try_cast' = 'CAST'): string {
+  const c = rawColumn(spec, rawSourceOf(col) as string);
+  switch (col.type) {
+    case 'BOOLEAN': {
+      const { true: yes = [], false: no = [] } = col.booleans ?? {};
+      const whens = [
+        ...yes.map((v) => `WHEN ${lit(v)} THEN true`),
+        ...no.map((v) => `WHEN ${lit(v)} THEN false`),
+      ];
+      return `CASE ${c} ${whens.join(' ')} ELSE NULL END`;
+    }
     case 'DATE':
-      return yyddmmToDate(c, cast);
+      return formattedDate(c, col.dateFormat as string, cast);
     case 'TIMESTAMP':
       return `${cast}(replace(rtrim(${c}, 'Z'), 'T', ' ') AS TIMESTAMP)`;
     case 'BIGINT':
@@ -74,20 +157,27 @@ function typedExpr(
   }
 }
 
+/** A DATE from text in a fixed-width date format (workflows/row-rules.ts `date`), assembled as YYYY-MM-DD. */
+function formattedDate(c: string, format: string, cast: 'CAST' | 'try_cast'): string {
+  const at = (field: string) => {
+    const p = dateFormatParts(format).find((x) => 'field' in x && x.field === field);
+    return p && 'field' in p ? `substr(${c}, ${p.offset + 1}, ${p.width})` : null;
+  };
+  const year4 = at('year4');
+  const year = year4 ?? `'20' || ${at('year2')}`;
+  return `${cast}(${year} || '-' || ${at('month')} || '-' || ${at('day')} AS DATE)`;
+}
+
 /** The typed expression for each cleansed column; `$region`, `$source_object`, `$ingested_at` are bound. */
 export function typedSelectSql(spec: StatisticsSpec): string {
-  const exprs = spec.schema.map((col) => {
-    if (col.name === 'region') return `$region AS region`;
-    if (col.name === 'source_object') return `$source_object AS source_object`;
-    if (col.name === 'ingested_at') return `CAST($ingested_at AS TIMESTAMP) AS ingested_at`;
-    return `${typedExpr(spec, col.name, col.type)} AS "${col.name}"`;
-  });
+  const exprs = spec.schema.map((col) =>
+    col.batch ? `${BATCH_SQL[col.batch]} AS ${col.name}` : `${typedExpr(spec, col)} AS "${col.name}"`,
+  );
   return exprs.join(',\n  ');
 }
 
 /** The cleansed columns the batch carries (the rest are bound per batch: region, source, ingest time). */
-const carried = (spec: StatisticsSpec) => spec.schema.filter((c) => !BOUND.has(c.name));
-const BOUND = new Set(['region', 'source_object', 'ingested_at']);
+const carried = (spec: StatisticsSpec) => spec.schema.filter((c) => !c.batch);
 
 /**
  * Statements over `source`, a relation of raw records (record_no, field_count, c0..c15): a table, or
@@ -107,29 +197,28 @@ export function transformStatements(
   rejected: (sourceObject: string) => string;
 } {
   const typedCols = carried(spec).map(
-    (col) => `CASE WHEN rule IS NULL THEN ${typedExpr(spec, col.name, col.type)} END AS "${col.name}"`,
+    (col) => `CASE WHEN rule IS NULL THEN ${typedExpr(spec, col)} END AS "${col.name}"`,
   );
   const rawCols = spec.rawColumns.map((_, i) => `CASE WHEN rule IS NOT NULL THEN c${i} END AS c${i}`);
+  // A batch value is the same for every record of the batch: it partitions nothing.
+  const batchColumns = new Set(spec.schema.filter((c) => c.batch).map((c) => c.name));
   const key = spec.dedupeKey
-    .filter((k) => k !== 'region')
+    .filter((k) => !batchColumns.has(k))
     .map((k) => `"${k}"`)
     .join(', ');
-  const order = spec.dedupeOrder.map((c) => `"${c}" DESC`).join(', ');
+  const order = [...spec.dedupeOrder.map((c) => `"${c}" DESC`), 'record_no'].join(', ');
   const raw = spec.rawColumns.map((name, i) => `c${i} AS "${name}"`).join(', ');
-  const cleansed = spec.schema.map((col) => {
-    if (col.name === 'region') return '$region AS region';
-    if (col.name === 'source_object') return '$source_object AS source_object';
-    if (col.name === 'ingested_at') return 'CAST($ingested_at AS TIMESTAMP) AS ingested_at';
-    return `"${col.name}"`;
-  });
+  const cleansed = spec.schema.map((col) =>
+    col.batch ? `${BATCH_SQL[col.batch]} AS ${col.name}` : `"${col.name}"`,
+  );
   return {
     checked:
       `CREATE OR REPLACE TEMP TABLE checked AS SELECT record_no, field_count, rule, ${typedCols.join(', ')}, ${rawCols.join(', ')} ` +
-      `FROM (SELECT *, ${ruleCaseSql(spec)} AS rule FROM ${source})`,
+      `FROM ${withBatchRules(spec, `(SELECT *, ${ruleCaseSql(spec)} AS rule FROM ${source})`)}`,
     // The records not kept: broken ones, and valid ones another record of the batch outranks.
     losers:
       'CREATE OR REPLACE TEMP TABLE losers AS SELECT record_no FROM checked WHERE rule IS NOT NULL UNION ALL ' +
-      `SELECT record_no FROM checked WHERE rule IS NULL QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${order}, record_no) > 1`,
+      `SELECT record_no FROM checked WHERE rule IS NULL QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${order}) > 1`,
     // Unordered: a batch file's row order means nothing to its readers (the catalog, the MERGE), and
     // sorting 1M rows cost ~2 s of a ~14 s run. The parity test with glue/lakestep_rules.py (which
     // sorts by CLEANSED_ORDER, cheap in its plain Python) compares the rows in that order.

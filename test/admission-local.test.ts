@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
 import { TRANSFORM_GATE } from '../workflows/transform-admission';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from './helpers/transform-paths';
 
@@ -30,7 +31,11 @@ describe('the transform gate, locally', () => {
       await writeLargeStatisticsFile(file, 400, region, 100 + i);
       files.push(file);
     }
-    const rt = await LocalRuntime.open({ lake: join(dir, 'one-at-a-time'), definitionFile });
+    const rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
+      lake: join(dir, 'one-at-a-time'),
+      definitionFile,
+    });
     try {
       await rt.runAll(files, 1);
     } finally {
@@ -41,6 +46,7 @@ describe('the transform gate, locally', () => {
 
   it('admits one transform at a time with one slot: the others wait in the loop, none fails', async () => {
     const rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
       lake: join(dir, 'one-slot'),
       definitionFile,
       transformSlots: 1,
@@ -79,6 +85,7 @@ describe('the transform gate, locally', () => {
       const us = files[0] as string;
       let name: string;
       let rt = await LocalRuntime.open({
+        workflow: YOUTUBE_TRENDING,
         lake,
         definitionFile,
         faults: [{ state, mode: 'permanent' }],
@@ -93,7 +100,7 @@ describe('the transform gate, locally', () => {
       } finally {
         rt.close();
       }
-      rt = await LocalRuntime.open({ lake, definitionFile });
+      rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, definitionFile });
       try {
         const replayed = await rt.redrive(name);
         expect(replayed).toMatchObject({ status: 'SUCCEEDED', outcome: 'succeeded' });
@@ -102,6 +109,7 @@ describe('the transform gate, locally', () => {
         rt.close();
       }
       const one = await LocalRuntime.open({
+        workflow: YOUTUBE_TRENDING,
         lake: join(lake, '..', `${state.replace(/\W+/g, '-')}-clean`),
         definitionFile,
       });

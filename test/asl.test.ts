@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTasks } from '../local/bindings';
-import { localSubstitutions, substitute } from '../local/runtime';
+import { localSubstitutions, substitute } from '../local/definition';
+import {
+  assertMaterializations,
+  materializationProblems,
+  sqlFunctionCalls,
+} from '../workflows/check-materializations';
+import { CATEGORIES, STATISTICS } from '../workflows/datasets';
+import { WORKFLOWS } from '../workflows/project';
 import { aslFileName, placeholdersIn, renderAsl, renderAslText } from '../workflows/render-asl';
-import { PORTABLE_SQL_FUNCTIONS, SQL_KEYWORDS_BEFORE_PAREN } from '../workflows/sql-dialect';
-import { WORKFLOWS, YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 
 // asl-validator ships no types.
 const validator: (
@@ -114,17 +120,43 @@ describe('committed ASL', () => {
 });
 
 describe('materialization SQL', () => {
-  it('calls only functions both DuckDB and Athena document', () => {
-    for (const m of YOUTUBE_TRENDING.materializations) {
-      const body = m.sql.replace(/'[^']*'/g, "''").replace(/\bINSERT\s*\([^)]*\)/i, 'INSERT');
-      const calls = [...body.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)].map((x) =>
-        (x[1] as string).toLowerCase(),
-      );
-      const unknown = calls.filter(
-        (c) => !PORTABLE_SQL_FUNCTIONS.includes(c) && !SQL_KEYWORDS_BEFORE_PAREN.includes(c),
-      );
-      expect([m.name, unknown]).toEqual([m.name, []]);
-    }
+  it('calls only functions both DuckDB and Athena document, divides nowhere, and reads only its tables', () => {
+    expect(materializationProblems(YOUTUBE_TRENDING, [STATISTICS.name, CATEGORIES.name])).toEqual([]);
+    expect(sqlFunctionCalls(CATEGORY_DAILY.sql)).toEqual(
+      expect.arrayContaining(['row_number', 'sum', 'coalesce']),
+    );
+  });
+
+  it('is refused at definition time when it would not run alike on both engines, with the fix', () => {
+    const bad = {
+      ...CATEGORY_DAILY,
+      sql: CATEGORY_DAILY.sql
+        .replace(
+          "coalesce(t.category_title, 'Unknown') AS category_title",
+          "nvl(t.category_title, 'Unknown / none') AS category_title",
+        )
+        .replace('count(DISTINCT k.video_id) AS videos', 'count(DISTINCT k.video_id) / 2 AS videos')
+        .replace('FROM ${cleansed}.categories', 'FROM ${cleansed}.category'),
+      key: [...CATEGORY_DAILY.key, 'day'],
+    };
+    const problems = materializationProblems({ ...YOUTUBE_TRENDING, materializations: [bad] }, [
+      STATISTICS.name,
+      CATEGORIES.name,
+    ]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^workflow youtube-trending, materialization category_daily: sql calls nvl\(\), which is not in the list both DuckDB and Athena document/,
+      ),
+      expect.stringContaining('sql divides with "/"'),
+      'workflow youtube-trending, materialization category_daily: sql reads ${cleansed}.category, which is not a table of the workflow: use one of ${cleansed}.statistics, ${cleansed}.categories',
+      'workflow youtube-trending, materialization category_daily: key names "day", which is not one of its columns: add the column or fix the key',
+    ]);
+    expect(() =>
+      assertMaterializations(
+        { ...YOUTUBE_TRENDING, materializations: [{ ...CATEGORY_DAILY, sql: 'SELECT 1' }] },
+        [],
+      ),
+    ).toThrow('sql must start with MERGE INTO ${analytics}.category_daily');
   });
 
   it('is sent as one States.Format call whose text is the SQL with the region filled in', () => {

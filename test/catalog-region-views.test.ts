@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
 import { sqlString } from '../local/sql';
-import { CATEGORY_DAILY } from '../workflows/youtube-trending';
+import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { tempDir } from './helpers/lake';
 
 const mergeFor = (region: string) =>
@@ -34,7 +34,7 @@ describe('cleansed views prune by region', () => {
     const names = { US: 'USvideos.csv', GB: 'GBvideos.csv', CA: 'CAvideos_a=b.csv' } as const;
     for (const [i, [cc, name]] of Object.entries(names).entries())
       await writeLargeStatisticsFile(join(data, name), 20, cc, 10 + i);
-    const rt = await LocalRuntime.open({ lake });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
     try {
       // US is crawled (a new table); GB and CA are regions first seen after the views were made.
       const runs = [];
@@ -70,7 +70,7 @@ describe('cleansed views prune by region', () => {
     const data = join(dir, 'data-old');
     for (const [i, cc] of ['US', 'GB', 'US'].entries())
       await writeLargeStatisticsFile(join(data, `${cc}videos_${i}.csv`), 20, cc, 20 + i);
-    let rt = await LocalRuntime.open({ lake });
+    let rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
     try {
       for (const f of ['USvideos_0.csv', 'GBvideos_1.csv'])
         expect((await rt.execute(await rt.land(join(data, f)))).outcome).toBe('succeeded');
@@ -81,7 +81,7 @@ describe('cleansed views prune by region', () => {
     } finally {
       rt.close();
     }
-    rt = await LocalRuntime.open({ lake });
+    rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
     try {
       expect((await rt.execute(await rt.land(join(data, 'USvideos_2.csv')))).outcome).toBe('succeeded');
       writeFileSync(

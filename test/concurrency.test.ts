@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { IN_FLIGHT_PER_PERMIT, lendingPermit, mapBounded } from '../local/bounded';
 import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { REAL_DATA, runReference } from './helpers/python';
 
@@ -17,7 +18,7 @@ const TABLES_SQL = [
 ];
 
 async function runLake(lake: string, files: readonly string[], concurrency: number) {
-  const rt = await LocalRuntime.open({ lake });
+  const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
   try {
     return await rt.runAll(files, concurrency);
   } finally {
@@ -129,6 +130,7 @@ describe('concurrent executions', () => {
   it('runs up to N working at once and ends with the tables of a one-at-a-time run and of the reference', async () => {
     const parallel = join(dir, 'parallel');
     const rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
       lake: parallel,
       onEvent: (_name, e) => {
         if (e.type === 'ExecutionStarted') inFlight++;

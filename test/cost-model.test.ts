@@ -80,7 +80,7 @@ describe('countTransitions', () => {
 
   it('counts a real local execution of the category path from its stored history', async () => {
     const { dir, cleanup } = tempDir('cost-model');
-    const rt = await LocalRuntime.open({ lake: join(dir, 'lake') });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake: join(dir, 'lake') });
     try {
       const s = await rt.execute(await rt.land(join(REAL_DATA, 'json', 'US_category_id.json')));
       expect(s.outcome).toBe('succeeded');
@@ -100,7 +100,7 @@ describe('countTransitions', () => {
 describe('the daily file (issue 12: ≤ $0.005)', () => {
   it('takes the Lambda transform through the committed ASL, starts no Glue run, and prices under $0.005', async () => {
     const { dir, cleanup } = tempDir('cost-daily');
-    const rt = await LocalRuntime.open({ lake: join(dir, 'lake') });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake: join(dir, 'lake') });
     try {
       const file = join(dir, 'DEvideos.csv');
       writeFileSync(file, Buffer.concat([...generateStatisticsChunks({ region: 'DE', rows: 200 })]));

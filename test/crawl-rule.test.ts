@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogRecord } from '../local/local-catalog';
 import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { REAL_DATA, runReference } from './helpers/python';
 
@@ -33,7 +34,7 @@ describe('crawl only when a table is new or its schema changed', () => {
       csv('CA'),
       csv('IN'),
     ];
-    const rt = await LocalRuntime.open({ lake });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
     try {
       const [categories, gb, us] = [
         await rt.execute(await rt.land(files[0] as string)),
@@ -73,7 +74,7 @@ describe('crawl only when a table is new or its schema changed', () => {
   it('a failed crawl fails the execution at "Check crawl result"; a replay crawls again', async () => {
     const lake = join(dir, 'failed');
     const files = [csv('GB'), csv('US')];
-    const rt = await LocalRuntime.open({ lake });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
     try {
       expect((await rt.execute(await rt.land(files[0] as string))).outcome).toBe('succeeded');
       // A file the crawl cannot read, and a schema change that makes the next execution crawl.

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { REAL_DATA, runReference } from './helpers/python';
 
@@ -14,7 +15,7 @@ describe('crawler already running', () => {
   it("waits for the other crawl, then runs its own, and materializes the batch's rows", async () => {
     const file = join(REAL_DATA, 'csv', 'GBvideos.csv');
     const lake = join(dir, 'lake');
-    const rt = await LocalRuntime.open({ lake });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
     try {
       const [crawler] = rt.crawlers.values();
       await crawler?.start(); // another execution's crawl, started before this batch exists

@@ -5,8 +5,10 @@
  */
 import { cpSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ExecutionSummary } from '../local/execution-summary';
 import type { HealthReport } from '../local/health';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { cli, tempDir } from './helpers/lake';
 
 const HEADER =
@@ -42,6 +44,7 @@ describe('a damaged execution store', () => {
     writeFileSync(join(dir, 'CAvideos.csv'), `${HEADER}\n${row('abcdefghijk')}\n`);
     writeFileSync(join(dir, 'GBvideos.csv'), `${HEADER}\n${row('abcdefghijm')}\n`);
     let rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
       lake: pristine,
       faults: [{ state: 'Promote batch', mode: 'permanent' }],
       retryDelayMs: 1,
@@ -52,7 +55,7 @@ describe('a damaged execution store', () => {
     } finally {
       rt.close();
     }
-    rt = await LocalRuntime.open({ lake: pristine, retryDelayMs: 1, waitMs: 1 });
+    rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake: pristine, retryDelayMs: 1, waitMs: 1 });
     try {
       succeeded = await rt.execute(await rt.land(join(dir, 'CAvideos.csv')));
     } finally {

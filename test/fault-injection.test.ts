@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRANSIENT_FAULT_ERROR } from '../local/bindings';
 import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, query, runFiles, tempDir } from './helpers/lake';
 import { REAL_DATA } from './helpers/python';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from './helpers/transform-paths';
@@ -80,7 +81,7 @@ describe('fault injection in the task bindings', () => {
   });
 
   it("surfaces the handler's own error: an object gone before ingest fails with Lake.ObjectNotFound", async () => {
-    const rt = await LocalRuntime.open({ lake: join(dir, 'gone') });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake: join(dir, 'gone') });
     try {
       const run = await rt.execute({
         key: 'raw_statistics/region=ca/CAvideos.csv',

@@ -7,9 +7,11 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { type Inspector, startInspector } from '../local/inspector/server';
 import { replayAdviceFor } from '../local/replay-advice';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { aslStateNames, lakeWithRuns, launchBrowser, openPage, sampleInputs } from './helpers/browser';
 import { tempDir } from './helpers/lake';
 
@@ -146,7 +148,12 @@ describe('inspector page in Chromium', () => {
     const inputs = await sampleInputs(join(dir, 'live-in'), 7);
     const liveInspector = await startInspector({ lake: liveLake, port: 0 });
     // Each Wait lasts 2 s locally: the run is RUNNING while the page watches it.
-    const rt = await LocalRuntime.open({ lake: liveLake, waitMs: 2000, retryDelayMs: 1 });
+    const rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
+      lake: liveLake,
+      waitMs: 2000,
+      retryDelayMs: 1,
+    });
     try {
       const { page, errors } = await openPage(browser, liveInspector.url);
       const done = rt.execute(await rt.land(inputs.statistics));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { type Inspector, startInspector } from '../local/inspector/server';
 import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { lakeWithRuns, launchBrowser, openPage, sampleInputs } from './helpers/browser';
 import { tempDir } from './helpers/lake';
 
@@ -24,7 +25,7 @@ describe('inspector outcomes in Chromium', () => {
     await lakeWithRuns(lake, await sampleInputs(join(dir, 'in')));
     const notes = join(dir, 'notes.txt');
     writeFileSync(notes, 'not a dataset');
-    const rt = await LocalRuntime.open({ lake, retryDelayMs: 1, waitMs: 1 });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, retryDelayMs: 1, waitMs: 1 });
     try {
       const run = await rt.execute(await rt.land(notes));
       expect(run.outcome).toBe('rejected');

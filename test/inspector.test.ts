@@ -10,12 +10,14 @@ import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionRecord, StoredEvent } from '../local/execution-store';
+import type { ExecutionSummary } from '../local/execution-summary';
 import type { ExecutionDetail, ExecutionList } from '../local/inspector/executions';
 import { parseJsonl } from '../local/inspector/jsonl';
 import { type Inspector, startInspector } from '../local/inspector/server';
 import { deriveStateViews, type StateNode } from '../local/inspector/state-view';
 import { replayAdviceFor } from '../local/replay-advice';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { aslStateNames, lakeWithRuns, sampleInputs } from './helpers/browser';
 import { cli, ROOT, tempDir } from './helpers/lake';
 
@@ -239,7 +241,12 @@ describe('inspector API over a lake with a success and a system fault', () => {
   it('shows a redriven execution attempt by attempt: where it resumed, and the state that failed then succeeded', async () => {
     const other = join(dir, 'redrive-lake');
     cpSync(lake, other, { recursive: true });
-    const rt = await LocalRuntime.open({ lake: other, retryDelayMs: 1, waitMs: 1 });
+    const rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
+      lake: other,
+      retryDelayMs: 1,
+      waitMs: 1,
+    });
     try {
       expect((await rt.redrive(runs.failed.name)).status).toBe('SUCCEEDED');
     } finally {

@@ -20,9 +20,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Warehouse } from '../local/catalog';
 import type { ExecutionRecord } from '../local/execution-store';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { startInspector } from '../local/inspector/server';
 import { lakePaths } from '../local/lake';
-import type { ExecutionSummary } from '../local/runtime';
 import { sampleInputs } from './helpers/browser';
 import { CATEGORY_DAILY_SQL, cli, query, runFiles, tempDir } from './helpers/lake';
 

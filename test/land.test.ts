@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FsStorage } from '../local/fs-storage';
 import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { tempDir } from './helpers/lake';
 
 describe('landing a file', () => {
@@ -21,7 +22,7 @@ describe('landing a file', () => {
     // Larger than one read chunk (1 MiB), so the hashes run over several chunks.
     const body = Buffer.from(`${'x,'.repeat(700_000)}é\n`, 'utf8');
     writeFileSync(file, body);
-    const rt = await LocalRuntime.open({ lake: join(dir, 'lake') });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake: join(dir, 'lake') });
     try {
       const landed = await rt.land(file);
       expect(landed).toMatchObject({

@@ -33,7 +33,7 @@ import {
 } from '../handlers/core/record-failure';
 import { DynamoFailureStore, SnsAlerts } from '../handlers/record-failure';
 import { FAILURES_TABLE_KEY } from '../infra/failure-capture';
-import { WORKFLOWS } from '../workflows/youtube-trending';
+import { WORKFLOWS } from '../workflows/project';
 import { MOTO_REGION, type Moto, useMoto } from './helpers/moto';
 import {
   createStateMachine,

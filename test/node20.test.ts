@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { tempDir } from './helpers/lake';
 import { REAL_DATA } from './helpers/python';
 
@@ -33,6 +34,7 @@ describe('on Node 20', () => {
   it("a task's error is the handler's own (the injected fault), not the library's TypeError", async () => {
     const { dir, cleanup } = tempDir('node20');
     const rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
       lake: join(dir, 'lake'),
       faults: [{ state: 'Promote batch', mode: 'permanent' }],
       retryDelayMs: 1,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ReplayReportEntry } from '../cli/replay';
 import { LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, cli, query, runFiles, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
 
@@ -65,7 +66,7 @@ describe('lakestep replay --failed', () => {
     ]);
     expect(fine.map((r) => r.outcome)).toEqual(['dq_failed', 'rejected', 'succeeded']);
     // A later execution of FR_category_id.json succeeds: its failed one is superseded.
-    const rt = await LocalRuntime.open({ lake, retryDelayMs: 1, waitMs: 1 });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, retryDelayMs: 1, waitMs: 1 });
     try {
       expect((await rt.rerun('raw_statistics_reference_data/region=fr/FR_category_id.json')).outcome).toBe(
         'succeeded',

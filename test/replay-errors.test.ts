@@ -6,8 +6,8 @@
  */
 import { join } from 'node:path';
 import { replayCommand } from '../cli/replay';
+import { RUNTIME_ERROR } from '../local/execution-recording';
 import { ExecutionStore, type StoredEvent } from '../local/execution-store';
-import { RUNTIME_ERROR } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
 import { runFiles, tempDir } from './helpers/lake';
 

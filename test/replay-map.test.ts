@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { named } from '../local/bindings';
 import { LocalRuntime } from '../local/runtime';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { tempDir } from './helpers/lake';
 
 const FIXTURE = join(__dirname, 'fixtures', 'redrive-map-parallel.asl.json');
@@ -47,7 +48,14 @@ describe('redrive inside Map and Parallel', () => {
       },
     };
     const lake = join(dir, 'lake');
-    const options = { lake, definitionFile: FIXTURE, taskOverrides, retryDelayMs: 1, waitMs: 1 };
+    const options = {
+      workflow: YOUTUBE_TRENDING,
+      lake,
+      definitionFile: FIXTURE,
+      taskOverrides,
+      retryDelayMs: 1,
+      waitMs: 1,
+    };
 
     const rt = await LocalRuntime.open(options);
     let name: string;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ExecutionStore } from '../local/execution-store';
 import { LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, cli, query, ROOT, runFiles, tempDir } from './helpers/lake';
 
 const FAST = { retryDelayMs: 1, waitMs: 1 } as const;
@@ -74,6 +75,7 @@ describe('replaying timed-out and aborted executions', () => {
     writeFileSync(definitionFile, JSON.stringify(asl));
     const lake = join(dir, 'timed-out');
     const rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
       lake,
       definitionFile,
       faults: [{ state: 'Promote batch', mode: 'hang' }],
@@ -92,7 +94,7 @@ describe('replaying timed-out and aborted executions', () => {
     expect(events.at(-1)).toMatchObject({ type: 'ExecutionTimedOut' });
     expect(events.filter((e) => e.type === 'ExecutionTimedOut')).toHaveLength(1);
 
-    const again = await LocalRuntime.open({ lake, definitionFile, ...FAST });
+    const again = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, definitionFile, ...FAST });
     try {
       const plan = await again.redrivePlan(name);
       // Normally "Promote batch" (hung); on a very slow machine the 2 s may end an earlier state.
@@ -110,6 +112,7 @@ describe('replaying timed-out and aborted executions', () => {
     const lake = join(dir, 'aborted');
     let rt: LocalRuntime | null = null;
     rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
       lake,
       faults: [{ state: 'Promote batch', mode: 'hang' }],
       ...FAST,

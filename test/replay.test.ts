@@ -6,8 +6,11 @@
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { LocalRuntime, RedriveRefused, stateRuns } from '../local/runtime';
+import { stateRuns } from '../local/execution-summary';
+import { RedriveRefused } from '../local/redrive-check';
+import { LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, query, runFiles, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from './helpers/transform-paths';
@@ -40,7 +43,7 @@ async function tables(lake: string) {
 }
 
 async function redriveAll(lake: string, names: readonly string[], options = {}) {
-  const rt = await LocalRuntime.open({ lake, ...FAST, ...options });
+  const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, ...FAST, ...options });
   try {
     const out = [];
     for (const n of names) out.push(await rt.redrive(n));
@@ -75,7 +78,7 @@ describe('lakestep replay: local redrive', () => {
     expect(runs.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
     clean = await tables(lake);
     cleanFiles = dataFiles(lake);
-    const rt = await LocalRuntime.open({ lake: join(dir, 'probe') });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake: join(dir, 'probe') });
     taskStates = rt.taskStates();
     rt.close();
   });
@@ -295,7 +298,7 @@ describe('lakestep replay: local redrive', () => {
     });
 
     async function refusal(name: string, options = {}): Promise<RedriveRefused> {
-      const rt = await LocalRuntime.open({ lake, ...FAST, ...options });
+      const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, ...FAST, ...options });
       try {
         await rt.redrive(name);
       } catch (e) {
@@ -354,7 +357,7 @@ describe('lakestep replay: local redrive', () => {
     });
 
     it('a superseded execution: a later execution of the same object exists', async () => {
-      const rt = await LocalRuntime.open({ lake, ...FAST });
+      const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, ...FAST });
       let later: string;
       try {
         later = (await rt.rerun('raw_statistics/region=gb/GBvideos.csv')).name;

@@ -6,6 +6,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { CATEGORY_DAILY_SQL, cli, query, runFiles, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
 
@@ -46,7 +47,7 @@ describe('lakestep rerun --object', () => {
 
   it('an object not in the landing bucket is named, exit 1; no --object is a usage error', async () => {
     const lake = join(dir, 'empty');
-    (await LocalRuntime.open({ lake })).close(); // a lake with nothing landed in it
+    (await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake })).close(); // a lake with nothing landed in it
     const missing = await cli(['rerun', '--object', 'raw_statistics/region=us/USvideos.csv', '--lake', lake]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No object raw_statistics/region=us/USvideos.csv in the landing bucket');

@@ -6,7 +6,7 @@
 
 import { RunProgress } from '../cli/run-progress';
 import type { StoredEvent } from '../local/execution-store';
-import type { ExecutionSummary } from '../local/runtime';
+import type { ExecutionSummary } from '../local/execution-summary';
 
 process.env.NO_COLOR = '1';
 

@@ -5,9 +5,10 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionRecord, StoredEvent } from '../local/execution-store';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { evaluateAlarm, type HealthReport, type Loaded, lakeHealth } from '../local/health';
 import { replayAdviceFor } from '../local/replay-advice';
-import { type ExecutionSummary, LocalRuntime } from '../local/runtime';
+import { LocalRuntime } from '../local/runtime';
 import { alarmsFor, type MetricAlarmSpec } from '../workflows/alarms';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { cli, tempDir } from './helpers/lake';
@@ -28,6 +29,7 @@ describe('lakestep status', () => {
     writeFileSync(join(dir, 'GBvideos.csv'), `${HEADER}\n${row('abcdefghijk')}\nnot-an-id,17.14.11\n`);
     writeFileSync(join(dir, 'CAvideos.csv'), `${HEADER}\n${row('abcdefghijk')}\n`);
     let rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
       lake,
       faults: [{ state: 'Promote batch', mode: 'permanent' }],
       retryDelayMs: 1,
@@ -38,7 +40,7 @@ describe('lakestep status', () => {
     } finally {
       rt.close();
     }
-    rt = await LocalRuntime.open({ lake, retryDelayMs: 1, waitMs: 1 });
+    rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, retryDelayMs: 1, waitMs: 1 });
     try {
       dqFailed = await rt.execute(await rt.land(join(dir, 'GBvideos.csv')));
       succeeded = await rt.execute(await rt.land(join(dir, 'CAvideos.csv')));
@@ -150,7 +152,7 @@ describe('lakestep status', () => {
 
   it('on an empty lake: says so, and the freshness alarm fires (no successful run at all)', async () => {
     const empty = join(dir, 'empty');
-    (await LocalRuntime.open({ lake: empty })).close(); // a lake with nothing run in it yet
+    (await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake: empty })).close(); // a lake with nothing run in it yet
     const { code, stdout } = await cli(['status', '--lake', empty]);
     expect(stdout).toContain('No executions yet');
     // No successful statistics run at all: the freshness alarm would fire (its missing data breaches).

@@ -18,8 +18,8 @@ import {
   parseYyddmm,
 } from '../handlers/core/transform-rules';
 import { transformSmallBatch } from '../handlers/core/transform-small-batch';
+import type { ExecutionSummary } from '../local/execution-summary';
 import { FsStorage } from '../local/fs-storage';
-import type { ExecutionSummary } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
 import { transformStatistics } from '../local/transform';
 import { STATISTICS } from '../workflows/datasets';

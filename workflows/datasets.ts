@@ -3,6 +3,7 @@
  * the typed schema, the row rules (in the order they are checked), the dedupe order and the layout.
  * This is the transform spec: DuckDB executes it locally, the Glue script executes it on AWS.
  */
+import type { RowRule } from './row-rules';
 import type { SqlType } from './types';
 
 export type DatasetName = 'statistics' | 'categories';
@@ -32,32 +33,49 @@ export interface Column {
   readonly type: SqlType;
 }
 
+export type { RowRule } from './row-rules';
+
+/** Values of the batch rather than of a record: the partition the object landed in, its key, its ingest time. */
+export const BATCH_VALUES = ['region', 'sourceObject', 'ingestedAt'] as const;
+export type BatchValue = (typeof BATCH_VALUES)[number];
+
 /**
- * A row rule. Kinds are a closed set so that every engine (DuckDB SQL, the Glue script's Python)
- * implements each kind once; the spec only parameterises them.
+ * A typed column of a cleansed table and where its value comes from: a raw column's text typed by the
+ * column's type (the record has passed every rule by then), or a value of the batch. Every engine types
+ * it the same way: VARCHAR as is, BIGINT as a signed integer, DATE in `dateFormat` (a format of
+ * workflows/row-rules.ts `date`), TIMESTAMP as an ISO-8601 instant, BOOLEAN by its `booleans` spellings
+ * (anything else is NULL).
  */
-export type RowRule =
-  | { readonly name: string; readonly kind: 'fieldCount'; readonly expected: number }
-  | { readonly name: string; readonly kind: 'pattern'; readonly column: string; readonly pattern: string }
-  /** `YY.DD.MM`, ASCII digits, a real calendar date in 20YY. */
-  | { readonly name: string; readonly kind: 'yyddmmDate'; readonly column: string }
-  /** `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, a real instant. */
-  | { readonly name: string; readonly kind: 'isoInstant'; readonly column: string }
-  /** `^[0-9]+$` and within BIGINT. */
-  | { readonly name: string; readonly kind: 'unsignedInteger'; readonly columns: readonly string[] };
+export interface SchemaColumn extends Column {
+  /** The raw column it is typed from; default: the raw column of the same name. */
+  readonly raw?: string;
+  /** Set instead of `raw`: the batch value the column holds. */
+  readonly batch?: BatchValue;
+  /** DATE columns: the format of the raw text. */
+  readonly dateFormat?: string;
+  /** BOOLEAN columns: the spellings of true and of false. */
+  readonly booleans?: { readonly true: readonly string[]; readonly false: readonly string[] };
+}
 
 export interface StatisticsSpec {
   readonly name: 'statistics';
   readonly rawColumns: readonly string[];
   readonly rules: readonly RowRule[];
   /** Typed columns of cleansed.statistics, in table order. */
-  readonly schema: readonly Column[];
+  readonly schema: readonly SchemaColumn[];
   /** Key of the dedupe, and the order whose greatest row is kept. */
   readonly dedupeKey: readonly string[];
   readonly dedupeOrder: readonly string[];
-  readonly booleanColumns: readonly string[];
   readonly partitionBy: readonly string[];
 }
+
+/** The raw column a schema column is typed from, or null for a batch value. */
+export function rawSourceOf(column: SchemaColumn): string | null {
+  return column.batch ? null : (column.raw ?? column.name);
+}
+
+/** The spellings of the real files' booleans. */
+const TRUE_FALSE = { true: ['True', 'TRUE'], false: ['False', 'FALSE'] } as const;
 
 export const STATISTICS: StatisticsSpec = {
   name: 'statistics',
@@ -91,9 +109,9 @@ export const STATISTICS: StatisticsSpec = {
     },
   ],
   schema: [
-    { name: 'region', type: 'VARCHAR' },
+    { name: 'region', type: 'VARCHAR', batch: 'region' },
     { name: 'video_id', type: 'VARCHAR' },
-    { name: 'trending_date', type: 'DATE' },
+    { name: 'trending_date', type: 'DATE', dateFormat: '%y.%d.%m' },
     { name: 'title', type: 'VARCHAR' },
     { name: 'channel_title', type: 'VARCHAR' },
     { name: 'category_id', type: 'BIGINT' },
@@ -103,16 +121,15 @@ export const STATISTICS: StatisticsSpec = {
     { name: 'likes', type: 'BIGINT' },
     { name: 'dislikes', type: 'BIGINT' },
     { name: 'comment_count', type: 'BIGINT' },
-    { name: 'comments_disabled', type: 'BOOLEAN' },
-    { name: 'ratings_disabled', type: 'BOOLEAN' },
-    { name: 'video_error_or_removed', type: 'BOOLEAN' },
+    { name: 'comments_disabled', type: 'BOOLEAN', booleans: TRUE_FALSE },
+    { name: 'ratings_disabled', type: 'BOOLEAN', booleans: TRUE_FALSE },
+    { name: 'video_error_or_removed', type: 'BOOLEAN', booleans: TRUE_FALSE },
     { name: 'description', type: 'VARCHAR' },
-    { name: 'source_object', type: 'VARCHAR' },
-    { name: 'ingested_at', type: 'TIMESTAMP' },
+    { name: 'source_object', type: 'VARCHAR', batch: 'sourceObject' },
+    { name: 'ingested_at', type: 'TIMESTAMP', batch: 'ingestedAt' },
   ],
   dedupeKey: ['region', 'video_id', 'trending_date'],
   dedupeOrder: ['views', 'likes', 'dislikes', 'comment_count', 'category_id'],
-  booleanColumns: ['comments_disabled', 'ratings_disabled', 'video_error_or_removed'],
   partitionBy: ['region', 'source_file'],
 };
 

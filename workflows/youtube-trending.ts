@@ -504,5 +504,3 @@ export const YOUTUBE_TRENDING: Workflow = {
     },
   ],
 };
-
-export const WORKFLOWS: readonly Workflow[] = [YOUTUBE_TRENDING];

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { METRIC } from '../../workflows/alarms';
-import { WORKFLOWS } from '../../workflows/youtube-trending';
+import { WORKFLOWS } from '../../workflows/project';
 import type { Clock, Log, MetricsSink } from './ports';
 import type { SlotTable } from './slot-gate';
 

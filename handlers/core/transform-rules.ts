@@ -4,7 +4,8 @@
  * local/transform-sql.ts in DuckDB SQL, so that a batch gives the same quarantine reasons and the same
  * typed values on every path. No query engine: the rules are string checks and integer arithmetic.
  */
-import type { RowRule, StatisticsSpec } from '../../workflows/datasets';
+import type { StatisticsSpec } from '../../workflows/datasets';
+import { BIGINT_RANGE, dateFormatParts, isBatchRowRule, type RowRule } from '../../workflows/row-rules';
 import { isDigits, withoutLeadingZeros } from './text-scan';
 
 /** BIGINT's largest value, a bound of the contract: counts and category ids must fit it (2^63 - 1). */
@@ -80,6 +81,54 @@ export function parseUnsignedBigint(value: string): bigint | null {
   return n <= BIGINT_MAX ? n : null;
 }
 
+/** An optional '-' then ASCII digits, within BIGINT → its value, else null (a character scan, as above). */
+export function parseSignedBigint(value: string): bigint | null {
+  const negative = value.startsWith('-');
+  const digits = negative ? value.slice(1) : value;
+  if (!isDigits(digits)) return null;
+  const significant = withoutLeadingZeros(digits);
+  if (significant.length > 19) return null;
+  const n = negative ? -BigInt(significant) : BigInt(significant);
+  return n >= BIGINT_RANGE.min && n <= BIGINT_RANGE.max ? n : null;
+}
+
+/** True when the value is a DECIMAL(precision, scale) written exactly (workflows/row-rules.ts `decimal`). */
+export function fitsDecimal(value: string, precision: number, scale: number): boolean {
+  const unsigned = value.startsWith('-') ? value.slice(1) : value;
+  const dot = unsigned.indexOf('.');
+  const whole = dot < 0 ? unsigned : unsigned.slice(0, dot);
+  const fraction = dot < 0 ? '' : unsigned.slice(dot + 1);
+  if (!isDigits(whole) || (dot >= 0 && !isDigits(fraction))) return false;
+  const wholeDigits = withoutLeadingZeros(whole);
+  return (wholeDigits === '0' ? 0 : wholeDigits.length) <= precision - scale && fraction.length <= scale;
+}
+
+/** A parser of a date format (workflows/row-rules.ts `date`): days since the epoch, or null. */
+export function dateParser(format: string): (value: string) => number | null {
+  const parts = dateFormatParts(format);
+  const width = parts.reduce((n, p) => n + ('field' in p ? p.width : 1), 0);
+  return (value) => {
+    if (value.length !== width) return null;
+    let year = 0;
+    let month = 0;
+    let day = 0;
+    for (const p of parts) {
+      if ('literal' in p) {
+        if (value[p.offset] !== p.literal) return null;
+        continue;
+      }
+      const text = value.slice(p.offset, p.offset + p.width);
+      if (!isDigits(text)) return null;
+      const n = Number(text);
+      if (p.field === 'year4') year = n;
+      else if (p.field === 'year2') year = 2000 + n;
+      else if (p.field === 'month') month = n;
+      else day = n;
+    }
+    return isCalendarDate(year, month, day) ? daysFromCivil(year, month, day) : null;
+  };
+}
+
 /** True/TRUE/False/FALSE (as the real files spell them) → a boolean; anything else → null. */
 export function parseBoolean(value: string): boolean | null {
   return Object.hasOwn(BOOLEANS, value) ? (BOOLEANS[value] as boolean) : null;
@@ -120,11 +169,66 @@ export function compileRules(spec: StatisticsSpec): (fields: readonly string[]) 
         const cols = rule.columns.map(at);
         return (f) => cols.some((i) => parseUnsignedBigint(value(f, i)) === null);
       }
+      case 'notNull': {
+        const cols = rule.columns.map(at);
+        return (f) => cols.some((i) => value(f, i) === '');
+      }
+      case 'acceptedValues': {
+        const i = at(rule.column);
+        const accepted = new Set(rule.values);
+        return (f) => !accepted.has(value(f, i));
+      }
+      case 'integer': {
+        const cols = rule.columns.map(at);
+        const min = rule.min === undefined ? null : BigInt(rule.min);
+        const max = rule.max === undefined ? null : BigInt(rule.max);
+        return (f) =>
+          cols.some((i) => {
+            const n = parseSignedBigint(value(f, i));
+            return n === null || (min !== null && n < min) || (max !== null && n > max);
+          });
+      }
+      case 'decimal': {
+        const cols = rule.columns.map(at);
+        return (f) => cols.some((i) => !fitsDecimal(value(f, i), rule.precision, rule.scale));
+      }
+      case 'date': {
+        const i = at(rule.column);
+        const parse = dateParser(rule.format);
+        return (f) => parse(value(f, i)) === null;
+      }
+      case 'uniqueInBatch':
+        // Not a record rule: batchRuleChecker checks it over the records that broke none.
+        return () => false;
     }
   };
-  const checks = spec.rules.map((r) => [r.name, compile(r)] as const);
+  const checks = spec.rules.filter((r) => !isBatchRowRule(r)).map((r) => [r.name, compile(r)] as const);
   return (fields) => {
     for (const [name, broken] of checks) if (broken(fields)) return name;
+    return null;
+  };
+}
+
+/**
+ * The batch rules of a spec (`uniqueInBatch`), for records fed in record order that broke no record
+ * rule: names the first batch rule a record breaks (its text in the rule's columns was seen in an
+ * earlier kept record), or null, in which case the record counts as seen for every batch rule.
+ */
+export function batchRuleChecker(spec: StatisticsSpec): (fields: readonly string[]) => string | null {
+  const rules = spec.rules.filter(isBatchRowRule).map((rule) => {
+    const at = rule.columns.map((c) => {
+      const i = spec.rawColumns.indexOf(c);
+      if (i < 0) throw new Error(`transform spec: no raw column '${c}'`);
+      return i;
+    });
+    return { name: rule.name, at, seen: new Set<string>() };
+  });
+  if (rules.length === 0) return () => null;
+  return (fields) => {
+    const keys = rules.map((r) => JSON.stringify(r.at.map((i) => fields[i] ?? '')));
+    const broken = rules.findIndex((r, i) => r.seen.has(keys[i] as string));
+    if (broken >= 0) return (rules[broken] as (typeof rules)[number]).name;
+    rules.forEach((r, i) => r.seen.add(keys[i] as string));
     return null;
   };
 }

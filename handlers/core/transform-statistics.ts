@@ -3,15 +3,15 @@
  * typed row of a valid one, the in-batch dedupe (the greatest dedupe order wins, the first record on a
  * tie) and the counts of the batch summary — what glue/lakestep_rules.py `transform` computes.
  */
-import type { StatisticsSpec } from '../../workflows/datasets';
+import { rawSourceOf, type StatisticsSpec } from '../../workflows/datasets';
 import { ContractError, capText } from './errors';
 import type { CellValue, RejectedRecord } from './transform-parquet';
 import {
+  batchRuleChecker,
   compileRules,
-  parseBoolean,
+  dateParser,
   parseIsoInstant,
-  parseUnsignedBigint,
-  parseYyddmm,
+  parseSignedBigint,
 } from './transform-rules';
 
 /** Schema columns that come from the batch, not from the record. */
@@ -41,6 +41,8 @@ interface Kept {
 /** Feeds records one at a time (the first is the header), so the raw text is never held whole. */
 export class StatisticsTransform {
   private readonly brokenRule: (fields: readonly string[]) => string | null;
+  /** Batch rules (unique in the batch), checked after the record rules, in record order. */
+  private readonly brokenBatchRule: (fields: readonly string[]) => string | null;
   private readonly typed: (fields: readonly string[]) => CellValue[];
   private readonly keyAt: readonly number[];
   private readonly rankAt: readonly number[];
@@ -55,6 +57,7 @@ export class StatisticsTransform {
     private readonly context: BatchContext,
   ) {
     this.brokenRule = compileRules(spec);
+    this.brokenBatchRule = batchRuleChecker(spec);
     this.typed = typedRow(spec, context);
     const position = (name: string) => {
       const i = spec.schema.findIndex((c) => c.name === name);
@@ -72,7 +75,7 @@ export class StatisticsTransform {
       return;
     }
     this.read++;
-    const rule = this.brokenRule(fields);
+    const rule = this.brokenRule(fields) ?? this.brokenBatchRule(fields);
     if (rule !== null) {
       this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
       this.rejected.push({
@@ -137,22 +140,35 @@ function compare(a: CellValue | undefined, b: CellValue | undefined): number {
 
 /** The typed row of a record that broke no rule, in schema order (local/transform-sql.ts typedSelectSql). */
 function typedRow(spec: StatisticsSpec, context: BatchContext): (fields: readonly string[]) => CellValue[] {
-  const booleans = new Set(spec.booleanColumns);
   const cells = spec.schema.map((col): ((fields: readonly string[]) => CellValue) => {
-    if (col.name === 'region') return () => context.region;
-    if (col.name === 'source_object') return () => context.sourceObject;
-    if (col.name === 'ingested_at') return () => context.ingestedAt;
-    const i = spec.rawColumns.indexOf(col.name);
-    if (i < 0) throw new Error(`transform spec: schema column '${col.name}' is not a raw column`);
+    if (col.batch) {
+      const value = context[col.batch];
+      return () => value;
+    }
+    const source = rawSourceOf(col) as string;
+    const i = spec.rawColumns.indexOf(source);
+    if (i < 0)
+      throw new Error(
+        `transform spec: schema column '${col.name}' reads '${source}', which is not a raw column`,
+      );
     const raw = (f: readonly string[]) => f[i] ?? '';
-    if (booleans.has(col.name)) return (f) => parseBoolean(raw(f));
     switch (col.type) {
-      case 'DATE':
-        return (f) => parseYyddmm(raw(f));
+      case 'BOOLEAN': {
+        const yes = new Set(col.booleans?.true ?? []);
+        const no = new Set(col.booleans?.false ?? []);
+        return (f) => {
+          const v = raw(f);
+          return yes.has(v) ? true : no.has(v) ? false : null;
+        };
+      }
+      case 'DATE': {
+        const parse = dateParser(col.dateFormat as string);
+        return (f) => parse(raw(f));
+      }
       case 'TIMESTAMP':
         return (f) => parseIsoInstant(raw(f));
       case 'BIGINT':
-        return (f) => parseUnsignedBigint(raw(f));
+        return (f) => parseSignedBigint(raw(f));
       default:
         return raw;
     }

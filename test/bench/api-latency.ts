@@ -16,6 +16,7 @@ import { snapshotFile } from '../../local/api/snapshot';
 import { lakePaths } from '../../local/lake';
 import { LocalRuntime } from '../../local/runtime';
 import { writeLargeStatisticsFile } from '../../local/sample-data';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 import { costPerApiRequest } from './api-cost';
 import { total } from './cost-model';
 import { ROOT } from './measure';
@@ -89,7 +90,7 @@ export async function measureApi(rows: number, log: (s: string) => void): Promis
     const file = join(work, 'in', 'USvideos.csv');
     await writeLargeStatisticsFile(file, rows, 'US');
     log(`  building a ${rows.toLocaleString('en')}-row lake through the pipeline`);
-    const rt = await LocalRuntime.open({ lake });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
     try {
       const run = await rt.execute(await rt.land(file));
       if (run.status !== 'SUCCEEDED') throw new Error(`the bench lake's run ended ${run.status}`);

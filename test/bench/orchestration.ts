@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { findTasks } from '../../local/bindings';
-import { ASL_DIR, localSubstitutions, substitute } from '../../local/runtime';
+import { ASL_DIR, localSubstitutions, substitute } from '../../local/definition';
 import { countTransitions } from './cost-model';
 
 type Json = Record<string, unknown>;

@@ -96,8 +96,12 @@ export async function measurePaths(): Promise<MeasuredPaths> {
     // The happy and DQ-failure paths price a 55 MB region file, which the Glue job transforms: they run
     // the same workflow with a threshold of 0; the small path runs the committed one.
     const glue = definitionWithSmallObjectBytes(work, ALWAYS_GLUE);
-    const rt = await LocalRuntime.open({ lake: join(work, 'lake') });
-    const rtGlue = await LocalRuntime.open({ lake: join(work, 'lake-glue'), definitionFile: glue });
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake: join(work, 'lake') });
+    const rtGlue = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
+      lake: join(work, 'lake-glue'),
+      definitionFile: glue,
+    });
     const profiles = new Map<PathName, PathProfile>();
     let parquetBytes = 0;
     try {

@@ -8,8 +8,10 @@ import './rusage';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapBounded } from '../../local/bounded';
+import type { LandedObject } from '../../local/landing';
 import { tableCounts } from '../../local/query';
-import { defaultConcurrency, type LandedObject, LocalRuntime } from '../../local/runtime';
+import { defaultConcurrency, LocalRuntime } from '../../local/runtime';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 
 async function main(): Promise<void> {
   const [lake, data, atOnce] = process.argv.slice(2);
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
     .sort()
     .map((f) => join(data, f));
   const t0 = performance.now();
-  const rt = await LocalRuntime.open({ lake });
+  const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
   try {
     const landed: LandedObject[] = [];
     for (const f of files) landed.push(await rt.land(f));

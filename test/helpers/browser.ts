@@ -6,9 +6,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import type { ExecutionSummary } from '../../local/runtime';
+import type { ExecutionSummary } from '../../local/execution-summary';
 import { LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 
 export const CHROMIUM = process.env.LAKESTEP_CHROMIUM ?? '/usr/bin/chromium';
 export const VIEWPORT = { width: 1366, height: 900 };
@@ -79,7 +80,7 @@ export async function lakeWithRuns(
   inputs: { categories: string; statistics: string },
   failAt = 'Promote batch',
 ): Promise<{ succeeded: ExecutionSummary; failed: ExecutionSummary }> {
-  const ok = await LocalRuntime.open({ lake, retryDelayMs: 1, waitMs: 1 });
+  const ok = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake, retryDelayMs: 1, waitMs: 1 });
   let succeeded: ExecutionSummary;
   try {
     succeeded = await ok.execute(await ok.land(inputs.statistics));
@@ -87,6 +88,7 @@ export async function lakeWithRuns(
     ok.close();
   }
   const bad = await LocalRuntime.open({
+    workflow: YOUTUBE_TRENDING,
     lake,
     faults: [{ state: failAt, mode: 'permanent' }],
     retryDelayMs: 1,

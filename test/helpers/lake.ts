@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Fault } from '../../local/bindings';
+import type { ExecutionSummary } from '../../local/execution-summary';
 import { openForQuery, runQuery } from '../../local/query';
-import { type ExecutionSummary, LocalRuntime } from '../../local/runtime';
+import { LocalRuntime } from '../../local/runtime';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 
 export const ROOT = resolve(__dirname, '..', '..');
 
@@ -21,7 +23,12 @@ export async function runFiles(
   /** Another definition than the committed ASL (e.g. test/helpers/transform-paths.ts). */
   definitionFile?: string,
 ): Promise<ExecutionSummary[]> {
-  const rt = await LocalRuntime.open({ lake, faults, ...(definitionFile ? { definitionFile } : {}) });
+  const rt = await LocalRuntime.open({
+    workflow: YOUTUBE_TRENDING,
+    lake,
+    faults,
+    ...(definitionFile ? { definitionFile } : {}),
+  });
   try {
     const out: ExecutionSummary[] = [];
     for (const f of files) out.push(await rt.execute(await rt.land(f)));

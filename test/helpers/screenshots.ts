@@ -9,9 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { ExecutionSummary } from '../../local/execution-summary';
 import { startInspector } from '../../local/inspector/server';
-import { type ExecutionSummary, LocalRuntime } from '../../local/runtime';
+import { LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 import { launchBrowser, VIEWPORT } from './browser';
 
 const FAULTY_FILE = 'GBvideos.csv';
@@ -23,6 +25,7 @@ async function runSample(lake: string, inputs: string): Promise<ExecutionSummary
   for (const file of files) {
     const faulty = basename(file) === FAULTY_FILE;
     const rt = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
       lake,
       retryDelayMs: 1,
       waitMs: 1,

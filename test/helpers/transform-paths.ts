@@ -10,7 +10,7 @@ export const ALWAYS_GLUE = 0;
 /** Every statistics object the Lambda transform accepts through it. */
 export const ALWAYS_LAMBDA = SMALL_OBJECT_MAX_BYTES;
 
-/** Writes the definition under `dir` and returns its path (for `LocalRuntime.open({ definitionFile })`). */
+/** Writes the definition under `dir` and returns its path (for `LocalRuntime.open({ workflow: YOUTUBE_TRENDING, definitionFile })`). */
 export function definitionWithSmallObjectBytes(dir: string, bytes: number): string {
   const file = join(dir, `youtube-trending.small-${bytes}.asl.json`);
   writeFileSync(file, renderAslText(withSmallObjectBytes(YOUTUBE_TRENDING, bytes)));

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineStack } from '../../infra/pipeline-stack';
-import { ASL_DIR, localSubstitutions } from '../../local/runtime';
+import { ASL_DIR, localSubstitutions } from '../../local/definition';
 import { STAGES, type Stage } from '../../workflows/datasets';
 import { ACCOUNT, type CfnTemplate, type Json, logicalIdOf, PARTITION, REGION, Resolver } from './template';
 

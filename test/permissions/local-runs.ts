@@ -7,10 +7,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CorePorts } from '../../handlers/core/ports';
 import { findTasks, type Handler, named } from '../../local/bindings';
+import { ASL_DIR } from '../../local/definition';
 import type { ExecutionRecord, TaskRecord } from '../../local/execution-store';
+import type { ExecutionSummary } from '../../local/execution-summary';
 import { LOCAL_FUNCTIONS } from '../../local/lambdas';
-import { ASL_DIR, type ExecutionSummary, type LandedObject, LocalRuntime } from '../../local/runtime';
+import type { LandedObject } from '../../local/landing';
+import { LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from '../helpers/transform-paths';
 import { RecordingSlotTable } from './admission-calls';
 import { type AwsCall, RecordingStorage, stamp } from './calls';
@@ -99,6 +103,7 @@ export async function observeLocalRuns(dir: string): Promise<LocalObservations> 
   );
   const open = async (faults: { state: string; mode: 'permanent' }[] = [], definitionFile?: string) => {
     current = await LocalRuntime.open({
+      workflow: YOUTUBE_TRENDING,
       lake,
       taskOverrides: overrides,
       faults,

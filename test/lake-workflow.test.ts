@@ -1,0 +1,90 @@
+/**
+ * A lake belongs to one workflow: the first runtime that writes it records the workflow, a runtime or a
+ * command of another workflow is refused with the fix, and `--workflow` names a workflow of the project.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { claimLake, LakeOfAnotherWorkflow, lakeWorkflow } from '../local/lake-workflow';
+import { LocalRuntime } from '../local/runtime';
+import type { Workflow } from '../workflows/types';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { cli, tempDir } from './helpers/lake';
+
+const { dir, cleanup } = tempDir('lake-workflow');
+afterAll(cleanup);
+
+/** Another workflow of the same shape (it runs the YouTube ASL): only its name differs. */
+const OTHER = { ...YOUTUBE_TRENDING, name: 'jaffle-shop' } as Workflow;
+const YOUTUBE_ASL = join(__dirname, '..', 'asl', 'youtube-trending.asl.json');
+
+describe('the workflow of a lake', () => {
+  it('is recorded by the first runtime that writes the lake, and another workflow is refused', async () => {
+    const lake = join(dir, 'owned');
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
+    rt.close();
+    expect(JSON.parse(readFileSync(join(lake, 'workflow.json'), 'utf8'))).toEqual({
+      workflow: 'youtube-trending',
+    });
+    await expect(LocalRuntime.open({ workflow: OTHER, lake, definitionFile: YOUTUBE_ASL })).rejects.toThrow(
+      new LakeOfAnotherWorkflow(lake, 'youtube-trending', 'jaffle-shop'),
+    );
+    await expect(
+      LocalRuntime.open({ workflow: OTHER, lake, definitionFile: YOUTUBE_ASL, readOnly: true }),
+    ).rejects.toThrow(
+      `The lake ${lake} belongs to workflow youtube-trending; workflow jaffle-shop keeps its tables in a lake of its own: pass --lake OTHER_DIR (or --workflow youtube-trending for this lake)`,
+    );
+    // The owner opens it again as before.
+    (await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake })).close();
+  });
+
+  it('is adopted by the first workflow to open a lake made before the record', async () => {
+    const lake = join(dir, 'older');
+    mkdirSync(join(lake, 'landing'), { recursive: true });
+    expect(lakeWorkflow(lake)).toBeNull();
+    (await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake })).close();
+    expect(lakeWorkflow(lake)).toBe('youtube-trending');
+    claimLake(lake, 'youtube-trending'); // the owner's claim again changes nothing
+    expect(() => claimLake(lake, 'jaffle-shop')).toThrow(LakeOfAnotherWorkflow);
+  });
+
+  it('says how to fix a damaged record', () => {
+    const lake = join(dir, 'damaged');
+    mkdirSync(lake, { recursive: true });
+    writeFileSync(join(lake, 'workflow.json'), '{"workflow":');
+    expect(() => lakeWorkflow(lake)).toThrow(
+      /workflow\.json is not JSON .*: it should say \{"workflow": "NAME"\}; fix or delete it/,
+    );
+    writeFileSync(join(lake, 'workflow.json'), '{"name": "x"}');
+    expect(() => lakeWorkflow(lake)).toThrow(/names no workflow/);
+  });
+});
+
+describe('--workflow', () => {
+  it('names a workflow of the project; an unknown one is a usage error listing them', async () => {
+    const lake = join(dir, 'owned');
+    const ok = await cli(['status', '--workflow', 'youtube-trending', '--lake', lake, '--json']);
+    expect(JSON.parse(ok.stdout).totals.executions).toBe(0);
+    const bad = await cli(['query', '--workflow', 'youtube', '--lake', lake, 'SELECT 1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      'lakestep query: No workflow named "youtube" in this project: --workflow takes one of youtube-trending',
+    );
+  });
+
+  it("refuses a command on another workflow's lake, before it opens anything", async () => {
+    const lake = join(dir, 'theirs');
+    mkdirSync(join(lake, 'landing'), { recursive: true });
+    writeFileSync(join(lake, 'workflow.json'), '{"workflow": "jaffle-shop"}\n');
+    for (const args of [
+      ['status', '--lake', lake],
+      ['run', '--data', join(dir, 'nothing.csv'), '--lake', lake],
+      ['query', '--lake', lake, 'SELECT 1'],
+    ]) {
+      const r = await cli(args);
+      expect([args[0], r.code]).toEqual([args[0], 2]);
+      expect(r.stderr).toContain(
+        `lakestep ${args[0]}: The lake ${lake} belongs to workflow jaffle-shop; workflow youtube-trending keeps its tables in a lake of its own`,
+      );
+    }
+  });
+});
