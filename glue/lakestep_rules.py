@@ -227,6 +227,12 @@ def validate_spec(spec):
                 "from workflows/datasets.ts (the CDK stack does this) and redeploy."
             )
 
+    def need_date_format(fmt, where):
+        try:
+            date_format_parts(fmt or "")
+        except ValueError as e:
+            need(False, f"{where}: {e}")
+
     need(isinstance(spec, dict), "it is not a JSON object")
     for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder"):
         need(isinstance(spec.get(key), list), f"'{key}' is missing or not a list")
@@ -249,10 +255,7 @@ def validate_spec(spec):
                 f"rule {rule['name']} needs integer 'precision' and 'scale'",
             )
         elif rule["kind"] == "date":
-            try:
-                date_format_parts(rule.get("format") or "")
-            except ValueError as e:
-                need(False, f"rule {rule['name']}: {e}")
+            need_date_format(rule.get("format"), f"rule {rule['name']}")
     for col in spec["schema"]:
         need(col.get("type") in SQL_TYPES, f"column {col!r} has an unknown type")
         if "batch" in col:
@@ -263,10 +266,7 @@ def validate_spec(spec):
             f"schema column {col.get('name')!r} reads {raw_source(col)!r}, which is not a raw column",
         )
         if col["type"] == "DATE":
-            try:
-                date_format_parts(col.get("dateFormat") or "")
-            except ValueError as e:
-                need(False, f"schema column {col['name']!r}: {e}")
+            need_date_format(col.get("dateFormat"), f"schema column {col['name']!r}")
         if col["type"] == "BOOLEAN":
             spellings = col.get("booleans") or {}
             need(

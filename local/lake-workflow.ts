@@ -30,7 +30,9 @@ export function lakeWorkflow(root: string): string | null {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file} is not JSON (${(e as Error).message}): it should say {"workflow": "NAME"}; fix or delete it`);
+    throw new Error(
+      `${file} is not JSON (${(e as Error).message}): it should say {"workflow": "NAME"}; fix or delete it`,
+    );
   }
   const name = (parsed as { workflow?: unknown } | null)?.workflow;
   if (typeof name !== 'string' || name === '')

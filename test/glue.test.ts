@@ -12,28 +12,17 @@ import { writeSample } from '../local/sample-data';
 import { transformStatistics } from '../local/transform';
 import { STATISTICS } from '../workflows/datasets';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { GLUE, GLUE_PREAMBLE } from './helpers/glue-python';
 import { tempDir } from './helpers/lake';
 import { python, REAL_DATA, type ReferenceObject, runReference } from './helpers/python';
 
-const GLUE = resolve(__dirname, '..', 'glue');
 const SPEC_JSON = JSON.stringify(STATISTICS);
 const INGESTED_AT = '2026-01-02T03:04:05.678Z';
 
 /** Applies lakestep_rules to files; the spec arrives on stdin as the Glue job gets it (--transform_spec). */
-const DRIVER = `
-import datetime, json, os, sys
-sys.dont_write_bytecode = True  # keep glue/ free of __pycache__
-sys.path.insert(0, ${JSON.stringify(GLUE)})
-import lakestep_rules as rules
+const DRIVER = `${GLUE_PREAMBLE}
 spec = json.loads(sys.stdin.read())
 mode, paths = sys.argv[1], sys.argv[2:]
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-def cell(v):
-    if v is None: return None
-    if isinstance(v, bool): return "true" if v else "false"
-    if isinstance(v, datetime.datetime): return str((v - EPOCH) // datetime.timedelta(microseconds=1))
-    if isinstance(v, datetime.date): return v.isoformat()
-    return str(v)
 out = {}
 for path in paths:
     name = os.path.basename(path)

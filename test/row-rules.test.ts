@@ -10,9 +10,9 @@ import { compileRules } from '../handlers/core/transform-rules';
 import { ruleBroken } from '../local/transform-sql';
 import type { StatisticsSpec } from '../workflows/datasets';
 import { ROW_RULE_KINDS, type RowRule, rowRuleProblems } from '../workflows/row-rules';
+import { GLUE_PREAMBLE } from './helpers/glue-python';
 import { python } from './helpers/python';
 
-const GLUE = resolve(__dirname, '..', 'glue');
 const COLUMNS = ['a', 'b'];
 
 /** A dataset of two raw columns with one rule: what each engine's rule check takes. */
@@ -145,11 +145,7 @@ const answers = (broken: readonly boolean[]) =>
 
 describe('every row rule kind, on DuckDB, TypeScript and Python alike', () => {
   it('lists the same kinds in the Glue script as in workflows/row-rules.ts, and the table covers the new ones', () => {
-    const kinds = JSON.parse(
-      python(
-        `import sys, json; sys.dont_write_bytecode = True; sys.path.insert(0, ${JSON.stringify(GLUE)}); import lakestep_rules as r; print(json.dumps(list(r.RULE_KINDS)))`,
-      ),
-    );
+    const kinds = JSON.parse(python(`${GLUE_PREAMBLE}\nprint(json.dumps(list(rules.RULE_KINDS)))`));
     expect([...kinds].sort()).toEqual([...ROW_RULE_KINDS].sort());
     for (const kind of ['notNull', 'acceptedValues', 'integer', 'decimal', 'date'])
       expect(CASES.some((c) => c.rule.kind === kind)).toBe(true);
@@ -188,11 +184,7 @@ describe('every row rule kind, on DuckDB, TypeScript and Python alike', () => {
   });
 
   it('Python (the Glue script)', () => {
-    const script = `
-import json, sys
-sys.dont_write_bytecode = True
-sys.path.insert(0, ${JSON.stringify(GLUE)})
-import lakestep_rules as rules
+    const script = `${GLUE_PREAMBLE}
 out = []
 for item in json.loads(sys.stdin.read()):
     spec = {"rawColumns": ${JSON.stringify(COLUMNS)}, "rules": [item["rule"]]}
@@ -244,11 +236,7 @@ describe('a rule with a definition error is refused before anything runs', () =>
   });
 
   it('the Glue script refuses a bad date format in its spec with the fix', () => {
-    const script = `
-import json, sys
-sys.dont_write_bytecode = True
-sys.path.insert(0, ${JSON.stringify(GLUE)})
-import lakestep_rules as rules
+    const script = `${GLUE_PREAMBLE}
 spec = {"rawColumns": ["a"], "rules": [{"name": "d", "kind": "date", "column": "a", "format": "%Y-%m"}],
         "schema": [], "dedupeKey": [], "dedupeOrder": []}
 try:
@@ -370,19 +358,8 @@ describe('a schema column is typed alike on every engine', () => {
   });
 
   it('Python', () => {
-    const script = `
-import datetime, json, sys
-sys.dont_write_bytecode = True
-sys.path.insert(0, ${JSON.stringify(GLUE)})
-import lakestep_rules as rules
+    const script = `${GLUE_PREAMBLE}
 spec = json.loads(sys.stdin.read())
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-def cell(v):
-    if v is None: return None
-    if isinstance(v, bool): return "true" if v else "false"
-    if isinstance(v, datetime.datetime): return str((v - EPOCH) // datetime.timedelta(microseconds=1))
-    if isinstance(v, datetime.date): return v.isoformat()
-    return str(v)
 context = {"region": "xx", "source_object": "o.csv", "ingested_at": EPOCH}
 print(json.dumps([[cell(v) for v in rules.typed_row(r, spec, context)] for r in ${JSON.stringify(records)}]))
 `;

@@ -6,15 +6,15 @@
  * valid record whose id only a broken record had before it, which is kept).
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StatisticsTransform } from '../handlers/core/transform-statistics';
 import { transformStatements } from '../local/transform-sql';
 import { transformSpecProblems } from '../workflows/check-datasets';
 import type { StatisticsSpec } from '../workflows/datasets';
+import { GLUE_PREAMBLE } from './helpers/glue-python';
 import { python, SHARED } from './helpers/python';
 
-const GLUE = resolve(__dirname, '..', 'glue');
 const ORDERS_FILE = join(SHARED, 'data', 'jaffle-shop', 'raw_orders.csv');
 
 const ORDERS = {
@@ -188,14 +188,9 @@ function py(): Outcome {
   const text = `${records()
     .map((r) => r.join(','))
     .join('\n')}\n`;
-  const script = `
-import json, sys
-sys.dont_write_bytecode = True
-sys.path.insert(0, ${JSON.stringify(GLUE)})
-import lakestep_rules as rules
+  const script = `${GLUE_PREAMBLE}
 payload = json.loads(sys.stdin.read())
 r = rules.transform(payload["text"], payload["spec"], region="", source_object="raw_orders.csv", ingested_at="2026-01-01T00:00:00Z")
-cell = lambda v: None if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)
 print(json.dumps({
     "rows": [[cell(v) for v in row] for row in r.rows],
     "rejected": [[x[0], x[1]] for x in r.rejected],

@@ -228,7 +228,7 @@ export function batchRuleChecker(spec: StatisticsSpec): (fields: readonly string
     const keys = rules.map((r) => JSON.stringify(r.at.map((i) => fields[i] ?? '')));
     const broken = rules.findIndex((r, i) => r.seen.has(keys[i] as string));
     if (broken >= 0) return (rules[broken] as (typeof rules)[number]).name;
-    rules.forEach((r, i) => r.seen.add(keys[i] as string));
+    for (const [i, r] of rules.entries()) r.seen.add(keys[i] as string);
     return null;
   };
 }
