@@ -307,11 +307,14 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           .digest('hex')
           .slice(0, 32);
         const values = (ExecutionParameters ?? []).map(parseSqlLiteral);
+        let scanned: number;
         try {
-          // One MERGE (and the snapshot `lakestep serve` reads while a run holds the lock) at a time.
-          await ctx.warehouse.exclusiveOnce(JSON.stringify([QueryString, values]), async () => {
+          // One MERGE (and the snapshot `lakestep serve` reads while a run holds the lock) at a time; the
+          // callers sharing a run share its count of the files it read too (a walk of the region's files).
+          scanned = await ctx.warehouse.exclusiveOnce(JSON.stringify([QueryString, values]), async () => {
             await ctx.warehouse.conn.run(QueryString, values);
             await exportAnalyticsSnapshot(ctx.warehouse);
+            return scannedBytes(ctx.storage, QueryString);
           });
         } catch (e) {
           throw named(
@@ -325,7 +328,6 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
           );
         }
         const completed = new Date();
-        const scanned = await scannedBytes(ctx.storage, QueryString);
         return {
           QueryExecution: {
             QueryExecutionId: id,
@@ -338,7 +340,7 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
               CompletionDateTime: completed.toISOString(),
             },
             Statistics: {
-              // Locally no partition pruning: every cleansed file is counted as scanned (an upper bound).
+              // The files of the region the MERGE names (and the categories): an upper bound of what it read.
               DataScannedInBytes: scanned,
               EngineExecutionTimeInMillis: completed.getTime() - submitted.getTime(),
             },

@@ -9,7 +9,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { CATEGORIES, type Column, STATISTICS } from '../workflows/datasets';
 import { placeholders } from '../workflows/render-asl';
 import type { Materialization } from '../workflows/types';
-import { Mutex } from './bounded';
+import { lendingPermit, Mutex } from './bounded';
 import type { FsStorage } from './fs-storage';
 import type { LakePaths } from './lake';
 import { globEscape, sqlIdent, sqlString } from './sql';
@@ -135,6 +135,7 @@ export class Warehouse {
       const location = join(this.paths.root, bucket, t.name);
       if (files.length === 0) {
         await this.conn.run(emptyView(t.name, t.schema));
+        this.viewDirs.set(t.name, new Set());
         tables.push({
           name: t.name,
           location,
@@ -144,20 +145,7 @@ export class Warehouse {
         });
         continue;
       }
-      const glob = sqlString(`${globEscape(location)}/*/*/*.parquet`);
-      const described = await this.conn.runAndReadAll(
-        `DESCRIBE SELECT * FROM read_parquet(${glob}, union_by_name = true)`,
-      );
-      const columns = (described.getRowObjectsJS() as { column_name: string; column_type: string }[]).map(
-        (r) => ({
-          name: r.column_name,
-          type: r.column_type,
-        }),
-      );
-      const select = t.schema.map((c) => sqlIdent(c.name)).join(', ');
-      await this.conn.run(
-        `CREATE OR REPLACE VIEW cleansed.${sqlIdent(t.name)} AS SELECT ${select} FROM read_parquet(${glob}, ${await this.readOptions(glob)})`,
-      );
+      const columns = await this.defineView(t, location, files);
       const partitions = [...new Set(files.map((f) => f.key.split('/').slice(1, 3).join('/')))];
       tables.push({ name: t.name, location, files: files.length, partitions, columns });
     }
@@ -165,23 +153,108 @@ export class Warehouse {
   }
 
   /**
-   * How the view reads a table's files: by name into one schema only when they do not all have the same
-   * one (union_by_name reads every file's footer on every query: 3× slower at 200 files, and the cost
-   * grows with the lake). Every value comes from the files, never from the paths: a landed name may hold
-   * `=` (`a=b.csv`), which DuckDB's hive partitioning cannot read back from `source_file=a=b.csv`, and a
-   * view made before such a file was promoted would break for the whole lake.
+   * Points a table's view at its files, one UNION ALL branch per region directory, whose `region` is that
+   * directory's value as a constant (promote writes a batch's rows under `region=<its region>/`, so the
+   * two agree): DuckDB then drops every other region's branch for `WHERE region = 'us'` without opening
+   * its files, as hive partitioning would, while the values still come from the files (no hive parsing,
+   * see readOptions). A directory that is not `region=<value>` gets a branch that reads the column.
+   * Returns the columns inferred from the files.
    */
-  private async readOptions(glob: string): Promise<string> {
+  private async defineView(
+    t: (typeof CLEANSED_TABLES)[number],
+    location: string,
+    files: readonly { key: string }[],
+  ): Promise<{ name: string; type: string }[]> {
+    const all = sqlString(`${globEscape(location)}/*/*/*.parquet`);
+    const described = await this.conn.runAndReadAll(
+      `DESCRIBE SELECT * FROM read_parquet(${all}, union_by_name = true)`,
+    );
+    const columns = (described.getRowObjectsJS() as { column_name: string; column_type: string }[]).map(
+      (r) => ({ name: r.column_name, type: r.column_type }),
+    );
+    const dirs = [
+      ...new Set(files.map((f) => f.key.split('/')).flatMap((p) => (p.length === 4 ? [p[1] as string] : []))),
+    ].sort();
+    const names = t.schema.map((c) => sqlIdent(c.name)).join(', ');
+    if (await this.schemasDiffer(all)) {
+      // Files of several schemas are read by name into one, across the whole table (no pruning: rare).
+      await this.conn.run(
+        `CREATE OR REPLACE VIEW cleansed.${sqlIdent(t.name)} AS SELECT ${names} FROM read_parquet(${all}, hive_partitioning = false, union_by_name = true)`,
+      );
+    } else {
+      const branches = dirs.map((d) => {
+        const region = /^region=(.+)$/.exec(d)?.[1];
+        const select = t.schema
+          .map((c) =>
+            c.name === 'region' && region !== undefined ? `${sqlString(region)} AS region` : sqlIdent(c.name),
+          )
+          .join(', ');
+        return `SELECT ${select} FROM read_parquet(${branchGlob(location, d)}, hive_partitioning = false)`;
+      });
+      await this.conn.run(
+        `CREATE OR REPLACE VIEW cleansed.${sqlIdent(t.name)} AS ${branches.join(' UNION ALL ')}`,
+      );
+    }
+    this.viewDirs.set(t.name, new Set(dirs));
+    return columns;
+  }
+
+  /** The region directories each view has a branch for (known for the views this process made). */
+  private readonly viewDirs = new Map<string, Set<string>>();
+
+  /**
+   * After a partition is registered: when the table's view has no branch for the partition's region
+   * directory (a region first seen since the views were made, or a view made by an earlier version that
+   * read every file without pruning), the view is made again over the promoted files.
+   */
+  async coverPartition(storage: FsStorage, bucket: string, table: string, prefix: string): Promise<void> {
+    const t = CLEANSED_TABLES.find((x) => x.name === table);
+    const dir = prefix.split('/')[1];
+    const location = join(this.paths.root, bucket, table);
+    if (!t || !dir || (await this.viewCovers(table, location, dir))) return;
+    // The executions of a new region register at once: they share one queued remake, which lists the
+    // files after every one of them was promoted.
+    await this.exclusiveOnce(`remake the view of ${table}`, async () => {
+      if (await this.viewCovers(table, location, dir)) return;
+      const files = (await storage.list(bucket, `${table}/`)).filter((f) => f.key.endsWith('.parquet'));
+      if (files.length) await this.defineView(t, location, files);
+    });
+  }
+
+  private async viewCovers(table: string, location: string, dir: string): Promise<boolean> {
+    const known = this.viewDirs.get(table);
+    if (known) return known.has(dir);
+    const found = await this.conn.runAndReadAll(
+      `SELECT sql FROM duckdb_views() WHERE schema_name = 'cleansed' AND view_name = ${sqlString(table)}`,
+    );
+    const sql = String(found.getRowObjectsJS()[0]?.sql ?? '');
+    return (
+      sql.includes(branchGlob(location, dir)) &&
+      !sql.includes(sqlString(`${globEscape(location)}/*/*/*.parquet`))
+    );
+  }
+
+  /**
+   * Whether a table's files do not all have the same schema; then the view reads them by name into one
+   * (union_by_name reads every file's footer on every query: 3× slower at 200 files, and the cost grows
+   * with the lake), else it reads them as they are. Every value comes from the files, never from the
+   * paths: a landed name may hold `=` (`a=b.csv`), which DuckDB's hive partitioning cannot read back from
+   * `source_file=a=b.csv`, and a view made before such a file was promoted would break for the whole lake.
+   */
+  private async schemasDiffer(glob: string): Promise<boolean> {
     const schemas = await this.conn.runAndReadAll(
       `SELECT count(DISTINCT signature) AS n FROM (SELECT file_name, string_agg(name || ' ' || coalesce(type, ''), ',' ORDER BY name) AS signature FROM parquet_schema(${glob}) GROUP BY file_name)`,
     );
-    const distinct = Number(schemas.getRowObjectsJS()[0]?.n ?? 1);
-    return `hive_partitioning = false${distinct > 1 ? ', union_by_name = true' : ''}`;
+    return Number(schemas.getRowObjectsJS()[0]?.n ?? 1) > 1;
   }
 
-  /** Runs work that writes the warehouse after the writes queued before it. */
+  /**
+   * Runs work that writes the warehouse after the writes queued before it. The caller's run permit
+   * (mapBounded) is lent meanwhile: waiting for the warehouse is not work, and while executions wait,
+   * others reach their MERGE and join the one queued for their region (exclusiveOnce).
+   */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    return this.writes.run(work);
+    return lendingPermit(() => this.writes.run(work));
   }
 
   /** Queued, not yet started writes by statement: an identical statement joins the queued one. */
@@ -195,13 +268,13 @@ export class Warehouse {
    */
   exclusiveOnce<T>(statement: string, work: () => Promise<T>): Promise<T> {
     const queued = this.queued.get(statement);
-    if (queued) return queued as Promise<T>;
+    if (queued) return lendingPermit(() => queued as Promise<T>);
     const run = this.writes.run(() => {
       this.queued.delete(statement);
       return work();
     });
     this.queued.set(statement, run);
-    return run;
+    return lendingPermit(() => run);
   }
 
   /** A connection of its own, for work that keeps TEMP tables or settings (a transform) beside others. */
@@ -213,6 +286,11 @@ export class Warehouse {
     this.conn.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** The glob of one region directory's files, as a SQL literal. */
+function branchGlob(location: string, dir: string): string {
+  return sqlString(`${globEscape(location)}/${globEscape(dir)}/*/*.parquet`);
 }
 
 function emptyView(name: string, schema: readonly Column[]): string {

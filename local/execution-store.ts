@@ -115,21 +115,37 @@ export class ExecutionStore {
     }
   }
 
+  /**
+   * Appends one line. Lines asked for while the file's previous write runs are written together by the
+   * next one (one open/write/close for many lines: an execution makes ~50 lines, most while another is
+   * being written); each caller's promise settles once its own line is on disk, in the order asked.
+   */
   private append(name: string, file: string, line: unknown): Promise<void> {
     const path = this.path(name, file);
+    const text = `${JSON.stringify(line)}\n`;
+    const waiting = this.waiting.get(path);
+    if (waiting) {
+      waiting.lines.push(text);
+      return waiting.written;
+    }
+    const group: { lines: string[]; written: Promise<void> } = { lines: [text], written: Promise.resolve() };
+    this.waiting.set(path, group);
     const next = (this.tails.get(path) ?? Promise.resolve())
       .catch(() => undefined)
       .then(async () => {
+        // From here on, new lines wait for the next write.
+        if (this.waiting.get(path) === group) this.waiting.delete(path);
         // A torn last line (a full disk, a kill) is closed first, so this record starts on its own line.
         const fresh = !this.started.has(path) && (await endsMidLine(path));
         this.started.add(path);
         try {
-          await appendFile(path, `${fresh ? '\n' : ''}${JSON.stringify(line)}\n`);
+          await appendFile(path, `${fresh ? '\n' : ''}${group.lines.join('')}`);
         } catch (e) {
           this.started.delete(path); // a failed append (a full disk) may have left part of its line
           throw e;
         }
       });
+    group.written = next;
     this.tails.set(path, next);
     void next
       .finally(() => {
@@ -138,6 +154,9 @@ export class ExecutionStore {
       .catch(() => undefined);
     return next;
   }
+
+  /** Per file, the lines waiting for the write after the running one. */
+  private readonly waiting = new Map<string, { lines: string[]; written: Promise<void> }>();
 
   private path(name: string, file: string): string {
     return join(this.dir, name, file);

@@ -18,7 +18,11 @@ export class LocalCatalog implements CatalogPort {
   /** Registrations of one process are written one at a time (executions run concurrently). */
   private writes: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly catalogDir: string) {}
+  /** `afterRegister` runs after each registration (the runtime keeps the cleansed views covering it). */
+  constructor(
+    private readonly catalogDir: string,
+    private readonly afterRegister?: (table: string, prefix: string) => Promise<void>,
+  ) {}
 
   get file(): string {
     return join(this.catalogDir, 'cleansed.json');
@@ -42,8 +46,10 @@ export class LocalCatalog implements CatalogPort {
     return { name, columns: table.columns, partitionKeys: [] };
   }
 
-  registerPartition(table: CatalogTable, partition: PartitionSpec): Promise<'created' | 'exists'> {
-    return this.serialized(() => this.register(table.name, partition));
+  async registerPartition(table: CatalogTable, partition: PartitionSpec): Promise<'created' | 'exists'> {
+    const outcome = await this.serialized(() => this.register(table.name, partition));
+    await this.afterRegister?.(table.name, partition.prefix);
+    return outcome;
   }
 
   /** What a crawl found replaces the record (written in turn with registrations). */

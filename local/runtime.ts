@@ -101,7 +101,9 @@ export class LocalRuntime {
     this.paths = lakePaths(options.lake);
     this.storage = new FsStorage(this.paths.root);
     this.store = new ExecutionStore(this.paths.executionsDir, { readOnly: options.readOnly });
-    this.catalog = new LocalCatalog(this.paths.catalogDir);
+    this.catalog = new LocalCatalog(this.paths.catalogDir, (table, prefix) =>
+      warehouse.coverPartition(this.storage, this.paths.buckets.cleansed, table, prefix),
+    );
     this.workflow = options.workflow;
     this.asl = new LocalDefinition(this.workflow, options.definitionFile);
     this.crawlers = new Map(

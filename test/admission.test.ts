@@ -8,7 +8,7 @@ import { acquireTransformSlot } from '../handlers/core/acquire-transform-slot';
 import type { CorePorts, MetricUnit } from '../handlers/core/ports';
 import { releaseSlotsOf } from '../handlers/core/record-failure';
 import { releaseTransformSlot } from '../handlers/core/release-transform-slot';
-import { waitBeforeAskingAgain } from '../handlers/core/slot-gate';
+import { waitBeforeAskingAgain, waitWindow } from '../handlers/core/slot-gate';
 import { LocalSlotTable } from '../local/local-slot-table';
 import { renderAsl } from '../workflows/render-asl';
 import {
@@ -85,6 +85,28 @@ describe('Acquire transform slot', () => {
     expect(Math.min(...waits)).toBeGreaterThanOrEqual(30);
     expect(Math.max(...waits)).toBeLessThanOrEqual(60);
     expect(new Set(waits).size).toBeGreaterThan(20);
+  });
+
+  it('an object that has waited long asks less often, up to the longest wait (a backfill drains for hours)', async () => {
+    const w = { min: 30, max: 60, longest: 900 };
+    expect(waitWindow(0, w)).toEqual({ min: 30, max: 60 });
+    expect(waitWindow(119, w)).toEqual({ min: 30, max: 60 });
+    expect(waitWindow(600, w)).toEqual({ min: 200, max: 300 });
+    expect(waitWindow(12 * 3600, w)).toEqual({ min: 600, max: 900 });
+    // Without a longest wait the window never grows.
+    expect(waitWindow(12 * 3600, { min: 30, max: 60 })).toEqual({ min: 30, max: 60 });
+    const { ports } = portsWith(new LocalSlotTable(), 1);
+    await acquireTransformSlot(input('a'), ports);
+    const long = await acquireTransformSlot(
+      { ...input('b'), waitSeconds: w, waitingSince: '2026-12-01T00:00:00.000Z' },
+      ports,
+    );
+    expect(long).toMatchObject({ acquired: false, waitedSeconds: 12 * 3600 });
+    expect(long.waitSeconds).toBeGreaterThanOrEqual(600);
+    expect(long.waitSeconds).toBeLessThanOrEqual(900);
+    await expect(
+      acquireTransformSlot({ ...input('c'), waitSeconds: { min: 30, max: 60, longest: 45 } }, ports),
+    ).rejects.toThrow(/waitSeconds.longest 45 is below max 60/);
   });
 
   it('logs the leases it freed, naming the holders', async () => {
@@ -192,13 +214,15 @@ describe('the gate in the workflow', () => {
     }
   });
 
-  it('holds a lease longer than a Glue run can take, and waits 30-60 s between asks', () => {
+  it('holds a lease longer than a Glue run can take, waits 30-60 s between asks at first, 15 min at most', () => {
     const transform = YOUTUBE_TRENDING.steps.find((s) => s.id === 'transformBatch');
     expect(transform && 'timeoutSeconds' in transform && transform.timeoutSeconds).toBe(
       TRANSFORM_TIMEOUT_SECONDS,
     );
     expect(TRANSFORM_SLOT_LEASE_SECONDS).toBeGreaterThan(TRANSFORM_TIMEOUT_SECONDS);
-    expect(SLOT_WAIT_SECONDS).toEqual({ min: 30, max: 60 });
+    expect(SLOT_WAIT_SECONDS).toEqual({ min: 30, max: 60, longest: 900 });
+    // An execution outlives the longest backfill drain the model shows (10,000 Glue-bound: ~12.7 h).
+    expect(YOUTUBE_TRENDING.timeoutSeconds).toBeGreaterThanOrEqual(24 * 3600);
     expect(admissionGatesOf(YOUTUBE_TRENDING)).toEqual([TRANSFORM_GATE]);
   });
 });

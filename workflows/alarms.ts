@@ -210,7 +210,7 @@ export const STEP_ALARM_DEFAULTS: Readonly<Record<StepAlarmKind, AlarmThreshold>
    * The longest an object had waited for an admission slot when it asked (minutes). Two hours of a
    * six-hour execution timeout: the backlog will time executions out unless capacity or pacing changes.
    */
-  slotWaitTooLong: { threshold: 120, periodMinutes: 15, evaluationPeriods: 1, severity: 'page' },
+  slotWaitTooLong: { threshold: 24 * 60, periodMinutes: 15, evaluationPeriods: 1, severity: 'page' },
   /** Job runs that ended FAILED or ERROR (count, from job-state events). */
   glueJobFailed: { threshold: 1, periodMinutes: 5, evaluationPeriods: 1, severity: 'page' },
   /** Job runs that ended TIMEOUT (count, from job-state events). */

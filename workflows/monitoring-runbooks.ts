@@ -239,7 +239,7 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
       };
     case 'executionsTimedOut':
       return {
-        meaning: `Executions ran past the workflow's timeout (${Math.round(workflow.timeoutSeconds / 3600)} h). A task never answered (a Glue run stuck in WAITING, a crawler that never returned to READY) or the crawler wait loop kept waiting.`,
+        meaning: `Executions ran past the workflow's timeout (${Math.round(workflow.timeoutSeconds / 3600)} h). It is long on purpose (a backfill's objects wait at the Glue gate for as long as the drain takes), and every task state has its own timeout, so this means a wait that never ended: an object that waited at the gate for the whole timeout (a backlog far beyond the gate's slots: see the slot-wait alarm), or the crawler wait loop that kept waiting.`,
         checks: [
           'Which state was running when the time ran out? The page message of each execution names it.',
           'Is the crawler stuck RUNNING? `aws glue get-crawler --name $PREFIX-cleansed-crawler`.',

@@ -21,8 +21,12 @@ export const TRANSFORM_TIMEOUT_SECONDS = 2 * 60 * 60;
  */
 export const TRANSFORM_SLOT_LEASE_SECONDS = TRANSFORM_TIMEOUT_SECONDS + 90 * 60;
 
-/** The wait between two asks, jittered in this window so that turned-away executions spread out. */
-export const SLOT_WAIT_SECONDS = { min: 30, max: 60 } as const;
+/**
+ * The wait between two asks, jittered in [min, max] so that turned-away executions spread out; an object
+ * that has waited long asks less often, up to `longest` between two asks (slot-gate.ts waitWindow): a
+ * backfill's hours of waiting then cost tens of turns an object, not hundreds (decision 0029).
+ */
+export const SLOT_WAIT_SECONDS = { min: 30, max: 60, longest: 900 } as const;
 
 const RETRY = [LAMBDA_SERVICE_RETRY, LAKE_TRANSIENT_RETRY, ADMISSION_TABLE_RETRY];
 const holder = { gate: TRANSFORM_GATE, 'holder.$': '$$.Execution.Name', 'objectKey.$': '$.ingest.objectKey' };

@@ -110,7 +110,10 @@ export const YOUTUBE_TRENDING: Workflow = {
   name: 'youtube-trending',
   comment:
     'lakestep: one execution per object landed in S3. Ingest, transform (a Lambda for small objects, Glue for large ones), check data quality, promote or quarantine, register the partition (crawl only a new table or a changed schema), materialize analytics (Athena: one MERGE per region for the executions waiting for it).',
-  timeoutSeconds: 6 * 60 * 60,
+  // A backfill's objects wait at the Glue gate for as long as the drain takes (10,000 Glue-bound
+  // objects: ~12.5 h at 20 slots), so the execution's timeout is a week (decision 0029); a hung task
+  // is still caught by its own state's timeout (Glue 2 h, Lambdas minutes).
+  timeoutSeconds: 7 * 24 * 60 * 60,
   startAt: 'ingestObject',
   materializations: [CATEGORY_DAILY],
   // The daily fetch from the YouTube Data API (lakestep fetch; on AWS a scheduled Lambda per region).

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { METRIC } from '../../workflows/alarms';
 import { ContractError } from './errors';
 import type { CorePorts } from './ports';
-import { acquireSlot, waitBeforeAskingAgain } from './slot-gate';
+import { acquireSlot, waitBeforeAskingAgain, waitWindow } from './slot-gate';
 
 export const acquireSlotInputSchema = z.object({
   gate: z.string().min(1),
@@ -17,8 +17,15 @@ export const acquireSlotInputSchema = z.object({
   objectKey: z.string(),
   /** How long a slot is held at most; a lease not released by then is freed by the next acquire. */
   leaseSeconds: z.number().int().positive(),
-  /** The jitter window of the wait before asking again, in seconds. */
-  waitSeconds: z.object({ min: z.number().int().positive(), max: z.number().int().positive() }),
+  /**
+   * The jitter window of the wait before asking again, in seconds, and the longest wait: an object that
+   * has waited long asks less often (slot-gate.ts waitWindow).
+   */
+  waitSeconds: z.object({
+    min: z.number().int().positive(),
+    max: z.number().int().positive(),
+    longest: z.number().int().positive().optional(),
+  }),
   /** When the object started waiting (the ingest's time): how long it has waited is a metric. */
   waitingSince: z.string().datetime({ offset: true }),
 });
@@ -47,6 +54,10 @@ export async function acquireTransformSlot(
     throw new ContractError(
       `${input.gate}: waitSeconds.min ${input.waitSeconds.min} is above max ${input.waitSeconds.max}`,
     );
+  if (input.waitSeconds.longest !== undefined && input.waitSeconds.longest < input.waitSeconds.max)
+    throw new ContractError(
+      `${input.gate}: waitSeconds.longest ${input.waitSeconds.longest} is below max ${input.waitSeconds.max}`,
+    );
   const now = ports.clock.now();
   const maxSlots = admission.maxSlots(input.gate);
   const outcome = await acquireSlot(admission.table, {
@@ -73,7 +84,8 @@ export async function acquireTransformSlot(
     ports.log.info(outcome.how === 'held' ? 'slot held already: lease renewed' : 'slot acquired', fields);
     return { acquired: true, slotsInUse: outcome.slotsInUse, maxSlots, waitSeconds: 0, waitedSeconds };
   }
-  const waitSeconds = waitBeforeAskingAgain(input.holder, now, input.waitSeconds.min, input.waitSeconds.max);
+  const window = waitWindow(waitedSeconds, input.waitSeconds);
+  const waitSeconds = waitBeforeAskingAgain(input.holder, now, window.min, window.max);
   ports.metrics.addMetric(METRIC.slotWaits, 'Count', 1);
   ports.log.info('gate full: waiting for a slot', { ...fields, waitSeconds, waitedSeconds });
   return { acquired: false, slotsInUse: outcome.slotsInUse, maxSlots, waitSeconds, waitedSeconds };

@@ -81,3 +81,23 @@ export function waitBeforeAskingAgain(holder: string, now: Date, min: number, ma
   for (const ch of `${holder}@${now.getTime()}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
   return min + (h % (max - min + 1));
 }
+
+/** The wait settings of a gate's step: the jitter window of a new waiter, and the longest wait. */
+export interface WaitSettings {
+  readonly min: number;
+  readonly max: number;
+  /** Absent: every wait stays in [min, max]. */
+  readonly longest?: number;
+}
+
+/**
+ * The window of the next wait: [min, max] while an object has waited less than twice `max`; then about
+ * half of what it has waited so far (two thirds of that to all of it), up to `longest`. A backlog of
+ * hours (a backfill of 10,000 Glue-bound objects drains in ~12 h at 20 slots) then costs an object
+ * tens of turns instead of hundreds, and a slot that frees up still finds many askers among thousands.
+ */
+export function waitWindow(waitedSeconds: number, w: WaitSettings): { min: number; max: number } {
+  const longest = Math.max(w.max, w.longest ?? w.max);
+  const max = Math.min(longest, Math.max(w.max, Math.floor(Math.max(0, waitedSeconds) / 2)));
+  return { min: max === w.max ? w.min : Math.max(w.min, Math.floor((max * 2) / 3)), max };
+}

@@ -13,6 +13,7 @@
  * are stated inputs, not measurements.
  */
 
+import { type WaitSettings, waitWindow } from '../../handlers/core/slot-gate';
 import { mulberry32 } from '../../local/sample-data';
 import { MERGE_WAIT_SECONDS, REQUEST_REGION_MERGE } from '../../workflows/region-merge';
 import { ATHENA_API_RETRY, GLUE_CAPACITY_RETRY } from '../../workflows/retry-policies';
@@ -40,8 +41,8 @@ export interface ScaleInputs {
   readonly tableExists: boolean;
   /** Register partition (a Lambda calling BatchCreatePartition). */
   readonly registerSeconds: number;
-  /** The wait between two asks at the gate (jittered uniformly in the window) and the states of one turn. */
-  readonly gateWaitSeconds: { readonly min: number; readonly max: number };
+  /** The wait between two asks at the gate (jittered uniformly in its window, slot-gate.ts waitWindow) and the states of one turn. */
+  readonly gateWaitSeconds: WaitSettings;
   readonly statesPerGateTurn: number;
   /** The wait between two asks for a region's MERGE (jittered uniformly in the window) and the states of one turn. */
   readonly mergeWaitSeconds: { readonly min: number; readonly max: number };
@@ -228,7 +229,7 @@ export function simulateLanding(x: ScaleInputs): ScaleResult {
           } else if (x.design.gate) {
             // Turned away: the acquire answered "wait"; the Wait state waits the jittered seconds.
             gateWaits++;
-            const { min, max } = x.gateWaitSeconds;
+            const { min, max } = waitWindow(t - (e.gateSince ?? t), x.gateWaitSeconds);
             e.at = t + min + Math.floor(random() * (max - min + 1));
           } else {
             e.attempts++;
