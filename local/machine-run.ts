@@ -6,6 +6,7 @@
  */
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 import type { Handler } from './bindings';
+import { lendingPermit } from './bounded';
 import type { LocalMachine } from './definition';
 import type { EndedStatus } from './execution-recording';
 import type { AslDefinition } from './redrive';
@@ -16,7 +17,7 @@ export interface LocalTiming {
   readonly retryDelayMs?: number;
   /** Waits with fixed seconds (the crawler wait loop): default 10. */
   readonly waitMs?: number;
-  /** Waits whose seconds a task answered (the wait for an admission slot): default 100. */
+  /** Waits whose seconds a task answered (a slot, a region MERGE), spent without the run permit: default 100. */
   readonly answeredWaitMs?: number;
 }
 
@@ -48,13 +49,27 @@ export type MachineEnd =
   /** The library itself failed (not the execution): nothing of it may be recorded as the execution's end. */
   | { readonly ended: false; readonly error: unknown };
 
+/** A Lambda result that tells the execution to wait before asking again (`waitSeconds` > 0). */
+function answersAWait(result: unknown): boolean {
+  const payload = (result as { Payload?: { waitSeconds?: unknown } } | null)?.Payload;
+  return typeof payload?.waitSeconds === 'number' && payload.waitSeconds > 0;
+}
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
 export async function runMachine(run: MachineRun): Promise<MachineEnd> {
   const inflight = new Set<Promise<unknown>>();
   const tracked = Object.fromEntries(
     Object.entries(run.handlers).map(([n, h]) => [
       n,
       (input: unknown) => {
-        const p = h(input);
+        const p = h(input).then(async (result) => {
+          // An answered wait (a full gate, another execution's region MERGE) is spent here, without the
+          // run permit of a backfill (local/bounded.ts): the execution it waits for may need a permit to
+          // finish, and waiters holding every permit would never let it (the Wait state itself is 1 ms).
+          if (answersAWait(result)) await lendingPermit(() => sleep(run.timing.answeredWaitMs ?? 100));
+          return result;
+        });
         inflight.add(p);
         void p.then(
           () => inflight.delete(p),
@@ -71,11 +86,8 @@ export async function runMachine(run: MachineRun): Promise<MachineEnd> {
       waitTimeOverrides: Object.fromEntries(
         Object.entries(run.definition.States)
           .filter(([, s]) => s.Type === 'Wait')
-          // A slot wait loops until another execution's transform ends: not a busy loop of 10 ms turns.
-          .map(([n, s]) => [
-            n,
-            s.SecondsPath ? (run.timing.answeredWaitMs ?? 100) : (run.timing.waitMs ?? 10),
-          ]),
+          // A wait whose seconds a task answered was spent after that task (answersAWait).
+          .map(([n, s]) => [n, s.SecondsPath ? 1 : (run.timing.waitMs ?? 10)]),
       ),
       retryIntervalOverrides: Object.fromEntries(Object.keys(run.handlers).map((n) => [n, delay])),
     },
