@@ -13,6 +13,9 @@ import { countTransitions } from './cost-model';
 
 type Json = Record<string, unknown>;
 
+/** Events one no-op happy-path execution may take before it counts as looping. */
+const MAX_EVENTS = 2000;
+
 /** Sets `value` at a JSONPath like `$.Payload.status` in `target`. */
 function setPath(target: Json, path: string, value: unknown): void {
   const parts = path
@@ -38,6 +41,8 @@ const HAPPY_VALUES: Record<string, unknown> = {
   '$.Payload.passed': true,
   // The happy path is admitted by the Glue gate at once.
   '$.Payload.acquired': true,
+  // The happy path runs its region's MERGE itself (decision 0028).
+  '$.Payload.action': 'run',
   // The happy path registers its partition: no crawl.
   '$.Payload.crawl': false,
   '$.Crawler.State': 'READY',
@@ -108,14 +113,26 @@ export async function measureOrchestration(executions: number): Promise<Orchestr
       },
     );
     const events: { type: string; stateName?: string }[] = [];
+    let looping: string | null = null;
     const consume = (async () => {
       for await (const e of execution.eventLogs) {
         const ev = e as unknown as { type: string; state?: { name?: string } };
         events.push({ type: ev.type, stateName: ev.state?.name });
+        // A happy path is a few dozen events: more means a Choice reads a value HAPPY_VALUES lacks and loops.
+        if (events.length > MAX_EVENTS && looping === null) {
+          looping = ev.state?.name ?? ev.type;
+          execution.abort();
+        }
       }
     })();
-    await execution.result;
+    await execution.result.catch((e: unknown) => {
+      if (looping === null) throw e;
+    });
     await consume;
+    if (looping !== null)
+      throw new Error(
+        `orchestration bench: the no-op happy path loops (still running at "${looping}" after ${MAX_EVENTS} events): give the value its Choice reads in HAPPY_VALUES`,
+      );
     return countTransitions(events, pollState).transitions;
   };
 
