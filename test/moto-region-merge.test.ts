@@ -6,31 +6,13 @@
  * runner's finish records nothing), and a ticket survives a lost item.
  */
 
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoRegionMergeTable, mergeItemOf } from '../handlers/aws/dynamo-region-merge-table';
-import { SLOT_TABLE_KEY } from '../handlers/aws/slot-table-schema';
 import { type MergeItem, type RegionMergeTable, requestMerge } from '../handlers/core/region-merge';
 import { LocalRegionMergeTable } from '../local/local-region-merge-table';
-import { useMoto } from './helpers/moto';
+import { ADMISSION_TABLE, useAdmissionTableOnMoto } from './helpers/moto-admission-table';
 
-// Served one request at a time, as DynamoDB serializes the writes of one item (see moto_serial.py).
-const moto = useMoto({ module: 'moto_serial', env: { PYTHONPATH: join(__dirname, 'helpers') } });
-let client: DynamoDBClient;
-const TABLE = 'lakestep-test-admission';
-
-beforeAll(async () => {
-  client = new DynamoDBClient(moto().clientConfig);
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [{ AttributeName: SLOT_TABLE_KEY, KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: SLOT_TABLE_KEY, AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-});
-afterAll(() => client?.destroy());
+const dynamo = useAdmissionTableOnMoto();
+const TABLE = ADMISSION_TABLE;
 
 interface Subject {
   table: () => RegionMergeTable;
@@ -41,17 +23,8 @@ const SUBJECTS: [string, Subject][] = [
   [
     'DynamoDB (moto)',
     {
-      table: () => new DynamoRegionMergeTable(client, TABLE),
-      read: async (key) => {
-        const { Item } = await client.send(
-          new GetItemCommand({
-            TableName: TABLE,
-            Key: { [SLOT_TABLE_KEY]: { S: key } },
-            ConsistentRead: true,
-          }),
-        );
-        return mergeItemOf(Item);
-      },
+      table: () => new DynamoRegionMergeTable(dynamo.client(), TABLE),
+      read: async (key) => mergeItemOf(await dynamo.readItem(key)),
     },
   ],
   ['local', { table: () => local, read: async (key) => local.read(key) }],

@@ -6,31 +6,14 @@
  * acquire that finds the gate full.
  */
 
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoSlotTable, slotItemOf } from '../handlers/aws/dynamo-slot-table';
-import { SLOT_TABLE_KEY } from '../handlers/aws/slot-table-schema';
 import { acquireSlot, type SlotItem, type SlotTable } from '../handlers/core/slot-gate';
 import { LocalSlotTable } from '../local/local-slot-table';
-import { useMoto } from './helpers/moto';
+import { ADMISSION_TABLE, useAdmissionTableOnMoto } from './helpers/moto-admission-table';
 
-// Served one request at a time, as DynamoDB serializes the writes of one item (see moto_serial.py).
-const moto = useMoto({ module: 'moto_serial', env: { PYTHONPATH: join(__dirname, 'helpers') } });
-let client: DynamoDBClient;
-const TABLE = 'lakestep-test-admission';
-
-beforeAll(async () => {
-  client = new DynamoDBClient(moto().clientConfig);
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [{ AttributeName: SLOT_TABLE_KEY, KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: SLOT_TABLE_KEY, AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-});
-afterAll(() => client?.destroy());
+const dynamo = useAdmissionTableOnMoto();
+const TABLE = ADMISSION_TABLE;
 
 interface Subject {
   table: () => SlotTable;
@@ -41,17 +24,8 @@ const SUBJECTS: [string, Subject][] = [
   [
     'DynamoDB (moto)',
     {
-      table: () => new DynamoSlotTable(client, TABLE),
-      read: async (gate) => {
-        const { Item } = await client.send(
-          new GetItemCommand({
-            TableName: TABLE,
-            Key: { [SLOT_TABLE_KEY]: { S: gate } },
-            ConsistentRead: true,
-          }),
-        );
-        return slotItemOf(Item);
-      },
+      table: () => new DynamoSlotTable(dynamo.client(), TABLE),
+      read: async (gate) => slotItemOf(await dynamo.readItem(gate)),
     },
   ],
   ['local', { table: () => local, read: async (gate) => local.read(gate) }],
