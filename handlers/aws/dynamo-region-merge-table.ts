@@ -6,16 +6,9 @@
  * condition returns the item as it was (ReturnValuesOnConditionCheckFailure), so the protocol never
  * needs a read of its own. Throttling and 5xx answers become Admission.Unavailable, as for the slots.
  */
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { ClaimOutcome, MergeItem, RegionMergeTable } from '../core/region-merge';
-import { AdmissionUnavailableError, isTransient } from './dynamo-slot-table';
-import { SLOT_TABLE_KEY } from './slot-table-schema';
+import { type UpdateOutcome, updateAdmissionItem } from './admission-item-update';
 
 const n = (v: number): AttributeValue => ({ N: String(v) });
 const num = (v: AttributeValue | undefined) => Number(v?.N ?? 0);
@@ -36,31 +29,14 @@ export class DynamoRegionMergeTable implements RegionMergeTable {
     private readonly tableName: string,
   ) {}
 
-  private async update(
+  /** One conditional update of the region's item (handlers/aws/admission-item-update.ts). */
+  private update(
     operation: string,
     key: string,
     input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>,
-  ): Promise<{ ok: true; attributes: Record<string, AttributeValue> } | { ok: false; item: MergeItem }> {
-    try {
-      const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { [SLOT_TABLE_KEY]: { S: key } },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...input,
-        }),
-      );
-      return { ok: true, attributes: out.Attributes ?? {} };
-    } catch (e) {
-      if (
-        e instanceof ConditionalCheckFailedException ||
-        (e as Error).name === 'ConditionalCheckFailedException'
-      )
-        return { ok: false, item: mergeItemOf((e as ConditionalCheckFailedException).Item) };
-      if (isTransient(e))
-        throw new AdmissionUnavailableError(operation, `${key} in table ${this.tableName}`, e);
-      throw e;
-    }
+  ): Promise<UpdateOutcome<MergeItem>> {
+    const target = { client: this.client, tableName: this.tableName, key, label: key, itemOf: mergeItemOf };
+    return updateAdmissionItem(target, operation, input);
   }
 
   async ask(key: string): Promise<number> {

@@ -5,42 +5,10 @@
  * (ReturnValuesOnConditionCheckFailure), so the gate never needs a read of its own. Throttling and 5xx
  * answers become Admission.Unavailable, which the step's Retry absorbs.
  */
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
-import { describe, LakeError } from '../core/errors';
+import type { AttributeValue, DynamoDBClient, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { SlotItem, SlotTable, TakeOutcome } from '../core/slot-gate';
-import { HOLDER_PREFIX, SLOT_TABLE_KEY } from './slot-table-schema';
-
-const TRANSIENT = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TransactionConflictException',
-]);
-
-export class AdmissionUnavailableError extends LakeError {
-  constructor(operation: string, target: string, cause: unknown) {
-    super(
-      'Admission.Unavailable',
-      `${operation} ${target} failed transiently (${describe(cause)}); the step retries it.`,
-      {
-        cause,
-      },
-    );
-  }
-}
-
-export function isTransient(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return TRANSIENT.has(err?.name ?? '') || (err?.$metadata?.httpStatusCode ?? 0) >= 500;
-}
+import { type UpdateOutcome, updateAdmissionItem } from './admission-item-update';
+import { HOLDER_PREFIX } from './slot-table-schema';
 
 const n = (v: number): AttributeValue => ({ N: String(v) });
 
@@ -59,32 +27,20 @@ export class DynamoSlotTable implements SlotTable {
     private readonly tableName: string,
   ) {}
 
-  /** One conditional update: its new attributes, or null when the condition failed (with the old item). */
-  private async update(
+  /** One conditional update of the gate's item (handlers/aws/admission-item-update.ts). */
+  private update(
     operation: string,
     gate: string,
     input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>,
-  ): Promise<{ ok: true; attributes: Record<string, AttributeValue> } | { ok: false; item: SlotItem }> {
-    try {
-      const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { [SLOT_TABLE_KEY]: { S: gate } },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...input,
-        }),
-      );
-      return { ok: true, attributes: out.Attributes ?? {} };
-    } catch (e) {
-      if (
-        e instanceof ConditionalCheckFailedException ||
-        (e as Error).name === 'ConditionalCheckFailedException'
-      )
-        return { ok: false, item: slotItemOf((e as ConditionalCheckFailedException).Item) };
-      if (isTransient(e))
-        throw new AdmissionUnavailableError(operation, `gate ${gate} in table ${this.tableName}`, e);
-      throw e;
-    }
+  ): Promise<UpdateOutcome<SlotItem>> {
+    const target = {
+      client: this.client,
+      tableName: this.tableName,
+      key: gate,
+      label: `gate ${gate}`,
+      itemOf: slotItemOf,
+    };
+    return updateAdmissionItem(target, operation, input);
   }
 
   async take(gate: string, holder: string, leaseEnd: number, max: number): Promise<TakeOutcome> {
