@@ -45,20 +45,25 @@ const who = {
 const ask = { ...who, leaseSeconds: MERGE_LEASE_SECONDS, waitSeconds: MERGE_WAIT_SECONDS };
 const ANSWER = ['action', 'ticket', 'covers', 'covered', 'runner', 'askedAt', 'waitSeconds', 'waitedSeconds'];
 
-export const REQUEST_REGION_MERGE: LambdaStep = {
-  id: 'requestRegionMerge',
+/** What the first request and the later ones share: one Lambda, its answer, its retry, the Choice after it. */
+const ASKING = {
   kind: 'lambda',
-  stateName: 'Request region merge',
-  comment:
-    "Draw a ticket for the region's MERGE (after the batch is promoted and registered): run it now, or be covered by, or wait for, another execution's run.",
   function: REQUEST_FUNCTION,
-  payload: ask,
   resultFields: ANSWER,
   resultPath: '$.regionMerge',
   timeoutSeconds: 60,
   retry: RETRY,
   alarms: { lambdaErrors: { threshold: 1 } },
   next: 'regionMergeTurn',
+} as const;
+
+export const REQUEST_REGION_MERGE: LambdaStep = {
+  id: 'requestRegionMerge',
+  stateName: 'Request region merge',
+  comment:
+    "Draw a ticket for the region's MERGE (after the batch is promoted and registered): run it now, or be covered by, or wait for, another execution's run.",
+  ...ASKING,
+  payload: ask,
 };
 
 export const REGION_MERGE_TURN: ChoiceStep = {
@@ -92,17 +97,10 @@ export const WAIT_FOR_REGION_MERGE: WaitStep = {
 
 export const ASK_AGAIN_FOR_REGION_MERGE: LambdaStep = {
   id: 'askAgainForRegionMerge',
-  kind: 'lambda',
   stateName: 'Ask again for the region merge',
   comment: 'The same request with the ticket drawn first: covered, run it now, or wait again.',
-  function: REQUEST_FUNCTION,
+  ...ASKING,
   payload: { ...ask, 'ticket.$': '$.regionMerge.ticket', 'askedAt.$': '$.regionMerge.askedAt' },
-  resultFields: ANSWER,
-  resultPath: '$.regionMerge',
-  timeoutSeconds: 60,
-  retry: RETRY,
-  alarms: { lambdaErrors: { threshold: 1 } },
-  next: 'regionMergeTurn',
 };
 
 export const FINISH_REGION_MERGE: LambdaStep = {
