@@ -12,6 +12,7 @@ import { BackfillError, listObjects, starterOn } from '../handlers/aws/backfill-
 import { DEFAULT_BACKOFF, type PacingDeps, realSleep } from '../handlers/aws/pacing';
 import { parseStateMachineArn } from '../handlers/aws/sfn-arn';
 import { assertStandardStateMachine, ReplayError } from '../handlers/aws/sfn-replay';
+import { workflowNamed } from '../workflows/project';
 import { parse, UsageError } from './args';
 import { bold, dim, green, red, yellow } from './format';
 
@@ -19,7 +20,7 @@ export const DEFAULT_RATE_PER_MINUTE = 300;
 const DEFAULT_CONCURRENCY = 5;
 const MAX_CONCURRENCY = 50;
 
-export const BACKFILL_USAGE = `usage: lakestep backfill --aws s3://BUCKET/PREFIX [--state-machine-arn ARN] [--rate N] [--concurrency N] [--dry-run] [--json]
+export const BACKFILL_USAGE = `usage: lakestep backfill --aws s3://BUCKET/PREFIX [--state-machine-arn ARN] [--workflow NAME] [--rate N] [--concurrency N] [--dry-run] [--json]
 
 Start the deployed pipeline for every object already under a prefix of the landing bucket (all pages
 of the listing), as the upload trigger would: the same input and execution name (key and ETag), so an
@@ -28,6 +29,7 @@ object the trigger or an earlier backfill started is "already started" and runni
   s3://BUCKET/PREFIX       the stage's landing bucket (stack output LandingBucketName) and a key prefix
                            (e.g. raw_statistics/region=us/; empty for the whole bucket)
   --state-machine-arn ARN  the state machine (default: $LAKESTEP_STATE_MACHINE_ARN, the stack output StateMachineArn)
+  --workflow NAME          the deployed workflow (default: the project's only one); its routes name each object's dataset
   --rate N                 starts per minute at most (default ${DEFAULT_RATE_PER_MINUTE}); for Glue-bound objects keep it near the
                            transform gate's throughput (slots / minutes per run), so executions do not queue for hours
   --concurrency N          StartExecution calls in flight at once, 1-${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY}; throttling backs off)
@@ -79,12 +81,22 @@ function wholeNumber(flag: string, value: string | undefined, fallback: number, 
   return n;
 }
 
+/** The workflow named by --workflow, or the project's only one; anything else is a usage error. */
+function backfillWorkflow(name: string | undefined) {
+  try {
+    return workflowNamed(name);
+  } catch (e) {
+    throw new UsageError(`${CMD}: ${(e as Error).message}`);
+  }
+}
+
 export async function runBackfillCommand(argv: string[], io: BackfillIo): Promise<number> {
   const { values, positionals } = parse(
     argv,
     {
       aws: { type: 'boolean', default: false },
       'state-machine-arn': { type: 'string' },
+      workflow: { type: 'string' },
       rate: { type: 'string' },
       concurrency: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
@@ -97,6 +109,7 @@ export async function runBackfillCommand(argv: string[], io: BackfillIo): Promis
     io.out(`${BACKFILL_USAGE}\n`);
     return 0;
   }
+  const workflow = backfillWorkflow(values.workflow);
   if (!values.aws)
     throw new UsageError(
       `${CMD}: only --aws is a backfill of its own; locally, run the files: lakestep run --data DIR [--recursive] [--concurrency N]`,
@@ -153,6 +166,7 @@ export async function runBackfillCommand(argv: string[], io: BackfillIo): Promis
         prefix: where.prefix,
         region: machine.region,
         account: machine.account,
+        datasets: workflow.datasets,
         stateMachineArn: machineArn,
         ratePerMinute: rate,
         concurrency,

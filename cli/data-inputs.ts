@@ -9,6 +9,7 @@
 import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { landingKeyFor } from '../handlers/core/classify';
+import type { Dataset } from '../workflows/datasets';
 import { UsageError } from './args';
 
 /** A file to land, and the landing key it lands under. */
@@ -56,6 +57,7 @@ function printable(dir: string, name: Buffer): string {
 
 export function collectDataInputs(
   paths: readonly string[],
+  datasets: readonly Dataset[],
   options: { recursive?: boolean } = {},
 ): DataInputs {
   const files: DataInput[] = [];
@@ -77,7 +79,7 @@ export function collectDataInputs(
       });
       return;
     }
-    files.push({ path, key: landingKeyFor(name) });
+    files.push({ path, key: landingKeyFor(name, datasets) });
   };
 
   /** One directory entry: classified with lstat's cheap answer first, stat only for symlinks. */

@@ -157,7 +157,7 @@ export async function fetchCommand(argv: string[]): Promise<number> {
         ...e,
         duplicateEvent: duplicateEvent === true,
       })),
-      tables: await tableCounts(runtime.warehouse),
+      tables: await tableCounts(runtime.warehouse, runtime.workflow),
       // As run's document: fetched files are written by lakestep itself, so none is skipped.
       skipped: [],
       interrupted: null,

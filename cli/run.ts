@@ -150,10 +150,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (sample) {
     const dir = join(paths.root, 'sample');
     const files = (await writeSample(dir)).sort();
-    inputs = collectDataInputs(files).files;
+    inputs = collectDataInputs(files, workflow.datasets).files;
     skipped = [];
     say(dim(`Generated the built-in sample (YouTube trending, ${files.length} files) in ${dir}`));
-  } else ({ files: inputs, skipped } = collectDataInputs(values.data ?? [], { recursive: values.recursive }));
+  } else
+    ({ files: inputs, skipped } = collectDataInputs(values.data ?? [], workflow.datasets, {
+      recursive: values.recursive,
+    }));
   for (const s of skipped) warn(json, `skipped ${s.path}: ${s.message}`);
   if (inputs.length === 0)
     throw new UsageError(
@@ -272,7 +275,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         ...e,
         duplicateEvent: duplicateEvent === true,
       })),
-      tables: await tableCounts(runtime.warehouse).catch(() => []),
+      tables: await tableCounts(runtime.warehouse, workflow).catch(() => []),
       skipped,
       interrupted,
     };

@@ -7,6 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { runSmoke } from '../handlers/aws/smoke';
 import { generateStatisticsRows } from '../local/sample-data';
+import { YOUTUBE_DATASETS } from '../workflows/datasets';
 import { parse, UsageError } from './args';
 import { bold, dim, red } from './format';
 
@@ -75,6 +76,8 @@ export async function smokeCommand(argv: string[]): Promise<number> {
     sfn: new SFNClient({}),
     bucket,
     stateMachineArn,
+    // The smoke object is a YouTube statistics file: the smoke test is the built-in workflow's.
+    datasets: YOUTUBE_DATASETS,
     object: smokeObject(region, new Date()),
     timeoutMs,
     progress: print,

@@ -398,7 +398,7 @@ class TransformBatchScriptTest(unittest.TestCase):
         args = {"dataset": "statistics", "region": "us", "batch_id": "b-1", "source_object": "raw/US.csv",
                 "source_file": "US.csv", "bronze_bucket": "bronze", "bronze_key": "statistics/US.csv",
                 "staging_bucket": "cleansed", "staging_prefix": "staging/b-1/",
-                "ingested_at": "2026-01-02T03:04:05.678Z", "transform_spec": json.dumps(SPEC)}
+                "ingested_at": "2026-01-02T03:04:05.678Z", "transform_specs": json.dumps({"statistics": SPEC})}
         argv = ["transform_batch.py"] + [x for k, v in args.items() for x in ("--" + k, v)]
         with mock.patch.dict("sys.modules", world.modules), contextlib.redirect_stdout(io.StringIO()):
             transform_batch.main(argv)

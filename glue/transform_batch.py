@@ -5,8 +5,9 @@ Thin on purpose: arguments in, the bronze object read with boto3, the rules appl
 batch summary written beside it for the "Check data quality" step.
 
 Arguments: the ones the "Transform batch" state passes (workflows/youtube-trending.ts) plus
---transform_spec, the JSON of STATISTICS from workflows/datasets.ts that the CDK stack sets as a default
-argument, so that the spec has one source of truth.
+--transform_specs, the JSON of the workflow's CSV datasets' transform specs by dataset name
+(workflows/datasets.ts) that the CDK stack sets as a default argument, so that each spec has one source
+of truth.
 """
 import json
 import sys
@@ -24,7 +25,7 @@ ARGUMENTS = [
     "staging_bucket",
     "staging_prefix",
     "ingested_at",
-    "transform_spec",
+    "transform_specs",
 ]
 
 # Spark writes a directory of part files, not one file: the staged batch is `<prefix>data/` and
@@ -85,12 +86,13 @@ def main(argv):
     from pyspark.sql import SparkSession
 
     args = getResolvedOptions(argv, ARGUMENTS)
-    if args["dataset"] != "statistics":
+    specs = json.loads(args["transform_specs"])
+    if args["dataset"] not in specs:
         raise ValueError(
-            f"Transform batch got dataset {args['dataset']!r} for {args['source_object']}: only statistics "
-            "is transformed by Glue (categories are staged by the ingest step); check the workflow's choice"
+            f"Transform batch got dataset {args['dataset']!r} for {args['source_object']}: this job transforms "
+            f"{', '.join(sorted(specs)) or 'no dataset'} (the workflow's CSV datasets); check the workflow's choice"
         )
-    spec = lakestep_rules.validate_spec(json.loads(args["transform_spec"]))
+    spec = lakestep_rules.validate_spec(specs[args["dataset"]])
     s3 = boto3.client("s3")
     bronze = f"s3://{args['bronze_bucket']}/{args['bronze_key']}"
     blob = s3.get_object(Bucket=args["bronze_bucket"], Key=args["bronze_key"])["Body"].read()

@@ -10,6 +10,7 @@ import { S3Storage } from './aws/s3-storage';
 import { ContractError } from './core/errors';
 import type { CorePorts, LakeBuckets } from './core/ports';
 import { log, logger, metrics, metricsSink } from './powertools';
+import { workflowFromEnv } from './workflow-env';
 
 let storage: S3Storage | undefined;
 
@@ -32,6 +33,7 @@ function ports(): CorePorts {
     log,
     metrics: metricsSink,
     clock: { now: () => new Date() },
+    datasets: workflowFromEnv().datasets,
   };
 }
 

@@ -8,7 +8,6 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { WORKFLOWS } from '../workflows/project';
 import { regionMergesOf } from '../workflows/region-merge';
 import { DynamoRegionMergeTable } from './aws/dynamo-region-merge-table';
 import { DynamoSlotTable } from './aws/dynamo-slot-table';
@@ -25,6 +24,7 @@ import {
   recordFailure,
 } from './core/record-failure';
 import { log, logger, metrics, metricsSink } from './powertools';
+import { workflowFromEnv } from './workflow-env';
 
 const sfn = new SFNClient({});
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
@@ -39,12 +39,16 @@ function slotsFromEnv(env: NodeJS.ProcessEnv) {
   return { table: new DynamoSlotTable(dynamoClient, table), gates };
 }
 
-/** The region MERGE items (in the same admission table) of the materializations the workflows share. */
+/** The region MERGE items (in the same admission table) of the workflow's materializations. */
 function recorderRegionMerges(env: NodeJS.ProcessEnv) {
   const table = env[ADMISSION_ENV.table];
   if (!table) return undefined;
-  const materializations = [...new Set(WORKFLOWS.flatMap((w) => regionMergesOf(w)))];
-  return { table: new DynamoRegionMergeTable(dynamoClient, table), materializations };
+  const workflow = workflowFromEnv(env);
+  return {
+    table: new DynamoRegionMergeTable(dynamoClient, table),
+    materializations: regionMergesOf(workflow),
+    datasets: workflow.datasets,
+  };
 }
 
 export class DynamoFailureStore implements FailureStore {

@@ -4,6 +4,7 @@
  * partitions to them, nothing else. A function without an entry has no catalog access.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Dataset } from '../workflows/datasets';
 import { glueArn } from './arns';
 import { crawledTableNames } from './cleansed-crawler';
 import type { PipelineFunction } from './pipeline-function';
@@ -24,7 +25,12 @@ export const FUNCTION_CATALOG_ACCESS: Readonly<Record<string, CatalogAccess>> = 
 /** The environment variable that names the cleansed database to a function with catalog access. */
 export const CATALOG_DATABASE_ENV = 'CATALOG_DATABASE_CLEANSED';
 
-export function grantCatalogAccess(fn: PipelineFunction, functionId: string, cleansedDatabase: string): void {
+export function grantCatalogAccess(
+  fn: PipelineFunction,
+  functionId: string,
+  cleansedDatabase: string,
+  datasets: readonly Dataset[],
+): void {
   const access = FUNCTION_CATALOG_ACCESS[functionId];
   if (!access) return;
   fn.function.addEnvironment(CATALOG_DATABASE_ENV, cleansedDatabase);
@@ -35,7 +41,7 @@ export function grantCatalogAccess(fn: PipelineFunction, functionId: string, cle
       resources: [
         glueArn(fn, 'catalog'),
         glueArn(fn, 'database', cleansedDatabase),
-        ...crawledTableNames().map((t) => glueArn(fn, 'table', `${cleansedDatabase}/${t}`)),
+        ...crawledTableNames(datasets).map((t) => glueArn(fn, 'table', `${cleansedDatabase}/${t}`)),
       ],
     }),
   );

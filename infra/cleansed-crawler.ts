@@ -6,9 +6,10 @@
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { Dataset } from '../workflows/datasets';
 import { glueArn as glueArnOf } from './arns';
 import type { GlueSecurity } from './glue-security';
-import { DATASET_PREFIXES, grantLakeAccess } from './lake-access';
+import { datasetPrefixes, grantLakeAccess } from './lake-access';
 import type { LakeBuckets } from './lake-buckets';
 import { STAGING_PREFIX } from './lake-buckets';
 
@@ -17,10 +18,13 @@ export interface CleansedCrawlerProps {
   readonly databaseName: string;
   readonly buckets: LakeBuckets;
   readonly security: GlueSecurity;
+  /** The workflow's datasets: one crawled prefix and table each. */
+  readonly datasets: readonly Dataset[];
 }
 
 /** Table names the crawler gives each dataset prefix: the folder's name (`statistics/` → statistics). */
-export const crawledTableNames = (): string[] => DATASET_PREFIXES.map((p) => p.slice(0, -1));
+export const crawledTableNames = (datasets: readonly Dataset[]): string[] =>
+  datasetPrefixes(datasets).map((p) => p.slice(0, -1));
 
 export class CleansedCrawler extends Construct {
   public readonly crawler: glue.CfnCrawler;
@@ -37,7 +41,7 @@ export class CleansedCrawler extends Construct {
       this,
       this.role,
       props.buckets,
-      DATASET_PREFIXES.map((prefix) => ({
+      datasetPrefixes(props.datasets).map((prefix) => ({
         bucket: 'cleansed',
         prefix,
         objects: ['read'],
@@ -67,7 +71,7 @@ export class CleansedCrawler extends Construct {
         resources: [
           glueArn('catalog'),
           glueArn('database', props.databaseName),
-          ...crawledTableNames().map((t) => glueArn('table', `${props.databaseName}/${t}`)),
+          ...crawledTableNames(props.datasets).map((t) => glueArn('table', `${props.databaseName}/${t}`)),
         ],
       }),
     );
@@ -80,7 +84,7 @@ export class CleansedCrawler extends Construct {
       databaseName: props.databaseName,
       crawlerSecurityConfiguration: props.security.configuration.securityConfigurationName,
       targets: {
-        s3Targets: DATASET_PREFIXES.map((prefix) => ({
+        s3Targets: datasetPrefixes(props.datasets).map((prefix) => ({
           path: cleansed.s3UrlForObject(prefix),
           exclusions: [`${STAGING_PREFIX}**`],
         })),

@@ -5,7 +5,7 @@
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { DATASET_ROUTES, type Stage } from '../workflows/datasets';
+import type { Dataset, Stage } from '../workflows/datasets';
 import type { LakeBuckets } from './lake-buckets';
 import { STAGING_PREFIX } from './lake-buckets';
 import { addStatementWithWildcards } from './nag';
@@ -34,141 +34,151 @@ const OBJECT_ACTIONS: Readonly<Record<ObjectAccess, readonly string[]>> = {
 };
 
 /** `statistics/`, `categories/`: the dataset partitions of bronze and cleansed (partitionPath). */
-export const DATASET_PREFIXES: readonly string[] = [...new Set(DATASET_ROUTES.map((r) => `${r.dataset}/`))];
+export function datasetPrefixes(datasets: readonly Dataset[]): string[] {
+  return datasets.map((d) => `${d.name}/`);
+}
 
 /**
  * What each Lambda step's function may do in the lake, keyed by the step's function id. A Lambda step
  * without an entry fails the synth: its grants must be written down, not guessed.
  */
-export const FUNCTION_LAKE_ACCESS: Readonly<Record<string, readonly PrefixAccess[]>> = {
-  IngestObject: [
-    {
-      bucket: 'landing',
-      prefix: '',
-      objects: ['read'],
-      list: true,
-      why: 'reads whichever object landed: the trigger covers the whole landing bucket',
-    },
-    ...DATASET_PREFIXES.map(
-      (prefix): PrefixAccess => ({
-        bucket: 'bronze',
-        prefix,
+export function functionLakeAccess(
+  datasets: readonly Dataset[],
+): Readonly<Record<string, readonly PrefixAccess[]>> {
+  const DATASET_PREFIXES = datasetPrefixes(datasets);
+  const transformed = datasetPrefixes(datasets.filter((d) => d.format === 'csv'));
+  return {
+    IngestObject: [
+      {
+        bucket: 'landing',
+        prefix: '',
+        objects: ['read'],
+        list: true,
+        why: 'reads whichever object landed: the trigger covers the whole landing bucket',
+      },
+      ...DATASET_PREFIXES.map(
+        (prefix): PrefixAccess => ({
+          bucket: 'bronze',
+          prefix,
+          objects: ['write'],
+          why: 'copies an accepted original to its dataset/region/source-file partition',
+        }),
+      ),
+      {
+        bucket: 'quarantine',
+        prefix: 'objects/',
         objects: ['write'],
-        why: 'copies an accepted original to its dataset/region/source-file partition',
-      }),
-    ),
-    {
-      bucket: 'quarantine',
-      prefix: 'objects/',
-      objects: ['write'],
-      why: 'copies a rejected object and its reason file under its key and execution',
-    },
-    {
-      bucket: 'cleansed',
-      prefix: STAGING_PREFIX,
-      objects: ['write'],
-      why: 'stages a parsed category batch under its execution name',
-    },
-  ],
-  // The Glue job's lake access (infra/transform-job.ts), for the objects small enough for a Lambda.
-  TransformSmallBatch: [
-    {
-      bucket: 'bronze',
-      prefix: 'statistics/',
-      objects: ['read'],
-      list: true,
-      why: 'reads the accepted statistics original it transforms (a missing one is a 404, not a 403)',
-    },
-    {
-      bucket: 'cleansed',
-      prefix: STAGING_PREFIX,
-      objects: ['write', 'delete'],
-      why: "writes the staged batch and its summary; deletes an earlier attempt's quarantined-rows file",
-    },
-  ],
-  CheckDataQuality: [
-    {
-      bucket: 'cleansed',
-      prefix: STAGING_PREFIX,
-      objects: ['read', 'write'],
-      list: true,
-      why: "reads a staged batch's summary and writes its DQ report beside it",
-    },
-  ],
-  PromoteBatch: [
-    {
-      bucket: 'cleansed',
-      prefix: STAGING_PREFIX,
-      objects: ['read'],
-      list: true,
-      why: 'reads the staged batch it promotes',
-    },
-    ...DATASET_PREFIXES.map(
-      (prefix): PrefixAccess => ({
+        why: 'copies a rejected object and its reason file under its key and execution',
+      },
+      {
         bucket: 'cleansed',
-        prefix,
+        prefix: STAGING_PREFIX,
+        objects: ['write'],
+        why: 'stages a parsed category batch under its execution name',
+      },
+    ],
+    // The Glue job's lake access (infra/transform-job.ts), for the objects small enough for a Lambda.
+    TransformSmallBatch: [
+      ...transformed.map(
+        (prefix): PrefixAccess => ({
+          bucket: 'bronze',
+          prefix,
+          objects: ['read'],
+          list: true,
+          why: 'reads the accepted original it transforms (a missing one is a 404, not a 403)',
+        }),
+      ),
+      {
+        bucket: 'cleansed',
+        prefix: STAGING_PREFIX,
+        objects: ['write', 'delete'],
+        why: "writes the staged batch and its summary; deletes an earlier attempt's quarantined-rows file",
+      },
+    ],
+    CheckDataQuality: [
+      {
+        bucket: 'cleansed',
+        prefix: STAGING_PREFIX,
+        objects: ['read', 'write'],
+        list: true,
+        why: "reads a staged batch's summary and writes its DQ report beside it",
+      },
+    ],
+    PromoteBatch: [
+      {
+        bucket: 'cleansed',
+        prefix: STAGING_PREFIX,
+        objects: ['read'],
+        list: true,
+        why: 'reads the staged batch it promotes',
+      },
+      ...DATASET_PREFIXES.map(
+        (prefix): PrefixAccess => ({
+          bucket: 'cleansed',
+          prefix,
+          objects: ['write', 'delete'],
+          list: true,
+          why: "replaces a source object's partition: writes the new file, deletes the old ones",
+        }),
+      ),
+      {
+        bucket: 'quarantine',
+        prefix: 'rows/',
         objects: ['write', 'delete'],
         list: true,
-        why: "replaces a source object's partition: writes the new file, deletes the old ones",
-      }),
-    ),
-    {
-      bucket: 'quarantine',
-      prefix: 'rows/',
-      objects: ['write', 'delete'],
-      list: true,
-      why: "replaces a source object's quarantined rows",
-    },
-    {
-      bucket: 'bronze',
-      prefix: '_promoted/',
-      objects: ['read', 'write'],
-      // The marker is missing before a partition's first promotion: without ListBucket S3 answers that
-      // HEAD with 403, not 404, and every first promotion fails (test/permissions.test.ts).
-      list: true,
-      why: 'reads and writes the marker of the promoted version per partition, so an older version never replaces a newer one',
-    },
-  ],
-  QuarantineBatch: [
-    {
-      bucket: 'cleansed',
-      prefix: STAGING_PREFIX,
-      objects: ['read'],
-      list: true,
-      why: 'reads the files of the batch that failed data quality',
-    },
-    {
-      bucket: 'quarantine',
-      prefix: 'batches/',
-      objects: ['write'],
-      why: 'copies the failed batch and its DQ report under the batch id',
-    },
-  ],
-  // Catalog calls only (infra/catalog-access.ts): no lake object is read or written.
-  RegisterPartition: [],
-  // Reads the crawler's answer from its input: no lake access at all.
-  CheckCrawl: [],
-  // Slot table calls only (infra/transform-slots.ts): no lake object is read or written.
-  AcquireTransformSlot: [],
-  ReleaseTransformSlot: [],
-  // The regions' MERGE items in the same table (decision 0028): no lake object is read or written.
-  RequestRegionMerge: [],
-  FinishRegionMerge: [],
-  PublishRunSummary: [
-    {
-      bucket: 'analytics',
-      prefix: '_runs/',
-      objects: ['write'],
-      why: "writes the run summary under the batch's dataset, region and execution",
-    },
-  ],
-};
+        why: "replaces a source object's quarantined rows",
+      },
+      {
+        bucket: 'bronze',
+        prefix: '_promoted/',
+        objects: ['read', 'write'],
+        // The marker is missing before a partition's first promotion: without ListBucket S3 answers that
+        // HEAD with 403, not 404, and every first promotion fails (test/permissions.test.ts).
+        list: true,
+        why: 'reads and writes the marker of the promoted version per partition, so an older version never replaces a newer one',
+      },
+    ],
+    QuarantineBatch: [
+      {
+        bucket: 'cleansed',
+        prefix: STAGING_PREFIX,
+        objects: ['read'],
+        list: true,
+        why: 'reads the files of the batch that failed data quality',
+      },
+      {
+        bucket: 'quarantine',
+        prefix: 'batches/',
+        objects: ['write'],
+        why: 'copies the failed batch and its DQ report under the batch id',
+      },
+    ],
+    // Catalog calls only (infra/catalog-access.ts): no lake object is read or written.
+    RegisterPartition: [],
+    // Reads the crawler's answer from its input: no lake access at all.
+    CheckCrawl: [],
+    // Slot table calls only (infra/transform-slots.ts): no lake object is read or written.
+    AcquireTransformSlot: [],
+    ReleaseTransformSlot: [],
+    // The regions' MERGE items in the same table (decision 0028): no lake object is read or written.
+    RequestRegionMerge: [],
+    FinishRegionMerge: [],
+    PublishRunSummary: [
+      {
+        bucket: 'analytics',
+        prefix: '_runs/',
+        objects: ['write'],
+        why: "writes the run summary under the batch's dataset, region and execution",
+      },
+    ],
+  };
+}
 
-export function lakeAccessOf(functionId: string): readonly PrefixAccess[] {
-  const access = FUNCTION_LAKE_ACCESS[functionId];
+export function lakeAccessOf(functionId: string, datasets: readonly Dataset[]): readonly PrefixAccess[] {
+  const access = functionLakeAccess(datasets)[functionId];
   if (!access) {
     throw new Error(
-      `function ${functionId} has no entry in FUNCTION_LAKE_ACCESS (infra/lake-access.ts): write down which prefixes of which buckets it reads and writes`,
+      `function ${functionId} has no entry in functionLakeAccess (infra/lake-access.ts): write down which prefixes of which buckets it reads and writes`,
     );
   }
   return access;

@@ -1,6 +1,6 @@
 /**
  * The Lambdas: one per Lambda step of the workflow (named as the ASL's `${<id>FunctionArn}` substitution
- * names it, sized by the step's function spec, granted its FUNCTION_LAKE_ACCESS) and the two that work
+ * names it, sized by the step's function spec, granted its functionLakeAccess) and the two that work
  * around the state machine: the starter and the failure recorder.
  */
 import { Construct } from 'constructs';
@@ -69,8 +69,8 @@ export class PipelineFunctions extends Construct {
       // Two steps may share a function (the ASL then names it twice); it is deployed once.
       if (steps.has(step.function.id)) continue;
       const fn = make(step.function, props.buckets.environment());
-      grantLakeAccess(fn, fn.role, props.buckets, lakeAccessOf(step.function.id));
-      grantCatalogAccess(fn, step.function.id, props.cleansedDatabase);
+      grantLakeAccess(fn, fn.role, props.buckets, lakeAccessOf(step.function.id, props.workflow.datasets));
+      grantCatalogAccess(fn, step.function.id, props.cleansedDatabase, props.workflow.datasets);
       steps.set(step.function.id, fn);
     }
     this.steps = steps;

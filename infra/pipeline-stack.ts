@@ -8,9 +8,7 @@ import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { assertTransformSpecs } from '../workflows/check-datasets';
-import { assertMaterializations } from '../workflows/check-materializations';
-import { CATEGORIES, STATISTICS, type StatisticsSpec } from '../workflows/datasets';
+import { assertWorkflow } from '../workflows/check-workflow';
 import { REGION_MERGE_FUNCTIONS, regionMergesOf } from '../workflows/region-merge';
 import { aslFileName } from '../workflows/render-asl';
 import { admissionGatesOf } from '../workflows/transform-admission';
@@ -47,8 +45,8 @@ export interface PipelineStackProps extends cdk.StackProps {
   readonly aslDir?: string;
 }
 
-/** The transform spec each Glue job of a workflow runs (its `--transform_spec`), by job id. */
-const GLUE_JOB_SPECS: Readonly<Record<string, StatisticsSpec>> = { TransformBatch: STATISTICS };
+/** The Glue jobs infra has a script for. */
+const GLUE_JOBS = ['TransformBatch'];
 /** The crawler ids CleansedCrawler implements. */
 const CRAWLERS = ['Cleansed'];
 
@@ -68,8 +66,10 @@ export class PipelineStack extends cdk.Stack {
     const settings = resolveStageSettings(props.stage, props.settings);
     this.settings = settings;
     const workflow = props.workflow ?? YOUTUBE_TRENDING;
-    assertTransformSpecs(workflow.name, Object.values(GLUE_JOB_SPECS));
-    assertMaterializations(workflow, [STATISTICS.name, CATEGORIES.name]);
+    assertWorkflow(workflow);
+    const specs = Object.fromEntries(
+      workflow.datasets.flatMap((d) => (d.format === 'csv' ? [[d.name, d.transform] as const] : [])),
+    );
     const prefix = settings.namePrefix;
     const databasePrefix = databasePrefixOf(prefix);
     const naming: NamingOptions = {
@@ -105,13 +105,13 @@ export class PipelineStack extends cdk.Stack {
 
     const targets: Construct[] = [...catalog.analyticsTables.values()];
     for (const step of workflow.steps.filter((s): s is GlueJobStep => s.kind === 'glueJob')) {
-      const spec = GLUE_JOB_SPECS[step.jobId];
-      if (!spec) throw new Error(`Glue job '${step.jobId}' of step ${step.id} has no script in infra`);
+      if (!GLUE_JOBS.includes(step.jobId))
+        throw new Error(`Glue job '${step.jobId}' of step ${step.id} has no script in infra`);
       if (this.node.tryFindChild(`${step.jobId}Job`)) continue;
       targets.push(
         new TransformJob(this, `${step.jobId}Job`, {
           jobName: resourceNames.glueJob(prefix, step.jobId),
-          spec,
+          specs,
           buckets: this.buckets,
           security: glueSecurity,
           timeoutSeconds: step.timeoutSeconds,
@@ -133,6 +133,7 @@ export class PipelineStack extends cdk.Stack {
           databaseName: catalog.cleansedDatabaseName,
           buckets: this.buckets,
           security: glueSecurity,
+          datasets: workflow.datasets,
         }),
       );
     }

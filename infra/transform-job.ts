@@ -1,7 +1,7 @@
 /**
  * The Glue 5.0 (PySpark) job behind the workflow's Glue step: glue/transform_batch.py with
  * glue/lakestep_rules.py as an extra Python file, driven by the same transform spec DuckDB executes
- * locally (`--transform_spec`). Reads the batch's original in bronze, writes the staged batch to cleansed.
+ * locally (`--transform_specs`, by dataset). Reads the batch's original in bronze, writes the staged batch to cleansed.
  */
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import * as assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import type { StatisticsSpec } from '../workflows/datasets';
 import type { GlueSecurity } from './glue-security';
-import { grantLakeAccess } from './lake-access';
+import { grantLakeAccess, type PrefixAccess } from './lake-access';
 import type { LakeBuckets } from './lake-buckets';
 import { STAGING_PREFIX } from './lake-buckets';
 import { REPO_ROOT } from './pipeline-function';
@@ -21,7 +21,8 @@ export const GLUE_RULES_MODULE = path.join(REPO_ROOT, 'glue', 'lakestep_rules.py
 
 export interface TransformJobProps {
   readonly jobName: string;
-  readonly spec: StatisticsSpec;
+  /** The transform spec of each CSV dataset of the workflow, by dataset name (`--transform_specs`). */
+  readonly specs: Readonly<Record<string, StatisticsSpec>>;
   readonly buckets: LakeBuckets;
   readonly security: GlueSecurity;
   /** The Glue step's own timeout: a run never outlives the task waiting for it. */
@@ -53,13 +54,15 @@ export class TransformJob extends Construct {
       }),
     );
     grantLakeAccess(this, this.role, props.buckets, [
-      {
-        // Only its spec's dataset, one get_object of a key the ingest step has just written (no listing).
-        bucket: 'bronze',
-        prefix: `${props.spec.name}/`,
-        objects: ['read'],
-        why: "reads the batch's accepted original",
-      },
+      // Only its specs' datasets, one get_object of a key the ingest step has just written (no listing).
+      ...Object.keys(props.specs).map(
+        (name): PrefixAccess => ({
+          bucket: 'bronze',
+          prefix: `${name}/`,
+          objects: ['read'],
+          why: "reads the batch's accepted original",
+        }),
+      ),
       {
         bucket: 'cleansed',
         prefix: STAGING_PREFIX,
@@ -73,7 +76,7 @@ export class TransformJob extends Construct {
 
     this.job = new glue.CfnJob(this, 'Job', {
       name: props.jobName,
-      description: 'lakestep: row rules, typing and dedupe of one statistics batch (transform spec)',
+      description: "lakestep: row rules, typing and dedupe of one CSV batch (its dataset's transform spec)",
       role: this.role.roleArn,
       glueVersion: '5.0',
       command: { name: 'glueetl', pythonVersion: '3', scriptLocation: script.s3ObjectUrl },
@@ -87,7 +90,7 @@ export class TransformJob extends Construct {
       defaultArguments: {
         '--job-language': 'python',
         '--extra-py-files': rules.s3ObjectUrl,
-        '--transform_spec': JSON.stringify(props.spec),
+        '--transform_specs': JSON.stringify(props.specs),
         // Each run is one batch named by its arguments: bookmarks would only skip re-runs.
         '--job-bookmark-option': 'job-bookmark-disable',
         '--enable-continuous-cloudwatch-log': 'true',

@@ -14,7 +14,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmDescription, type ResourceRef } from '../workflows/alarms';
-import { DATASET_ROUTES } from '../workflows/datasets';
+import { YOUTUBE_DATASETS } from '../workflows/datasets';
 import { fetchAlarmsFor } from '../workflows/fetch-alarms';
 import type { RestSource } from '../workflows/sources';
 import type { PowertoolsLogLevel } from './config';
@@ -123,8 +123,8 @@ export class TrendingFetch extends Construct {
       role,
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
-        resources: DATASET_ROUTES.map((r) =>
-          props.landingBucket.arnForObjects(`${r.landingPrefix}/region=*`),
+        resources: YOUTUBE_DATASETS.map(({ route }) =>
+          props.landingBucket.arnForObjects(`${route.landingPrefix}/region=*`),
         ),
       }),
       "The fetch lands each region's files under <dataset prefix>/region=<cc>/ of the landing bucket and nothing else.",

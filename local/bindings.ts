@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { capText, LakeError } from '../handlers/core/errors';
 import type { CorePorts } from '../handlers/core/ports';
+import type { Dataset } from '../workflows/datasets';
 import { RESOURCES } from '../workflows/render-asl';
 import { exportAnalyticsSnapshot } from './api/snapshot';
 import type { Warehouse } from './catalog';
@@ -139,6 +140,8 @@ export interface BindingContext {
   readonly warehouse: Warehouse;
   readonly crawlers: ReadonlyMap<string, LocalCrawler>;
   readonly portsFor: (task: BoundTask) => CorePorts;
+  /** The workflow's datasets: the Glue stand-in transforms a batch by its dataset's spec. */
+  readonly datasets: readonly Dataset[];
   readonly faults: readonly Fault[];
   /** Ends the execution's hung (fault-injected) tasks when it stops. */
   readonly signal?: AbortSignal;
@@ -244,26 +247,37 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
         const { JobName, Arguments } = params as { JobName: string; Arguments: Record<string, string> };
         const startedOn = new Date();
         const id = `jr_${createHash('sha256').update(JSON.stringify(Arguments)).update(startedOn.toISOString()).digest('hex').slice(0, 32)}`;
-        if (Arguments['--dataset'] !== 'statistics')
+        const dataset = ctx.datasets.find((d) => d.name === Arguments['--dataset']);
+        if (dataset?.format !== 'csv')
           throw glueFailure(
             JobName,
             id,
-            `The transform job has no transform for dataset ${Arguments['--dataset']}`,
+            `The transform job has no transform for dataset ${Arguments['--dataset']} (it transforms ${
+              ctx.datasets
+                .filter((d) => d.format === 'csv')
+                .map((d) => d.name)
+                .join(', ') || 'no dataset'
+            })`,
           );
         // Its own connection: the transform's TEMP tables and settings must not meet another batch's.
         const conn = await ctx.warehouse.connect();
         try {
-          await transformStatistics(conn, ctx.storage, {
-            batchId: arg(Arguments, '--batch_id'),
-            region: arg(Arguments, '--region'),
-            sourceObject: arg(Arguments, '--source_object'),
-            bronze: { bucket: arg(Arguments, '--bronze_bucket'), key: arg(Arguments, '--bronze_key') },
-            staging: {
-              bucket: arg(Arguments, '--staging_bucket'),
-              prefix: arg(Arguments, '--staging_prefix'),
+          await transformStatistics(
+            conn,
+            ctx.storage,
+            {
+              batchId: arg(Arguments, '--batch_id'),
+              region: arg(Arguments, '--region'),
+              sourceObject: arg(Arguments, '--source_object'),
+              bronze: { bucket: arg(Arguments, '--bronze_bucket'), key: arg(Arguments, '--bronze_key') },
+              staging: {
+                bucket: arg(Arguments, '--staging_bucket'),
+                prefix: arg(Arguments, '--staging_prefix'),
+              },
+              ingestedAt: arg(Arguments, '--ingested_at'),
             },
-            ingestedAt: arg(Arguments, '--ingested_at'),
-          });
+            dataset.transform,
+          );
         } catch (e) {
           throw glueFailure(JobName, id, (e as Error).message);
         } finally {

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { CATEGORIES, type Column, STATISTICS } from '../workflows/datasets';
+import { type Column, cleansedSchema, type Dataset } from '../workflows/datasets';
 import { placeholders } from '../workflows/render-asl';
 import type { Materialization } from '../workflows/types';
 import { lendingPermit, Mutex } from './bounded';
@@ -16,10 +16,16 @@ import { globEscape, sqlIdent, sqlString } from './sql';
 import { warehouseOpenError } from './warehouse-errors';
 import { warehouseOpenPath } from './warehouse-path';
 
-export const CLEANSED_TABLES: readonly { name: string; schema: readonly Column[] }[] = [
-  { name: STATISTICS.name, schema: STATISTICS.schema },
-  { name: CATEGORIES.name, schema: CATEGORIES.schema },
-];
+/** A cleansed table: a dataset's name and typed columns. */
+interface CleansedTable {
+  readonly name: string;
+  readonly schema: readonly Column[];
+}
+
+/** The cleansed tables of a workflow: one per dataset. */
+export function cleansedTablesOf(datasets: readonly Dataset[]): CleansedTable[] {
+  return datasets.map((d) => ({ name: d.name, schema: cleansedSchema(d) }));
+}
 
 /** What the local run substitutes for the SQL database placeholders (the stage prefix on AWS). */
 export const LOCAL_DATABASES = {
@@ -43,6 +49,14 @@ export interface CrawledTable {
 }
 
 export class Warehouse {
+  /** The workflow's cleansed tables, known once `ensure` has made them. */
+  private tables: readonly CleansedTable[] | null = null;
+
+  private cleansedTables(): readonly CleansedTable[] {
+    if (!this.tables) throw new Error('The warehouse has no workflow yet: ensure() names its datasets first');
+    return this.tables;
+  }
+
   /** Statements that change the warehouse (MERGEs, crawls) run one at a time, as Iceberg commits queue. */
   private readonly writes = new Mutex();
 
@@ -82,7 +96,11 @@ export class Warehouse {
    * Creates the schemas, the analytics tables and (empty) cleansed views when they are missing; returns
    * the names of the cleansed views that were missing (a new warehouse, or one rebuilt beside a lake).
    */
-  async ensure(materializations: readonly Materialization[]): Promise<string[]> {
+  async ensure(
+    materializations: readonly Materialization[],
+    datasets: readonly Dataset[],
+  ): Promise<string[]> {
+    this.tables = cleansedTablesOf(datasets);
     const missing: string[] = [];
     await this.conn.run('CREATE SCHEMA IF NOT EXISTS cleansed; CREATE SCHEMA IF NOT EXISTS analytics');
     for (const m of materializations) {
@@ -90,7 +108,7 @@ export class Warehouse {
       await this.conn.run(`CREATE TABLE IF NOT EXISTS analytics.${sqlIdent(m.table)} (${cols})`);
       await this.widenColumns(m);
     }
-    for (const t of CLEANSED_TABLES) {
+    for (const t of this.tables) {
       const exists = await this.conn.runAndReadAll(
         `SELECT 1 FROM duckdb_views() WHERE schema_name = 'cleansed' AND view_name = ${sqlString(t.name)}`,
       );
@@ -130,7 +148,7 @@ export class Warehouse {
    */
   async crawl(storage: FsStorage, bucket: string): Promise<CrawledTable[]> {
     const tables: CrawledTable[] = [];
-    for (const t of CLEANSED_TABLES) {
+    for (const t of this.cleansedTables()) {
       const files = (await storage.list(bucket, `${t.name}/`)).filter((f) => f.key.endsWith('.parquet'));
       const location = join(this.paths.root, bucket, t.name);
       if (files.length === 0) {
@@ -161,7 +179,7 @@ export class Warehouse {
    * Returns the columns inferred from the files.
    */
   private async defineView(
-    t: (typeof CLEANSED_TABLES)[number],
+    t: CleansedTable,
     location: string,
     files: readonly { key: string }[],
   ): Promise<{ name: string; type: string }[]> {
@@ -208,7 +226,7 @@ export class Warehouse {
    * read every file without pruning), the view is made again over the promoted files.
    */
   async coverPartition(storage: FsStorage, bucket: string, table: string, prefix: string): Promise<void> {
-    const t = CLEANSED_TABLES.find((x) => x.name === table);
+    const t = this.cleansedTables().find((x) => x.name === table);
     const dir = prefix.split('/')[1];
     const location = join(this.paths.root, bucket, table);
     if (!t || !dir || (await this.viewCovers(table, location, dir))) return;

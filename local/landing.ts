@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { landingKeyFor } from '../handlers/core/classify';
 import type { ObjectRef } from '../handlers/core/ports';
+import type { Dataset } from '../workflows/datasets';
 import type { FsStorage } from './fs-storage';
 
 export interface LandedObject {
@@ -27,8 +28,8 @@ function nextSequencer(): string {
 }
 
 /** The landing key of a local file: what its upload to the landing bucket would be named. */
-export function landingKeyOfFile(file: string): string {
-  return landingKeyFor(basename(file));
+export function landingKeyOfFile(file: string, datasets: readonly Dataset[]): string {
+  return landingKeyFor(basename(file), datasets);
 }
 
 /** Lands a file in the landing bucket. The source is only read; one streaming pass copies and hashes. */
@@ -36,8 +37,9 @@ export async function landFile(
   storage: FsStorage,
   landingBucket: string,
   file: string,
+  datasets: readonly Dataset[],
 ): Promise<LandedObject> {
-  const key = landingKeyOfFile(file);
+  const key = landingKeyOfFile(file, datasets);
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
   let size = 0;

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import type { Workflow } from '../workflows/types';
 import { Warehouse } from './catalog';
 import { lakePaths } from './lake';
 import { catalogStatement, QueryError } from './query-catalog';
@@ -104,11 +105,20 @@ export async function openForQuery(lake: string | undefined): Promise<Warehouse>
   return Warehouse.open(paths, { readOnly: true });
 }
 
-export const TABLES = ['cleansed.statistics', 'cleansed.categories', 'analytics.category_daily'] as const;
+/** The tables of a workflow's lake: a cleansed table per dataset, an analytics table per materialization. */
+export function tablesOf(workflow: Workflow): string[] {
+  return [
+    ...workflow.datasets.map((d) => `cleansed.${d.name}`),
+    ...workflow.materializations.map((m) => `analytics.${m.table}`),
+  ];
+}
 
-export async function tableCounts(warehouse: Warehouse): Promise<{ name: string; rows: number }[]> {
+export async function tableCounts(
+  warehouse: Warehouse,
+  workflow: Workflow,
+): Promise<{ name: string; rows: number }[]> {
   const out: { name: string; rows: number }[] = [];
-  for (const name of TABLES) {
+  for (const name of tablesOf(workflow)) {
     const r = await warehouse.conn.runAndReadAll(`SELECT count(*) AS n FROM ${name}`);
     out.push({ name, rows: Number(r.getRowObjectsJS()[0]?.n ?? 0) });
   }

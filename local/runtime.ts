@@ -127,7 +127,7 @@ export class LocalRuntime {
     for (const b of Object.values(paths.buckets)) await mkdir(resolve(paths.root, b), { recursive: true });
     await cleanStaleTemps(paths); // what a killed run left: this command owns the lake now
     const warehouse = await Warehouse.open(paths);
-    const missing = await warehouse.ensure(options.workflow.materializations);
+    const missing = await warehouse.ensure(options.workflow.materializations, options.workflow.datasets);
     // A warehouse made anew beside cleansed data (e.g. a corrupt one moved aside) gets its views over the
     // promoted files back: partitions are registered without a crawl, so nothing else would restore them.
     if (missing.length) await warehouse.crawl(new FsStorage(paths.root), paths.buckets.cleansed);
@@ -155,7 +155,7 @@ export class LocalRuntime {
 
   /** Lands a file under the key ARCHITECTURE.md gives, as an S3 upload would. The source is only read. */
   land(file: string): Promise<LandedObject> {
-    return landFile(this.storage, this.paths.buckets.landing, file);
+    return landFile(this.storage, this.paths.buckets.landing, file, this.workflow.datasets);
   }
 
   /** The EventBridge "Object Created" event S3 sends for the object: the execution input on AWS too. */
@@ -178,7 +178,9 @@ export class LocalRuntime {
    * run one after the other, in call order, so a later version is never overtaken by an earlier one.
    */
   landAndExecute(file: string): Promise<ExecutionSummary> {
-    return this.byKey.run(landingKeyOfFile(file), async () => this.executeNow(await this.land(file)));
+    return this.byKey.run(landingKeyOfFile(file, this.workflow.datasets), async () =>
+      this.executeNow(await this.land(file)),
+    );
   }
 
   /**
@@ -395,6 +397,7 @@ export class LocalRuntime {
     const handlers = bindTasks(this.asl.tasks, {
       storage: this.storage,
       warehouse: this.warehouse,
+      datasets: this.workflow.datasets,
       crawlers: this.crawlers,
       faults: this.options.faults ?? [],
       signal: stopped.signal,
@@ -437,7 +440,11 @@ export class LocalRuntime {
         { table: this.slots, gates: admissionGatesOf(this.workflow) },
         NO_LOG,
       );
-      const merges = { table: this.regionMerges, materializations: regionMergesOf(this.workflow) };
+      const merges = {
+        table: this.regionMerges,
+        materializations: regionMergesOf(this.workflow),
+        datasets: this.workflow.datasets,
+      };
       await releaseRegionMergesOf(record.name, record.objectKey, merges, NO_LOG);
     }
     const done = endedRecord(
@@ -465,6 +472,7 @@ export class LocalRuntime {
       log: capturedLog(service, (line) => log.line('logs.jsonl', { state: task.stateName, ...line })),
       metrics: capturedMetrics(service, (line) => log.line('metrics.jsonl', line)),
       clock: { now: () => new Date() },
+      datasets: this.workflow.datasets,
       catalog: this.catalog,
       admission: {
         table: this.slots,

@@ -11,7 +11,7 @@ import { BIGINT, type DuckDBConnection, DuckDBDataChunk, INTEGER, VARCHAR } from
 import { type BatchSummary, STAGED } from '../handlers/core/contracts';
 import * as csv from '../handlers/core/csv-records';
 import { decodeUtf8 } from '../handlers/core/validate-object';
-import { STATISTICS, type StatisticsSpec } from '../workflows/datasets';
+import type { StatisticsSpec } from '../workflows/datasets';
 import type { FsStorage } from './fs-storage';
 import { writeRecordsInParallel } from './parallel-records';
 import { PARQUET_OPTIONS } from './parquet-settings';
@@ -34,7 +34,7 @@ export async function transformStatistics(
   conn: DuckDBConnection,
   storage: FsStorage,
   args: TransformArgs,
-  spec: StatisticsSpec = STATISTICS,
+  spec: StatisticsSpec,
 ): Promise<BatchSummary> {
   const loaded = await loadRecords(conn, storage, args, spec.rawColumns.length);
   try {
@@ -68,7 +68,7 @@ export async function transformStatistics(
     else await rm(stagePath(STAGED.rejected), { force: true });
     const summary: BatchSummary = {
       batchId: args.batchId,
-      dataset: 'statistics',
+      dataset: spec.name,
       region: args.region,
       sourceObject: args.sourceObject,
       read,

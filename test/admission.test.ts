@@ -3,6 +3,7 @@
  * waits, metrics, misconfiguration named), the Lambdas' environment, the failure recorder giving back
  * a stopped execution's slot (best effort), and the states the workflow renders around "Transform batch".
  */
+
 import { maxSlotsFrom } from '../handlers/aws/admission-env';
 import { acquireTransformSlot } from '../handlers/core/acquire-transform-slot';
 import type { CorePorts, MetricUnit } from '../handlers/core/ports';
@@ -10,6 +11,7 @@ import { releaseSlotsOf } from '../handlers/core/record-failure';
 import { releaseTransformSlot } from '../handlers/core/release-transform-slot';
 import { waitBeforeAskingAgain, waitWindow } from '../handlers/core/slot-gate';
 import { LocalSlotTable } from '../local/local-slot-table';
+import { YOUTUBE_DATASETS } from '../workflows/datasets';
 import { renderAsl } from '../workflows/render-asl';
 import {
   admissionGatesOf,
@@ -43,6 +45,7 @@ function portsWith(table: LocalSlotTable, maxSlots = 2) {
       publishStoredMetrics() {},
     },
     clock: { now: () => NOW },
+    datasets: YOUTUBE_DATASETS,
     admission: { table, maxSlots: () => maxSlots },
   } satisfies CorePorts;
   return { ports, metrics, dimensions, logs };

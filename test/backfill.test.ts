@@ -11,8 +11,9 @@ import { type BackfillPorts, runBackfill, type StartAnswer } from '../handlers/a
 import { type ListedObject, parseS3Url, planObject } from '../handlers/aws/backfill-plan';
 import { DEFAULT_BACKOFF } from '../handlers/aws/pacing';
 import { executionNameFor } from '../handlers/core/execution-name';
+import { YOUTUBE_DATASETS } from '../workflows/datasets';
 
-const CTX = { bucket: 'landing', region: 'eu-west-1', account: '123456789012' };
+const CTX = { bucket: 'landing', region: 'eu-west-1', account: '123456789012', datasets: YOUTUBE_DATASETS };
 const RUN = new Date('2026-12-01T12:00:00Z');
 const obj = (key: string, extra: Partial<ListedObject> = {}): ListedObject => ({
   key,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { capText } from '../handlers/core/errors';
 import { readCategoryText } from '../handlers/core/ingest-object';
-import { HEADER_READ_BOUND, validateStatistics } from '../handlers/core/validate-object';
+import { HEADER_READ_BOUND, validateCsvObject } from '../handlers/core/validate-object';
 import { STATISTICS } from '../workflows/datasets';
 import { runFiles, tempDir } from './helpers/lake';
 
@@ -61,7 +61,7 @@ describe('capText', () => {
 
 describe('the statistics header is read with a bound', () => {
   it('rejects 600 MB without a newline as header_mismatch with a small detail', async () => {
-    const problem = await validateStatistics(generated(600 * MiB, 0x78));
+    const problem = await validateCsvObject(generated(600 * MiB, 0x78), STATISTICS.rawColumns);
     expect(problem?.reason).toBe('header_mismatch');
     expect(problem?.detail.length).toBeLessThan(1000);
     expect(problem?.detail).toContain(`longer than ${HEADER_READ_BOUND} characters`);
@@ -69,7 +69,7 @@ describe('the statistics header is read with a bound', () => {
 
   it('still finds the header after many blank lines, and quoted', async () => {
     const quoted = STATISTICS.rawColumns.map((c) => `"${c}"`).join(',');
-    expect(await validateStatistics(generated(3 * MiB, 0x0a, `\r\n\n`))).toEqual({
+    expect(await validateCsvObject(generated(3 * MiB, 0x0a, `\r\n\n`), STATISTICS.rawColumns)).toEqual({
       reason: 'header_mismatch',
       detail: expect.stringContaining('it has no header record'),
     });
@@ -77,7 +77,7 @@ describe('the statistics header is read with a bound', () => {
       yield* generated(2 * MiB, 0x0a);
       yield Buffer.from(`\r\n${quoted}\r\nrow\n`);
     };
-    expect(await validateStatistics(blanks())).toBeNull();
+    expect(await validateCsvObject(blanks(), STATISTICS.rawColumns)).toBeNull();
   });
 
   it('reads a header cut across chunks, and names long unexpected columns briefly', async () => {
@@ -85,11 +85,11 @@ describe('the statistics header is read with a bound', () => {
       yield Buffer.from(HEADER.slice(0, 10));
       yield Buffer.from(`${HEADER.slice(10)}\n1,2\n`);
     };
-    expect(await validateStatistics(cut())).toBeNull();
+    expect(await validateCsvObject(cut(), STATISTICS.rawColumns)).toBeNull();
     const long = async function* () {
       yield Buffer.from(`${HEADER.replace('title', 'y'.repeat(40_000))}\n`);
     };
-    const problem = await validateStatistics(long());
+    const problem = await validateCsvObject(long(), STATISTICS.rawColumns);
     expect(problem?.reason).toBe('header_mismatch');
     expect(problem?.detail).toContain('(40000 characters)');
     expect(problem?.detail.length).toBeLessThan(1000);

@@ -158,14 +158,19 @@ describe('glue/lakestep_rules.py', () => {
       const conn = await db.connect();
       try {
         const staging = { bucket: 'cleansed', prefix: `_staging/${name}/` };
-        const summary = await transformStatistics(conn, storage, {
-          batchId: 'b',
-          region: 'xx',
-          sourceObject: name,
-          bronze,
-          staging,
-          ingestedAt: INGESTED_AT,
-        });
+        const summary = await transformStatistics(
+          conn,
+          storage,
+          {
+            batchId: 'b',
+            region: 'xx',
+            sourceObject: name,
+            bronze,
+            staging,
+            ingestedAt: INGESTED_AT,
+          },
+          STATISTICS,
+        );
         const asText = (cols: readonly { name: string; type: string }[]) =>
           cols
             .map(({ name: c, type }) =>
@@ -238,12 +243,12 @@ describe('glue/lakestep_rules.py', () => {
 });
 
 describe('glue/transform_batch.py', () => {
-  it('resolves exactly the arguments the "Transform batch" state passes, plus --transform_spec', () => {
+  it('resolves exactly the arguments the "Transform batch" state passes, plus --transform_specs', () => {
     const step = YOUTUBE_TRENDING.steps.find((s) => s.id === 'transformBatch');
     if (step?.kind !== 'glueJob') throw new Error('the workflow has no Glue step "transformBatch"');
     const passed = Object.keys(step.arguments).map((k) => k.replace(/^--/, '').replace(/\.\$$/, ''));
     const script = `import sys, json\nsys.dont_write_bytecode = True\nsys.path.insert(0, ${JSON.stringify(GLUE)})\nimport transform_batch\nprint(json.dumps(transform_batch.ARGUMENTS))`;
     const resolved: string[] = JSON.parse(python(script));
-    expect([...resolved].sort()).toEqual([...passed, 'transform_spec'].sort());
+    expect([...resolved].sort()).toEqual([...passed, 'transform_specs'].sort());
   });
 });

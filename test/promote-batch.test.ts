@@ -1,4 +1,5 @@
 /** Promote batch keeps the newest version of an object and keys partitions by the object, not its file name. */
+
 import { join } from 'node:path';
 import { partitionValueFor } from '../handlers/core/classify';
 import type { Batch } from '../handlers/core/contracts';
@@ -7,6 +8,7 @@ import { isOlder, promoteBatch } from '../handlers/core/promote-batch';
 import { capturedLog, capturedMetrics } from '../local/capture';
 import { FsStorage } from '../local/fs-storage';
 import { lakePaths } from '../local/lake';
+import { YOUTUBE_DATASETS } from '../workflows/datasets';
 import { tempDir } from './helpers/lake';
 
 describe('promote batch', () => {
@@ -20,6 +22,7 @@ describe('promote batch', () => {
     log: capturedLog('test', () => {}),
     metrics: capturedMetrics('test', () => {}),
     clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+    datasets: YOUTUBE_DATASETS,
   };
   const batch = (id: string, sequencer: string): Batch => ({
     id,
@@ -102,9 +105,9 @@ describe('promote batch', () => {
   });
 
   it('keys a partition by the object: the same file name under another key gets its own partition', () => {
-    expect(partitionValueFor('raw_statistics/region=us/USvideos.csv')).toBe('USvideos.csv');
-    const other = partitionValueFor('backfill/2018/USvideos.csv');
+    expect(partitionValueFor('raw_statistics/region=us/USvideos.csv', YOUTUBE_DATASETS)).toBe('USvideos.csv');
+    const other = partitionValueFor('backfill/2018/USvideos.csv', YOUTUBE_DATASETS);
     expect(other).toMatch(/^USvideos\.csv~[0-9a-f]{10}$/);
-    expect(partitionValueFor('backfill/2019/USvideos.csv')).not.toBe(other);
+    expect(partitionValueFor('backfill/2019/USvideos.csv', YOUTUBE_DATASETS)).not.toBe(other);
   });
 });

@@ -5,6 +5,7 @@
  * misconfiguration named), the failure recorder freeing a stopped runner's region, and the states the
  * workflow renders around "Materialize category_daily".
  */
+
 import { finishRegionMerge } from '../handlers/core/finish-region-merge';
 import type { CorePorts, MetricUnit } from '../handlers/core/ports';
 import { releaseRegionMergesOf } from '../handlers/core/record-failure';
@@ -12,6 +13,7 @@ import { regionMergeKey, requestMerge } from '../handlers/core/region-merge';
 import { requestRegionMerge } from '../handlers/core/request-region-merge';
 import { LocalRegionMergeTable } from '../local/local-region-merge-table';
 import { mulberry32 } from '../local/sample-data';
+import { YOUTUBE_DATASETS } from '../workflows/datasets';
 import {
   MERGE_LEASE_SECONDS,
   MERGE_TIMEOUT_SECONDS,
@@ -40,6 +42,7 @@ function portsWith(table: LocalRegionMergeTable | undefined, now = NOW) {
       publishStoredMetrics() {},
     },
     clock: { now: () => now },
+    datasets: YOUTUBE_DATASETS,
     ...(table ? { regionMerges: table } : {}),
   };
   return { ports, metrics, logs };
@@ -219,7 +222,7 @@ describe('Request region merge', () => {
 describe('the failure recorder frees a stopped runner', () => {
   it("releases the region of the execution's object, only if it runs its MERGE", async () => {
     const table = new LocalRegionMergeTable();
-    const merges = { table, materializations: regionMergesOf(YOUTUBE_TRENDING) };
+    const merges = { table, materializations: regionMergesOf(YOUTUBE_TRENDING), datasets: YOUTUBE_DATASETS };
     await requestMerge(table, {
       key: regionMergeKey('category_daily', 'us'),
       holder: 'x',
@@ -243,7 +246,7 @@ describe('the failure recorder frees a stopped runner', () => {
     table.release = async () => Promise.reject(new Error('table gone'));
     const errors: unknown[] = [];
     const log = { ...noLog, error: (m: string) => errors.push(m) };
-    const merges = { table, materializations: ['category_daily'] };
+    const merges = { table, materializations: ['category_daily'], datasets: YOUTUBE_DATASETS };
     expect(await releaseRegionMergesOf('x', 'raw_statistics/region=us/USvideos.csv', merges, log)).toEqual(
       [],
     );

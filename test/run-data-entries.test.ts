@@ -3,11 +3,13 @@
  * 4's --recursive), and two inputs under one key (issue 14 item 5): one bad entry never stops the
  * others; each is reported and counted in --json; subdirectories are named with how to include them.
  */
+
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDataInputs } from '../cli/data-inputs';
 import { FsStorage } from '../local/fs-storage';
+import { YOUTUBE_DATASETS } from '../workflows/datasets';
 import { cli, tempDir } from './helpers/lake';
 import { REAL_DATA } from './helpers/python';
 
@@ -59,7 +61,7 @@ describe('run --data with bad entries', () => {
   });
 
   it('--recursive reads subdirectories too', () => {
-    const { files } = collectDataInputs([data], { recursive: true });
+    const { files } = collectDataInputs([data], YOUTUBE_DATASETS, { recursive: true });
     expect(files.map((f) => f.key)).toEqual([
       'raw_statistics_reference_data/region=ca/CA_category_id.json',
       'raw_statistics_reference_data/region=gb/GB_category_id.json',

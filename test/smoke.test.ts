@@ -3,11 +3,13 @@
  * execution is found by the name the starter gives it (key + ETag), and the command waits through
  * "not started yet" and RUNNING to the end, reporting a failure or a wait that timed out.
  */
+
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseDuration, smokeObject } from '../cli/smoke';
 import { runSmoke } from '../handlers/aws/smoke';
+import { YOUTUBE_DATASETS } from '../workflows/datasets';
 import { pythonCsvRecords } from './helpers/python';
 
 const s3 = mockClient(S3Client);
@@ -23,6 +25,7 @@ function options(timeoutMs = 60_000) {
     sfn: new SFNClient({}),
     bucket: 'lakestep-dev-landing',
     stateMachineArn: SM,
+    datasets: YOUTUBE_DATASETS,
     object: smokeObject('ZZ', at),
     timeoutMs,
     pollMs: 5000,

@@ -22,7 +22,7 @@ import type { ExecutionSummary } from '../local/execution-summary';
 import { FsStorage } from '../local/fs-storage';
 import { writeSample } from '../local/sample-data';
 import { transformStatistics } from '../local/transform';
-import { STATISTICS } from '../workflows/datasets';
+import { STATISTICS, YOUTUBE_DATASETS } from '../workflows/datasets';
 import { renderAsl } from '../workflows/render-asl';
 import { SMALL_OBJECT_BYTES, SMALL_OBJECT_MAX_BYTES, withSmallObjectBytes } from '../workflows/small-objects';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
@@ -125,19 +125,25 @@ describe('the Lambda transform writes the staged batch the DuckDB transform writ
         log: NOOP,
         metrics: METRICS,
         clock: { now: () => new Date(INGESTED_AT) },
+        datasets: YOUTUBE_DATASETS,
       };
       if (engine === 'lambda') await transformSmallBatch({ batch, objectKey: name }, ports);
       else {
         const c = await db.connect();
         try {
-          await transformStatistics(c, storage, {
-            batchId: 'b',
-            region: 'xx',
-            sourceObject: name,
-            bronze,
-            staging,
-            ingestedAt: INGESTED_AT,
-          });
+          await transformStatistics(
+            c,
+            storage,
+            {
+              batchId: 'b',
+              region: 'xx',
+              sourceObject: name,
+              bronze,
+              staging,
+              ingestedAt: INGESTED_AT,
+            },
+            STATISTICS,
+          );
         } finally {
           c.closeSync();
         }
@@ -476,6 +482,7 @@ describe('the "Small object?" choice and the Lambda transform\'s bound', () => {
         log: NOOP,
         metrics: METRICS,
         clock: { now: () => new Date() },
+        datasets: YOUTUBE_DATASETS,
       };
       await expect(
         transformSmallBatch({ batch, objectKey: batch.sourceObject }, ports),

@@ -3,7 +3,7 @@
  * fatal WHATWG decoder's on any bytes, however the stream is cut into chunks, and the header it reads
  * must be the same wherever a chunk boundary splits a multi-byte character.
  */
-import { validateStatistics, wholeSequencesLength } from '../handlers/core/validate-object';
+import { validateCsvObject, wholeSequencesLength } from '../handlers/core/validate-object';
 import { mulberry32 } from '../local/sample-data';
 import { STATISTICS } from '../workflows/datasets';
 
@@ -48,7 +48,7 @@ const PIECES: number[][] = [
   [0xff],
 ];
 
-describe('validateStatistics (byte-level UTF-8 proof)', () => {
+describe('validateCsvObject (byte-level UTF-8 proof)', () => {
   it('judges random bytes exactly as a fatal decoder does, for random chunkings', async () => {
     const next = mulberry32(20261121);
     let invalid = 0;
@@ -62,7 +62,7 @@ describe('validateStatistics (byte-level UTF-8 proof)', () => {
         );
       const bytes = new Uint8Array([...enc.encode(`${HEADER}\n`), ...body]);
       const cuts = Array.from({ length: Math.floor(next() * 6) }, () => Math.floor(next() * bytes.length));
-      const problem = await validateStatistics(chunked(bytes, cuts));
+      const problem = await validateCsvObject(chunked(bytes, cuts), STATISTICS.rawColumns);
       const valid = fatalVerdict(bytes);
       if (!valid) invalid++;
       expect([n, problem?.reason ?? 'ok']).toEqual([n, valid ? 'ok' : 'encoding']);
@@ -74,16 +74,19 @@ describe('validateStatistics (byte-level UTF-8 proof)', () => {
     const text = `\ufeff${HEADER}\nabc,é€😀\n`;
     const bytes = enc.encode(text);
     for (let cut = 1; cut < bytes.length; cut++)
-      expect([cut, await validateStatistics(chunked(bytes, [cut, cut + 1]))]).toEqual([cut, null]);
+      expect([cut, await validateCsvObject(chunked(bytes, [cut, cut + 1]), STATISTICS.rawColumns)]).toEqual([
+        cut,
+        null,
+      ]);
   });
 
   it('names the byte range of the chunk where the invalid byte is, and a sequence cut off at the end', async () => {
     const bad = new Uint8Array([...enc.encode(`${HEADER}\n`), 0x61, 0xff, 0x62]);
-    expect((await validateStatistics(chunked(bad, [10])))?.detail).toBe(
+    expect((await validateCsvObject(chunked(bad, [10]), STATISTICS.rawColumns))?.detail).toBe(
       `it is not UTF-8 (invalid UTF-8 between bytes 10 and ${bad.length}); re-export it as UTF-8`,
     );
     const cutOff = new Uint8Array([...enc.encode(`${HEADER}\n`), 0xe2, 0x82]);
-    expect((await validateStatistics(chunked(cutOff, [])))?.detail).toContain(
+    expect((await validateCsvObject(chunked(cutOff, []), STATISTICS.rawColumns))?.detail).toContain(
       `between bytes ${cutOff.length - 2} and ${cutOff.length}`,
     );
   });

@@ -6,7 +6,6 @@
  * No I/O, no aws-cdk-lib.
  */
 import { type ApiAlarmKind, apiAlarms } from './api-alarms';
-import { DATASET_ROUTES } from './datasets';
 import type { SourceAlarmKind } from './fetch-alarms';
 import type {
   AlarmOverride,
@@ -314,7 +313,7 @@ export function executionOrder(workflow: Workflow): Step[] {
 
 /** The datasets the workflow's data alarms cover: every dataset a landed object can route to. */
 export function monitoredDatasets(workflow: Workflow): string[] {
-  const routed = DATASET_ROUTES.map((r) => r.dataset as string);
+  const routed = workflow.datasets.map((d) => d.name);
   for (const d of Object.keys(workflow.monitoring?.datasets ?? {}))
     if (!routed.includes(d))
       throw new Error(

@@ -6,24 +6,55 @@
 import type { RowRule } from './row-rules';
 import type { SqlType } from './types';
 
-export type DatasetName = 'statistics' | 'categories';
+/** A dataset's name: its cleansed table, its prefix in every stage and its metric dimension. */
+export type DatasetName = string;
 
+/** What a dataset's name may be: a table name in DuckDB, Glue and Athena alike, and a safe key prefix. */
+export const DATASET_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** What a partition value may be (a region code, a route's fixed value): a safe key segment and SQL literal. */
+export const PARTITION_VALUE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/**
+ * Which landed objects belong to a dataset, by their file name (the key's last segment), and the
+ * partition value an object's rows get: the name's group `partition`, lower-cased (the region of a
+ * YouTube file), or the route's fixed `partition` for a dataset kept whole (every object one partition).
+ */
 export interface DatasetRoute {
-  readonly dataset: DatasetName;
-  /** Matched against the object's file name (the key's last segment); group 1 is the region code. */
   readonly fileName: RegExp;
-  /** Landing prefix that `lakestep run --data` lands files under: `<prefix>/region=<cc>/<file>`. */
+  /** The partition value of every object when `fileName` has no group `partition`. */
+  readonly partition?: string;
+  /** Landing prefix that `lakestep run --data` lands files under: `<prefix>/region=<value>/<file>`. */
   readonly landingPrefix: string;
+  /** The pattern in words, for the message that rejects a name matching no route: `<CC>videos*.csv`. */
+  readonly describe: string;
+  /** File names the route must match (checked by `npm run asl` and `cdk synth`). */
+  readonly examples: readonly string[];
 }
 
-export const DATASET_ROUTES: readonly DatasetRoute[] = [
-  { dataset: 'statistics', fileName: /^([A-Z]{2})videos[^/]*\.csv$/, landingPrefix: 'raw_statistics' },
-  {
-    dataset: 'categories',
-    fileName: /^([A-Z]{2})_category_id[^/]*\.json$/,
-    landingPrefix: 'raw_statistics_reference_data',
-  },
-];
+/**
+ * A dataset of the workflow. `csv`: RFC 4180 text with a header equal to the spec's raw columns, UTF-8,
+ * transformed by the spec's row rules (DuckDB locally, the Lambda for small objects, Glue for large
+ * ones). `categoryReference`: the YouTube API's category list (JSON), parsed and staged by the ingest
+ * step itself.
+ */
+export type Dataset =
+  | {
+      readonly name: DatasetName;
+      readonly format: 'csv';
+      readonly route: DatasetRoute;
+      readonly transform: StatisticsSpec;
+      /** Batch DQ rules; absent: BATCH_DQ_RULES. */
+      readonly batchRules?: readonly BatchDqRule[];
+    }
+  | {
+      readonly name: DatasetName;
+      readonly format: 'categoryReference';
+      readonly route: DatasetRoute;
+      readonly schema: readonly Column[];
+      readonly partitionBy: readonly string[];
+      readonly batchRules?: readonly BatchDqRule[];
+    };
 
 /** Where objects whose name maps to no dataset are landed (and then rejected). */
 export const UNKNOWN_PREFIX = 'unknown';
@@ -183,3 +214,50 @@ export const BATCH_DQ_RULES: readonly BatchDqRule[] = [
 /** The lake's stages: S3 buckets on AWS, directories under the lake root locally. */
 export const STAGES = ['landing', 'bronze', 'cleansed', 'analytics', 'quarantine'] as const;
 export type Stage = (typeof STAGES)[number];
+
+/** The YouTube trending datasets: daily statistics files and each region's category reference. */
+export const YOUTUBE_DATASETS: readonly Dataset[] = [
+  {
+    name: 'statistics',
+    format: 'csv',
+    route: {
+      fileName: /^(?<partition>[A-Z]{2})videos[^/]*\.csv$/,
+      landingPrefix: 'raw_statistics',
+      describe: '<CC>videos*.csv',
+      examples: ['USvideos.csv', 'GBvideos_2018-02-01.csv'],
+    },
+    transform: STATISTICS,
+  },
+  {
+    name: 'categories',
+    format: 'categoryReference',
+    route: {
+      fileName: /^(?<partition>[A-Z]{2})_category_id[^/]*\.json$/,
+      landingPrefix: 'raw_statistics_reference_data',
+      describe: '<CC>_category_id*.json',
+      examples: ['US_category_id.json'],
+    },
+    schema: CATEGORIES.schema,
+    partitionBy: CATEGORIES.partitionBy,
+  },
+];
+
+/** The typed columns of a dataset's cleansed table, in table order. */
+export function cleansedSchema(dataset: Dataset): readonly Column[] {
+  return dataset.format === 'csv' ? dataset.transform.schema : dataset.schema;
+}
+
+/** The partition keys of a dataset's cleansed table. */
+export function partitionKeysOf(dataset: Dataset): readonly string[] {
+  return dataset.format === 'csv' ? dataset.transform.partitionBy : dataset.partitionBy;
+}
+
+/** The dataset of that name, or an error that names the object and the workflow's datasets. */
+export function datasetNamed(datasets: readonly Dataset[], name: string, what: string): Dataset {
+  const found = datasets.find((d) => d.name === name);
+  if (!found)
+    throw new Error(
+      `${what} names dataset "${name}", which the workflow does not have (it has ${datasets.map((d) => d.name).join(', ')})`,
+    );
+  return found;
+}

@@ -7,9 +7,9 @@
  * resumes the MERGE), and the failure recorder releases its claim; a lease frees a claim it missed.
  */
 import { ADMISSION_TABLE_RETRY, LAKE_TRANSIENT_RETRY, LAMBDA_SERVICE_RETRY } from './retry-policies';
-import type { ChoiceStep, LambdaFunctionSpec, LambdaStep, WaitStep } from './types';
+import type { ChoiceStep, LambdaFunctionSpec, LambdaStep, Step, WaitStep } from './types';
 
-/** The materialization whose MERGE the region's executions share. */
+/** The built-in workflow's materialization, whose MERGE the region's executions share. */
 export const REGION_MERGE_MATERIALIZATION = 'category_daily';
 
 /** The MERGE's own task timeout (workflows/youtube-trending.ts uses it). */
@@ -36,13 +36,18 @@ const REQUEST_FUNCTION: LambdaFunctionSpec = {
     "Runs, joins or waits for the region's MERGE: one run covers every execution that asked before it",
 };
 
-const who = {
-  materialization: REGION_MERGE_MATERIALIZATION,
+/** Who asks: the merge item's name (the workflow's first materialization), the region, the execution. */
+const whoFor = (materialization: string) => ({
+  materialization,
   'region.$': '$.ingest.region',
   'holder.$': '$$.Execution.Name',
   'objectKey.$': '$.ingest.objectKey',
-};
-const ask = { ...who, leaseSeconds: MERGE_LEASE_SECONDS, waitSeconds: MERGE_WAIT_SECONDS };
+});
+const askFor = (materialization: string) => ({
+  ...whoFor(materialization),
+  leaseSeconds: MERGE_LEASE_SECONDS,
+  waitSeconds: MERGE_WAIT_SECONDS,
+});
 const ANSWER = ['action', 'ticket', 'covers', 'covered', 'runner', 'askedAt', 'waitSeconds', 'waitedSeconds'];
 
 /** What the first request and the later ones share: one Lambda, its answer, its retry, the Choice after it. */
@@ -57,23 +62,23 @@ const ASKING = {
   next: 'regionMergeTurn',
 } as const;
 
-export const REQUEST_REGION_MERGE: LambdaStep = {
+const requestRegionMerge = (materialization: string): LambdaStep => ({
   id: 'requestRegionMerge',
   stateName: 'Request region merge',
   comment:
     "Draw a ticket for the region's MERGE (after the batch is promoted and registered): run it now, or be covered by, or wait for, another execution's run.",
   ...ASKING,
-  payload: ask,
-};
+  payload: askFor(materialization),
+});
 
-export const REGION_MERGE_TURN: ChoiceStep = {
+const regionMergeTurn = (runNext: string): ChoiceStep => ({
   id: 'regionMergeTurn',
   kind: 'choice',
   stateName: 'Region merge turn?',
   rules: [
     {
       when: { variable: '$.regionMerge.action', stringEquals: 'run' },
-      next: 'materializeCategoryDaily',
+      next: runNext,
       label: 'run',
     },
     {
@@ -83,7 +88,7 @@ export const REGION_MERGE_TURN: ChoiceStep = {
     },
   ],
   default: 'waitForRegionMerge',
-};
+});
 
 export const WAIT_FOR_REGION_MERGE: WaitStep = {
   id: 'waitForRegionMerge',
@@ -95,15 +100,19 @@ export const WAIT_FOR_REGION_MERGE: WaitStep = {
   next: 'askAgainForRegionMerge',
 };
 
-export const ASK_AGAIN_FOR_REGION_MERGE: LambdaStep = {
+const askAgainForRegionMerge = (materialization: string): LambdaStep => ({
   id: 'askAgainForRegionMerge',
   stateName: 'Ask again for the region merge',
   comment: 'The same request with the ticket drawn first: covered, run it now, or wait again.',
   ...ASKING,
-  payload: { ...ask, 'ticket.$': '$.regionMerge.ticket', 'askedAt.$': '$.regionMerge.askedAt' },
-};
+  payload: {
+    ...askFor(materialization),
+    'ticket.$': '$.regionMerge.ticket',
+    'askedAt.$': '$.regionMerge.askedAt',
+  },
+});
 
-export const FINISH_REGION_MERGE: LambdaStep = {
+export const finishRegionMerge = (materialization: string): LambdaStep => ({
   id: 'finishRegionMerge',
   kind: 'lambda',
   stateName: 'Finish region merge',
@@ -115,14 +124,18 @@ export const FINISH_REGION_MERGE: LambdaStep = {
     timeoutSeconds: 30,
     description: 'Records a region MERGE that succeeded: the executions it covers are done',
   },
-  payload: { ...who, 'covers.$': '$.regionMerge.covers' },
+  payload: { ...whoFor(materialization), 'covers.$': '$.regionMerge.covers' },
   resultFields: ['recorded'],
   resultPath: '$.regionMergeFinish',
   timeoutSeconds: 60,
   retry: RETRY,
   alarms: { lambdaErrors: { threshold: 1 } },
   next: 'publishRunSummary',
-};
+});
+
+/** The request step of the built-in workflow's MERGE (its function's sizing, for the cost model). */
+export const REQUEST_REGION_MERGE = requestRegionMerge(REGION_MERGE_MATERIALIZATION);
+export const FINISH_REGION_MERGE = finishRegionMerge(REGION_MERGE_MATERIALIZATION);
 
 /** The functions that read and write the regions' MERGE items (in the admission table on AWS). */
 export const REGION_MERGE_FUNCTIONS: ReadonlySet<string> = new Set([
@@ -130,13 +143,18 @@ export const REGION_MERGE_FUNCTIONS: ReadonlySet<string> = new Set([
   FINISH_REGION_MERGE.function.id,
 ]);
 
-/** The states before the MERGE, in the order an execution meets them. */
-export const REGION_MERGE_REQUEST_STEPS = [
-  REQUEST_REGION_MERGE,
-  REGION_MERGE_TURN,
-  WAIT_FOR_REGION_MERGE,
-  ASK_AGAIN_FOR_REGION_MERGE,
-];
+/**
+ * The states before the MERGE, in the order an execution meets them: the merge item is named after
+ * `materialization`, and the execution whose turn it is goes on to `runNext` (the first MERGE).
+ */
+export function regionMergeRequestSteps(materialization: string, runNext: string): Step[] {
+  return [
+    requestRegionMerge(materialization),
+    regionMergeTurn(runNext),
+    WAIT_FOR_REGION_MERGE,
+    askAgainForRegionMerge(materialization),
+  ];
+}
 
 /** The materializations whose region MERGE a workflow's executions may hold (what a stopped one releases). */
 export function regionMergesOf(workflow: { readonly steps: readonly { readonly kind: string }[] }): string[] {

@@ -2,6 +2,7 @@
  * The vocabulary of a lakestep workflow: plain, typed data. Renderers (ASL, IAM, alarms) read it;
  * nothing here does I/O or imports aws-cdk-lib.
  */
+import type { Dataset } from './datasets';
 import type { RestSource } from './sources';
 
 /** A Retry rule, as data. Rendered 1:1 into an ASL Retrier. */
@@ -161,6 +162,8 @@ export interface Workflow {
   readonly timeoutSeconds: number;
   readonly startAt: string;
   readonly steps: readonly Step[];
+  /** The datasets its objects belong to: routes, formats and transform specs (workflows/datasets.ts). */
+  readonly datasets: readonly Dataset[];
   readonly materializations: readonly Materialization[];
   /** Alarm thresholds of the state machine and of the data; absent: the defaults of workflows/alarms.ts. */
   readonly monitoring?: WorkflowMonitoring;

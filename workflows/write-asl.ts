@@ -5,17 +5,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { documentSvg, renderMermaid } from '../local/graph';
-import { assertTransformSpecs } from './check-datasets';
-import { assertMaterializations } from './check-materializations';
-import { CATEGORIES, STATISTICS } from './datasets';
+import { assertWorkflow } from './check-workflow';
 import { WORKFLOWS } from './project';
 import { aslFileName, renderAsl, renderAslText } from './render-asl';
 import { YOUTUBE_TRENDING } from './youtube-trending';
 
 const root = join(__dirname, '..');
 // A spec with a definition error fails here, before a file is written (and again at `cdk synth`).
-assertTransformSpecs(YOUTUBE_TRENDING.name, [STATISTICS]);
-for (const workflow of WORKFLOWS) assertMaterializations(workflow, [STATISTICS.name, CATEGORIES.name]);
+for (const workflow of WORKFLOWS) assertWorkflow(workflow);
 for (const workflow of WORKFLOWS) {
   const file = join(root, 'asl', aslFileName(workflow));
   writeFileSync(file, renderAslText(workflow));

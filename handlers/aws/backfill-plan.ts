@@ -5,6 +5,7 @@
  * or skip it with a reason. Pure.
  */
 import { createHash } from 'node:crypto';
+import type { Dataset } from '../../workflows/datasets';
 import { classify } from '../core/classify';
 import { executionNameFor } from '../core/execution-name';
 
@@ -37,6 +38,8 @@ export interface EventContext {
   readonly bucket: string;
   readonly region: string;
   readonly account: string;
+  /** The workflow's datasets: each start is counted under the dataset its key routes to. */
+  readonly datasets: readonly Dataset[];
 }
 
 /**
@@ -94,7 +97,7 @@ export function planObject(ctx: EventContext, o: ListedObject, run: Date): Objec
     key: o.key,
     name: executionNameFor(o.key, etag),
     input: JSON.stringify(objectCreatedEventFor(ctx, o, run)),
-    dataset: classify(o.key).dataset ?? 'unknown',
+    dataset: classify(o.key, ctx.datasets).dataset ?? 'unknown',
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { Dataset } from '../../workflows/datasets';
 import { landingKeyFor } from '../core/classify';
 import { executionNameFor } from '../core/execution-name';
 import { executionArnOf, parseStateMachineArn } from './sfn-arn';
@@ -14,6 +15,8 @@ export interface SmokeOptions {
   readonly sfn: SFNClient;
   readonly bucket: string;
   readonly stateMachineArn: string;
+  /** The deployed workflow's datasets: they route the smoke object's file name to its landing key. */
+  readonly datasets: readonly Dataset[];
   /** The object to land (its file name decides its dataset and key); see `smokeObject` in cli/smoke.ts. */
   readonly object: { readonly fileName: string; readonly body: string };
   readonly timeoutMs: number;
@@ -41,7 +44,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeResult> {
   const sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   const progress = o.progress ?? (() => {});
   const { fileName, body } = o.object;
-  const key = landingKeyFor(fileName);
+  const key = landingKeyFor(fileName, o.datasets);
   const put = await o.s3.send(
     new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: 'text/csv; charset=utf-8' }),
   );

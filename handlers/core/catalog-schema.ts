@@ -3,10 +3,8 @@
  * columns plus its partition keys) and how a catalog table differs from that. Types are compared in one
  * vocabulary, so DuckDB's `VARCHAR` and Glue's `string` are the same column.
  */
-import { CATEGORIES, type DatasetName, STATISTICS } from '../../workflows/datasets';
+import { cleansedSchema, type Dataset, partitionKeysOf } from '../../workflows/datasets';
 import type { CatalogColumn, CatalogTable } from './catalog-port';
-
-const SPECS = { statistics: STATISTICS, categories: CATEGORIES } as const;
 
 /** One spelling per type across DuckDB, Glue/Hive and Parquet readers. */
 export function normalizeType(type: string): string {
@@ -21,10 +19,9 @@ export function normalizeType(type: string): string {
 }
 
 /** The columns and partition keys a dataset's cleansed table has (partition keys are strings). */
-export function expectedColumns(dataset: DatasetName): CatalogColumn[] {
-  const spec = SPECS[dataset];
-  const columns = spec.schema.map((c) => ({ name: c.name, type: normalizeType(c.type) }));
-  const keys = spec.partitionBy
+export function expectedColumns(dataset: Dataset): CatalogColumn[] {
+  const columns = cleansedSchema(dataset).map((c) => ({ name: c.name, type: normalizeType(c.type) }));
+  const keys = partitionKeysOf(dataset)
     .filter((k) => !columns.some((c) => c.name === k))
     .map((name) => ({ name, type: 'string' }));
   return [...columns, ...keys];
@@ -34,7 +31,7 @@ export function expectedColumns(dataset: DatasetName): CatalogColumn[] {
  * Why the table does not match the dataset's columns (missing, extra or retyped columns), or null when
  * it does. Order does not matter: a crawler may list columns in another order.
  */
-export function schemaDifference(dataset: DatasetName, table: CatalogTable): string | null {
+export function schemaDifference(dataset: Dataset, table: CatalogTable): string | null {
   const actual = new Map<string, string>();
   for (const c of [...table.columns, ...table.partitionKeys]) {
     const type = normalizeType(c.type);

@@ -2,10 +2,12 @@
  * Check data quality: evaluates the batch DQ rules of workflows/ against the summary that the transform
  * (or the categories ingest) wrote beside the staged batch. Needs no query engine, so it runs in Lambda.
  */
+
 import { dqRuleMetric, METRIC } from '../../workflows/alarms';
 import { BATCH_DQ_RULES, type BatchDqRule } from '../../workflows/datasets';
 import type { Batch, BatchSummary, QualityResult } from './contracts';
 import { STAGED } from './contracts';
+import { datasetOf } from './dataset-of';
 import { ContractError } from './errors';
 import { addDatasetDimensions } from './metrics';
 import type { CorePorts } from './ports';
@@ -58,7 +60,8 @@ export async function checkDataQuality(
       `The batch summary of ${input.objectKey} does not reconcile: read ${summary.read} ≠ cleansed ${summary.cleansed} + quarantined ${summary.quarantined} + duplicates ${summary.duplicates}`,
     );
 
-  const outcomes = evaluateRules(summary);
+  const dataset = datasetOf(ports.datasets, batch.dataset, input.objectKey);
+  const outcomes = evaluateRules(summary, dataset.batchRules ?? BATCH_DQ_RULES);
   const failed = outcomes.filter((o) => !o.passed && o.severity === 'error');
   const rows = {
     read: summary.read,

@@ -3,13 +3,14 @@
  * and result. Handler adapters parse with them; the ASL's ResultSelectors list the result fields.
  */
 import { z } from 'zod';
+import { DATASET_NAME, PARTITION_VALUE } from '../../workflows/datasets';
 
 export const objectRefSchema = z.object({ bucket: z.string().min(1), key: z.string().min(1) });
 
 export const batchSchema = z.object({
   id: z.string().min(1),
-  dataset: z.enum(['statistics', 'categories']),
-  region: z.string().regex(/^[a-z]{2}$/),
+  dataset: z.string().regex(DATASET_NAME),
+  region: z.string().regex(PARTITION_VALUE),
   sourceObject: z.string().min(1),
   sourceFile: z.string().min(1),
   /** Value of the `source_file=` partition: the file name, plus a hash of the key when the key is not the canonical landing key. */
@@ -33,7 +34,7 @@ export type IngestInput = z.infer<typeof ingestInputSchema>;
 
 export interface IngestResult {
   status: 'accepted' | 'rejected';
-  dataset: 'statistics' | 'categories' | null;
+  dataset: string | null;
   region: string | null;
   /** The region as a SQL string literal ('us'), for the Athena statements. */
   regionLiteral: string | null;
@@ -57,7 +58,7 @@ export type RowCounts = z.infer<typeof rowCountsSchema>;
 /** Written by the transform (or the categories ingest) beside the staged batch: `summary.json`. */
 export const batchSummarySchema = rowCountsSchema.extend({
   batchId: z.string(),
-  dataset: z.enum(['statistics', 'categories']),
+  dataset: z.string().regex(DATASET_NAME),
   region: z.string(),
   sourceObject: z.string(),
   rules: z.record(z.string(), z.number().int().nonnegative()),

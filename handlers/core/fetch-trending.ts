@@ -4,6 +4,7 @@
  * answers were complete, so a failure never lands half a region; an error that no region can escape (a
  * bad key, an exhausted quota) stops the regions after it. The same core runs in the CLI and the Lambda.
  */
+import { YOUTUBE_DATASETS } from '../../workflows/datasets';
 import { landingKeyFor } from './classify';
 import type { LakeStorage } from './ports';
 import { categoriesJson, trendingCsv } from './trending-files';
@@ -134,7 +135,7 @@ export async function landFetched(
 ): Promise<string[]> {
   const keys: string[] = [];
   for (const f of region.files) {
-    const key = landingKeyFor(f.fileName);
+    const key = landingKeyFor(f.fileName, YOUTUBE_DATASETS);
     await storage.write(
       { bucket: landingBucket, key },
       f.content,

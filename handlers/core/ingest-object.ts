@@ -6,9 +6,10 @@
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { METRIC } from '../../workflows/alarms';
-import { classify, partitionValueFor } from './classify';
+import { classify, expectedNames, partitionValueFor } from './classify';
 import type { Batch, BatchSummary, IngestInput, IngestResult } from './contracts';
 import { partitionPath, STAGED } from './contracts';
+import { datasetOf } from './dataset-of';
 import { capText, ObjectNotFoundError, ObjectTooLargeError } from './errors';
 import { addDatasetDimensions } from './metrics';
 import type { CorePorts, ObjectRef } from './ports';
@@ -18,7 +19,7 @@ import {
   EncodingProblem,
   type Problem,
   parseCategories,
-  validateStatistics,
+  validateCsvObject,
 } from './validate-object';
 
 /** The longest detail a rejection's cause carries (the object's key comes on top). */
@@ -28,7 +29,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   const { storage, buckets, log, metrics } = ports;
   const landed: ObjectRef = { bucket: input.bucket, key: input.object.key };
   const where = `s3://${landed.bucket}/${landed.key}`;
-  const c = classify(landed.key);
+  const c = classify(landed.key, ports.datasets);
   addDatasetDimensions(metrics, c.dataset ?? 'unknown', c.region);
 
   let sizeBytes = 0;
@@ -64,11 +65,12 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   if (!c.dataset || !c.region)
     return reject(
       'unknown_dataset',
-      `its name "${capText(c.fileName)}" matches no dataset (expected <CC>videos*.csv or <CC>_category_id*.json)`,
+      `its name "${capText(c.fileName)}" matches no dataset (expected ${expectedNames(ports.datasets)})`,
     );
   if (head.size === 0) return reject('empty_object', 'it has zero bytes');
 
-  const partition = partitionValueFor(landed.key);
+  const partition = partitionValueFor(landed.key, ports.datasets);
+  const dataset = datasetOf(ports.datasets, c.dataset, landed.key);
   const batch: Batch = {
     id: input.executionName,
     dataset: c.dataset,
@@ -90,8 +92,8 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   };
 
   let problem: Problem | null;
-  if (c.dataset === 'statistics') {
-    problem = await validateStatistics(storage.read(landed));
+  if (dataset.format === 'csv') {
+    problem = await validateCsvObject(storage.read(landed), dataset.transform.rawColumns);
   } else {
     problem = await stageCategories(landed, batch, ports);
   }

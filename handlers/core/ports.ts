@@ -2,7 +2,7 @@
  * The ports a handler core works through. Lambda passes AWS adapters (S3, Powertools); the local
  * runtime passes filesystem adapters and captured logs/metrics. Cores never touch the world otherwise.
  */
-import type { Stage } from '../../workflows/datasets';
+import type { Dataset, Stage } from '../../workflows/datasets';
 import type { CatalogPort } from './catalog-port';
 import type { RegionMergeTable } from './region-merge';
 import type { SlotTable } from './slot-gate';
@@ -58,6 +58,8 @@ export interface CorePorts {
   readonly log: Log;
   readonly metrics: MetricsSink;
   readonly clock: Clock;
+  /** The workflow's datasets: which objects belong to which, and how each is read and checked. */
+  readonly datasets: readonly Dataset[];
   /** The data catalog, for the steps that register what they wrote (Register partition). */
   readonly catalog?: CatalogPort;
   /** The admission gates of heavy work, for the steps that acquire and release a slot. */

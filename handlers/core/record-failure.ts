@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { METRIC } from '../../workflows/alarms';
+import type { Dataset } from '../../workflows/datasets';
 import { WORKFLOWS } from '../../workflows/project';
 import { classify as classifyKey } from './classify';
 import type { Clock, Log, MetricsSink } from './ports';
@@ -103,6 +104,8 @@ export interface RecorderPorts {
 export interface RegionMerges {
   readonly table: RegionMergeTable;
   readonly materializations: readonly string[];
+  /** The workflow's datasets: the region comes from the landed key, as Ingest derives it. */
+  readonly datasets: readonly Dataset[];
 }
 
 export interface RecordResult {
@@ -152,7 +155,7 @@ export async function releaseRegionMergesOf(
   merges: RegionMerges | undefined,
   log: Log,
 ): Promise<string[]> {
-  const region = objectKey ? classifyKey(objectKey).region : null;
+  const region = objectKey ? classifyKey(objectKey, merges?.datasets ?? []).region : null;
   if (!merges || !region) return [];
   const released: string[] = [];
   for (const m of merges.materializations) {

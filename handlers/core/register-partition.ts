@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { schemaDifference } from './catalog-schema';
 import { batchSchema, partitionPath } from './contracts';
+import { datasetOf } from './dataset-of';
 import { ContractError } from './errors';
 import type { CorePorts } from './ports';
 
@@ -42,7 +43,7 @@ export async function registerPartition(
     ports.log.info('table not in the catalog yet: crawl', { table: batch.dataset, object: input.objectKey });
     return { ...base, crawl: true, why: 'table_new', difference: null };
   }
-  const difference = schemaDifference(batch.dataset, table);
+  const difference = schemaDifference(datasetOf(ports.datasets, batch.dataset, input.objectKey), table);
   if (difference) {
     ports.log.warn('table schema differs from the dataset: crawl', { table: batch.dataset, difference });
     return { ...base, crawl: true, why: 'schema_changed', difference };

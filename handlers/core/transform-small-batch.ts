@@ -5,11 +5,11 @@
  * the local DuckDB transform — data.parquet, rejected.parquet with each record's rule, summary.json — so
  * that data quality, promote, the catalog and replay do not know which path ran.
  */
-import { STATISTICS, type StatisticsSpec } from '../../workflows/datasets';
 import { SMALL_OBJECT_MAX_BYTES } from '../../workflows/small-objects';
 import type { Batch, BatchSummary, RowCounts } from './contracts';
 import { STAGED } from './contracts';
 import { CsvRecordReader } from './csv-records';
+import { datasetOf } from './dataset-of';
 import { ContractError, ObjectNotFoundError, ObjectTooLargeError } from './errors';
 import type { CorePorts, ObjectRef } from './ports';
 import { cleansedParquet, rejectedParquet } from './transform-parquet';
@@ -38,14 +38,15 @@ export function ingestedAtMicros(value: string, objectKey: string): bigint {
 export async function transformSmallBatch(
   input: { batch: Batch; objectKey: string },
   ports: CorePorts,
-  spec: StatisticsSpec = STATISTICS,
 ): Promise<SmallTransformResult> {
   const { batch, objectKey } = input;
   const { storage } = ports;
-  if (batch.dataset !== 'statistics')
+  const dataset = datasetOf(ports.datasets, batch.dataset, objectKey);
+  if (dataset.format !== 'csv')
     throw new ContractError(
-      `Transform small batch got dataset ${batch.dataset} for ${objectKey}: only statistics are transformed (categories are staged by the ingest step); check the workflow's choice`,
+      `Transform small batch got dataset ${batch.dataset} for ${objectKey}: only CSV datasets are transformed (a ${dataset.format} is staged by the ingest step); check the workflow's choice`,
     );
+  const spec = dataset.transform;
   const head = await storage.head(batch.bronze);
   if (!head)
     throw new ObjectNotFoundError(
@@ -106,7 +107,7 @@ export async function transformSmallBatch(
   };
   const summary: BatchSummary = {
     batchId: batch.id,
-    dataset: 'statistics',
+    dataset: spec.name,
     region: batch.region,
     sourceObject: batch.sourceObject,
     ...rows,

@@ -1,9 +1,8 @@
 /**
- * Object-level validation of a landed object, streamed: UTF-8 (a leading BOM is fine), the statistics
+ * Object-level validation of a landed object, streamed: UTF-8 (a leading BOM is fine), a CSV dataset's
  * header, the categories reference shape. Returns the first problem as a reason code and a message.
  */
 import { isUtf8 } from 'node:buffer';
-import { STATISTICS } from '../../workflows/datasets';
 import { CsvRecordReader } from './csv-records';
 import { capText } from './errors';
 import { isDigits } from './text-scan';
@@ -69,7 +68,10 @@ export const HEADER_READ_BOUND = 64 * 1024;
  * large object costs little more than reading it — and checks its first record against the contract
  * header (only the bytes up to the header are decoded, and at most HEADER_READ_BOUND characters of it).
  */
-export async function validateStatistics(chunks: AsyncIterable<Uint8Array>): Promise<Problem | null> {
+export async function validateCsvObject(
+  chunks: AsyncIterable<Uint8Array>,
+  expected: readonly string[],
+): Promise<Problem | null> {
   let header: string[] | null = null;
   const reader = new CsvRecordReader((r) => {
     header ??= r;
@@ -103,11 +105,10 @@ export async function validateStatistics(chunks: AsyncIterable<Uint8Array>): Pro
   if (headerTooLong)
     return {
       reason: 'header_mismatch',
-      detail: `its first record is longer than ${HEADER_READ_BOUND} characters, so it is not the contract header (expected ${STATISTICS.rawColumns.join(',')})`,
+      detail: `its first record is longer than ${HEADER_READ_BOUND} characters, so it is not the contract header (expected ${expected.join(',')})`,
     };
   if (header === null) reader.end();
   const found: string[] = header ?? [];
-  const expected = STATISTICS.rawColumns;
   if (found.length === expected.length && found.every((c, i) => c === expected[i])) return null;
   return { reason: 'header_mismatch', detail: describeHeaderMismatch(found, expected) };
 }

@@ -7,6 +7,7 @@
  *
  * Run as a script: `baseline.ts OUT_DIR PATH...` prints one JSON line (wall time, rows, outcomes).
  */
+import { classify } from '../../handlers/core/classify';
 import './rusage';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -14,7 +15,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { WAREHOUSE_SETTINGS } from '../../local/catalog';
 import { sqlString } from '../../local/sql';
 import { ruleBroken, ruleCaseSql, typedSelectSql } from '../../local/transform-sql';
-import { BATCH_DQ_RULES, DATASET_ROUTES, STATISTICS } from '../../workflows/datasets';
+import { BATCH_DQ_RULES, STATISTICS, YOUTUBE_DATASETS } from '../../workflows/datasets';
 import type { ReferenceRow } from '../helpers/python';
 
 export type BaselineOutcome = 'succeeded' | 'rejected' | 'dq_failed';
@@ -208,8 +209,9 @@ export async function runBaseline(files: readonly string[], out: string): Promis
     const objects: BaselineObject[] = [];
     for (const path of files) {
       const name = basename(path);
-      const route = DATASET_ROUTES.find((r) => r.fileName.test(name));
-      const region = route ? (route.fileName.exec(name)?.[1] ?? '').toLowerCase() : '';
+      const c = classify(name, YOUTUBE_DATASETS);
+      const route = c.dataset === null ? undefined : { dataset: c.dataset };
+      const region = c.region ?? '';
       if (!route)
         objects.push({
           name,

@@ -46,7 +46,9 @@ async function main(): Promise<void> {
     const executions = await rt.store.list();
     const keys = new Set(executions.map((e) => e.objectKey));
     const unfinished = executions.filter((e) => e.status === 'RUNNING').length;
-    const tables = Object.fromEntries((await tableCounts(rt.warehouse)).map((t) => [t.name, t.rows]));
+    const tables = Object.fromEntries(
+      (await tableCounts(rt.warehouse, rt.workflow)).map((t) => [t.name, t.rows]),
+    );
     process.stdout.write(
       `${JSON.stringify({
         landed: landed.length,

@@ -3,6 +3,7 @@ import { recordFailure } from '../../handlers/core/record-failure';
 import { startExecutionForObject } from '../../handlers/core/start-execution';
 import { RECORDER_FUNCTION, STARTER_FUNCTION } from '../../infra/pipeline-functions';
 import { resourceNames } from '../../infra/substitutions';
+import { YOUTUBE_DATASETS } from '../../workflows/datasets';
 import { REGION_MERGE_MATERIALIZATION } from '../../workflows/region-merge';
 import { withDeployedSlotTable } from './admission-calls';
 import { type AwsCall, stamp } from './calls';
@@ -215,6 +216,7 @@ export async function recorderCalls({ deployed, observed }: ProofInput): Promise
         // And frees the region whose MERGE it may be running: one UpdateItem per materialization.
         regionMerges: {
           materializations: [REGION_MERGE_MATERIALIZATION],
+          datasets: YOUTUBE_DATASETS,
           table: {
             ask: async () => 1,
             claim: async () => ({ claimed: false, item: { asked: 0, covered: 0, runner: null } }),

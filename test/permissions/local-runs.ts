@@ -3,6 +3,7 @@
  * crawler already running, a newer version of a promoted object, a failed execution and its redrive),
  * with each Lambda step's storage wrapped in a recorder: what the proof derives every principal's calls from.
  */
+
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CorePorts } from '../../handlers/core/ports';
@@ -14,6 +15,7 @@ import { LOCAL_FUNCTIONS } from '../../local/lambdas';
 import type { LandedObject } from '../../local/landing';
 import { LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
+import { YOUTUBE_DATASETS } from '../../workflows/datasets';
 import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from '../helpers/transform-paths';
 import { RecordingRegionMergeTable, RecordingSlotTable } from './admission-calls';
@@ -74,6 +76,7 @@ function recordingLambdas(
         log: NOOP_LOG,
         metrics: NOOP_METRICS,
         clock: { now: () => new Date() },
+        datasets: YOUTUBE_DATASETS,
       };
       const payload = await fn.core(parsed.data as never, ports);
       return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
