@@ -1,7 +1,7 @@
 /** Argument parsing shared by the commands: node:util parseArgs, with usage errors as a type. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { lakePaths } from '../local/lake';
-import { assertLakeOf } from '../local/lake-workflow';
+import { assertLakeOf, lakeWorkflow } from '../local/lake-workflow';
 import { workflowNamed } from '../workflows/project';
 import type { Workflow } from '../workflows/types';
 import { didYouMean } from './suggest';
@@ -30,20 +30,24 @@ function optionProblem(e: Error & { code?: string }, options: Options): string {
 }
 
 /** The line every local command's usage gives `--workflow`. */
-export const WORKFLOW_USAGE = `  --workflow NAME  the workflow (workflows/): default the project's only one`;
+export const WORKFLOW_USAGE = `  --workflow NAME  the workflow (workflows/*.workflow.ts): default the lake's, else the project's only one`;
 
 /**
- * The workflow a command runs (`--workflow NAME`, or the project's only one) and the check that the lake
- * is that workflow's: either problem is a usage error (exit 2) that says what to pass instead.
+ * The workflow a command runs (`--workflow NAME`; else the lake's own; else the one `guess` names from
+ * the command's input; else the project's only one) and the check that the lake is that workflow's:
+ * either problem is a usage error (exit 2) that says what to pass instead.
  */
 export function chosenWorkflow(
   name: string | undefined,
   lake: string | undefined,
   command: string,
+  guess?: () => string | undefined,
 ): Workflow {
   try {
-    const workflow = workflowNamed(name);
-    assertLakeOf(lakePaths(lake).root, workflow.name);
+    // Without --workflow: the lake's own workflow, else what the command's input says (the files' routes).
+    const root = lakePaths(lake).root;
+    const workflow = workflowNamed(name ?? lakeWorkflow(root) ?? guess?.());
+    assertLakeOf(root, workflow.name);
     return workflow;
   } catch (e) {
     throw new UsageError(`lakestep ${command}: ${(e as Error).message}`);

@@ -2,6 +2,7 @@
  * `lakestep run`: lands files in the local lake (or the generated sample, in a lake of its own) and
  * runs one execution of the committed ASL per landed object, as S3 uploads would trigger them on AWS.
  */
+
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAULT_MODES, type Fault } from '../local/bindings';
@@ -19,6 +20,8 @@ import {
 import { tableCounts } from '../local/query';
 import { defaultConcurrency, LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
+import { workflowOfFiles } from '../workflows/project';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 import { collectDataInputs, type DataInput, type SkippedEntry } from './data-inputs';
 import { bold, dim, plural, red, yellow } from './format';
@@ -132,7 +135,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const sample = !values.data?.length;
   if (sample && values.recursive) throw new UsageError('lakestep run: --recursive reads --data directories');
   const lake = lakeFor(values.lake, sample);
-  const workflow = chosenWorkflow(values.workflow, lake, 'run');
+  // The built-in sample is YouTube trending data; files name their workflow by the routes they match.
+  const workflow = chosenWorkflow(values.workflow, lake, 'run', () =>
+    sample
+      ? YOUTUBE_TRENDING.name
+      : workflowOfFiles(collectDataInputs(values.data ?? [], [], { recursive: values.recursive }).files),
+  );
   const paths = lakePaths(lake);
   const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f));
   refuseMixing(paths.root, sample);
@@ -281,7 +289,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     };
     if (interrupted && interrupted.reason !== 'interrupted') warn(json, red(interrupted.message));
     if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else printSummary(report, Date.now() - t0, lake, progress.counted());
+    else
+      printSummary(
+        report,
+        Date.now() - t0,
+        lake,
+        progress.counted(),
+        workflow.materializations[0]?.table ?? '',
+      );
   } finally {
     runtime.close();
   }
@@ -370,6 +385,7 @@ function printSummary(
   elapsedMs: number,
   lake: string,
   counts: ReturnType<RunProgress['counted']>,
+  firstTable: string,
 ): void {
   const lakeArg = lake === DEFAULT_LAKE ? '' : ` --lake ${lake}`;
   const ran = report.executions.filter((e) => !e.duplicateEvent).length;
@@ -409,5 +425,5 @@ function printSummary(
       dim(`Next: npx lakestep status${lakeArg}   (then npx lakestep replay --failed${lakeArg} after a fix)`),
     );
   else
-    console.log(dim(`Next: npx lakestep query${lakeArg} "SELECT * FROM analytics.category_daily LIMIT 10"`));
+    console.log(dim(`Next: npx lakestep query${lakeArg} "SELECT * FROM analytics.${firstTable} LIMIT 10"`));
 }

@@ -19,6 +19,7 @@ export const GLUE_TYPES: Readonly<Record<MaterializedType, string>> = {
   TIMESTAMP: 'timestamp',
   BOOLEAN: 'boolean',
   'DECIMAL(38,0)': 'decimal(38,0)',
+  'DECIMAL(38,2)': 'decimal(38,2)',
 };
 
 export interface GlueCatalogProps {

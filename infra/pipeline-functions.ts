@@ -4,6 +4,7 @@
  * around the state machine: the starter and the failure recorder.
  */
 import { Construct } from 'constructs';
+import { WORKFLOW_ENV } from '../handlers/workflow-env';
 import type { LambdaFunctionSpec, LambdaStep, Workflow } from '../workflows/types';
 import { grantCatalogAccess } from './catalog-access';
 import type { PowertoolsLogLevel } from './config';
@@ -56,7 +57,8 @@ export class PipelineFunctions extends Construct {
         description: spec.description,
         memoryMb: spec.memoryMb,
         timeoutSeconds: spec.timeoutSeconds,
-        environment,
+        // Every function serves one workflow: its datasets route and check what it handles.
+        environment: { ...environment, [WORKFLOW_ENV]: props.workflow.name },
         logLevel: props.logLevel,
         logRetentionDays: props.logRetentionDays,
         removal: props.removal,

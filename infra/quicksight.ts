@@ -25,6 +25,7 @@ const QS_TYPES: Readonly<Record<MaterializedType, string>> = {
   BOOLEAN: 'BOOLEAN',
   // Exact sums beyond 2^53 fit no INTEGER (64-bit): QuickSight reads them as DECIMAL.
   'DECIMAL(38,0)': 'DECIMAL',
+  'DECIMAL(38,2)': 'DECIMAL',
 };
 
 /** What the principal may do: use the source and data set, view the dashboard. Nothing for anyone else. */

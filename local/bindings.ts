@@ -365,17 +365,19 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
 }
 
 /**
- * What the query reads, counted as Athena would bill it without column pruning (an upper bound): the
- * files of the regions it filters on (`region = 'us'`: the views prune by the path's partition key)
- * and every file of the tables it reads without such a filter. Listing only those keeps the count from
- * growing with the whole lake.
+ * What the query reads, counted as Athena would bill it without column pruning (an estimate): for each
+ * cleansed table it names, the files of the partition values it filters on (`region = 'us'`: the views
+ * prune by the path's partition key), or all of the table's files without such a filter. Listing only
+ * those keeps the count from growing with the whole lake.
  */
 async function scannedBytes(storage: FsStorage, query: string): Promise<number> {
-  const regions = [...new Set([...query.matchAll(/\bregion = '([a-z]{2})'/g)].map((m) => m[1] as string))];
-  const prefixes = [
-    'categories/',
-    ...(regions.length ? regions.map((r) => `statistics/region=${r}/`) : ['statistics/']),
+  const regions = [...new Set([...query.matchAll(/\bregion = '([a-z0-9_-]+)'/g)].map((m) => m[1] as string))];
+  const tables = [
+    ...new Set([...query.matchAll(/\bcleansed\.([a-z][a-z0-9_]*)/g)].map((m) => m[1] as string)),
   ];
+  const prefixes = tables.flatMap((t) =>
+    regions.length ? regions.map((r) => `${t}/region=${r}/`) : [`${t}/`],
+  );
   let bytes = 0;
   for (const prefix of prefixes) for (const f of await storage.list('cleansed', prefix)) bytes += f.size;
   return bytes;

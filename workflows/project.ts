@@ -2,10 +2,12 @@
  * The workflows of this project, and how a command picks one: by `--workflow NAME`, or the only one
  * when there is one; anything else is an error that lists them.
  */
+import { classify } from '../handlers/core/classify';
+import { JAFFLE_SHOP } from './jaffle-shop.workflow';
 import type { Workflow } from './types';
 import { YOUTUBE_TRENDING } from './youtube-trending';
 
-export const WORKFLOWS: readonly Workflow[] = [YOUTUBE_TRENDING];
+export const WORKFLOWS: readonly Workflow[] = [YOUTUBE_TRENDING, JAFFLE_SHOP];
 
 /** The workflow a command runs: the one named, or the only one of the project. */
 export function workflowNamed(
@@ -25,4 +27,17 @@ export function workflowNamed(
   if (!found)
     throw new Error(`No workflow named "${name}" in this project: --workflow takes one of ${names}`);
   return found;
+}
+
+/**
+ * The one workflow whose routes take some of these files (by name), or undefined when none or several
+ * do: then the command asks for --workflow.
+ */
+export function workflowOfFiles(
+  files: readonly { readonly path: string }[],
+  workflows: readonly Workflow[] = WORKFLOWS,
+): string | undefined {
+  const names = files.map((f) => f.path.slice(f.path.lastIndexOf('/') + 1));
+  const taking = workflows.filter((w) => names.some((n) => classify(n, w.datasets).dataset !== null));
+  return taking.length === 1 ? taking[0]?.name : undefined;
 }

@@ -81,7 +81,7 @@ export function intrinsicString(text: string): string {
 
 /**
  * The materialization's MERGE as a States.Format call: the SQL on one line, escaped, with each `:region`
- * turned into `{}` and filled with the region literal the ingest step validated ([a-z]{2}).
+ * turned into `{}` and filled with the region literal the ingest step validated (PARTITION_VALUE).
  * (Athena takes no execution parameters on MERGE, so the literal is formatted in.)
  */
 export function materializationQuery(m: Materialization): string {
@@ -118,7 +118,13 @@ function taskSpecific(workflow: Workflow, step: TaskStep): AslState {
       if (!m) throw new Error(`step ${step.id}: no materialization '${step.materialization}'`);
       return {
         Resource: RESOURCES.athenaStartQueryExecutionSync,
-        Parameters: { 'QueryString.$': materializationQuery(m), WorkGroup: ph(placeholders.athenaWorkGroup) },
+        // A MERGE of the whole table (no `:region`) is a plain string; one of a region is formatted.
+        Parameters: {
+          ...(m.sql.includes(':region')
+            ? { 'QueryString.$': materializationQuery(m) }
+            : { QueryString: m.sql.replace(/\s*\n\s*/g, ' ').trim() }),
+          WorkGroup: ph(placeholders.athenaWorkGroup),
+        },
         ResultSelector: step.resultSelector,
       };
     }

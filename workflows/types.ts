@@ -153,8 +153,11 @@ export interface Materialization {
 }
 export type SqlType = 'VARCHAR' | 'BIGINT' | 'DATE' | 'TIMESTAMP' | 'BOOLEAN';
 
-/** A materialized column's type: the SQL types, plus DECIMAL(38,0) for sums (exact on DuckDB and Athena/Iceberg). */
-export type MaterializedType = SqlType | 'DECIMAL(38,0)';
+/**
+ * A materialized column's type: the SQL types, plus DECIMAL(38,0) for sums of counts and DECIMAL(38,2)
+ * for sums of money (exact on DuckDB and Athena/Iceberg).
+ */
+export type MaterializedType = SqlType | 'DECIMAL(38,0)' | 'DECIMAL(38,2)';
 
 export interface Workflow {
   readonly name: string;

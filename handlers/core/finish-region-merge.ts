@@ -5,14 +5,16 @@
  * `recorded: false`; this execution is done all the same (its own MERGE ran after its batch was
  * registered), and the waiters are covered by the run that holds the region now.
  */
+
 import { z } from 'zod';
+import { PARTITION_VALUE } from '../../workflows/datasets';
 import { ContractError } from './errors';
 import type { CorePorts } from './ports';
 import { regionMergeKey } from './region-merge';
 
 export const finishMergeInputSchema = z.object({
   materialization: z.string().min(1),
-  region: z.string().regex(/^[a-z]{2}$/),
+  region: z.string().regex(PARTITION_VALUE),
   holder: z.string().min(1).max(80),
   objectKey: z.string(),
   /** The last ticket the run covers, as its claim answered (0: an item recreated since the ticket). */

@@ -5,8 +5,10 @@
  * to do) or `wait` (another execution's run holds the region), with the jittered seconds to wait. A
  * wait is an answer, not an error: no retry is spent while waiting.
  */
+
 import { z } from 'zod';
 import { METRIC } from '../../workflows/alarms';
+import { PARTITION_VALUE } from '../../workflows/datasets';
 import { ContractError } from './errors';
 import type { CorePorts } from './ports';
 import { regionMergeKey, requestMerge } from './region-merge';
@@ -14,7 +16,7 @@ import { waitBeforeAskingAgain } from './slot-gate';
 
 export const requestMergeInputSchema = z.object({
   materialization: z.string().min(1),
-  region: z.string().regex(/^[a-z]{2}$/),
+  region: z.string().regex(PARTITION_VALUE),
   /** The execution's name: the run's holder, the same in every retry and redrive of the execution. */
   holder: z.string().min(1).max(80),
   objectKey: z.string(),
