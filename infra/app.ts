@@ -9,6 +9,7 @@ import { stageOverridesFrom } from './config';
 import { resolveDeliverySettings } from './delivery-settings';
 import { DeliveryStack } from './delivery-stack';
 import { PipelineStack } from './pipeline-stack';
+import { workflowStacks } from './workflow-stacks';
 
 const app = new cdk.App();
 const stage: unknown = app.node.tryGetContext('lakestep:stage') ?? 'dev';
@@ -16,11 +17,17 @@ if (typeof stage !== 'string') {
   throw new Error(`context lakestep:stage must be a string, got ${JSON.stringify(stage)}`);
 }
 
-new PipelineStack(app, `lakestep-${stage}-pipeline`, {
-  stage,
-  settings: stageOverridesFrom(app.node.tryGetContext('lakestep:stages'), stage),
-  description: `lakestep ${stage}: event-driven data-lake pipeline (Step Functions, Glue, Athena)`,
-});
+// One stack per workflow of the project (workflows/*.workflow.ts): its own buckets, catalog, state
+// machine, alarms and dashboard, so workflows never share tables or IAM (infra/workflow-stacks.ts).
+const settings = stageOverridesFrom(app.node.tryGetContext('lakestep:stages'), stage);
+for (const { id, workflow, namePrefix } of workflowStacks(stage, settings))
+  new PipelineStack(app, id, {
+    stage,
+    settings,
+    workflow,
+    ...(namePrefix ? { namePrefix } : {}),
+    description: `lakestep ${stage}, workflow ${workflow.name}: event-driven data-lake pipeline (Step Functions, Glue, Athena)`,
+  });
 // The opt-in delivery pipeline (cdk.json `lakestep:delivery`): `cdk deploy lakestep-delivery` once, then
 // every push to the branch tests, deploys the first stage, smoke-tests it and waits for approval.
 const stages = (app.node.tryGetContext('lakestep:stages') ?? {}) as Record<string, unknown>;

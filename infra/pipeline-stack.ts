@@ -41,6 +41,11 @@ export interface PipelineStackProps extends cdk.StackProps {
   readonly settings?: unknown;
   /** @default the built-in YouTube trending workflow */
   readonly workflow?: Workflow;
+  /**
+   * The prefix of every resource name, instead of the stage's `namePrefix`: the app gives each workflow
+   * after the first `<namePrefix>-<workflow>`, so two workflows of a stage never share a name.
+   */
+  readonly namePrefix?: string;
   /** Directory holding `<workflow>.asl.json`. @default the repository's `asl/` */
   readonly aslDir?: string;
 }
@@ -56,7 +61,8 @@ export class PipelineStack extends cdk.Stack {
   public readonly buckets: LakeBuckets;
   public readonly alarms: PipelineAlarms;
   public readonly dashboard: PipelineDashboard;
-  public readonly api: AnalyticsApi;
+  /** The analytics API: it serves the built-in workflow's category_daily, so only that workflow's stack has one. */
+  public readonly api: AnalyticsApi | undefined;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -70,7 +76,11 @@ export class PipelineStack extends cdk.Stack {
     const specs = Object.fromEntries(
       workflow.datasets.flatMap((d) => (d.format === 'csv' ? [[d.name, d.transform] as const] : [])),
     );
-    const prefix = settings.namePrefix;
+    const prefix = props.namePrefix ?? settings.namePrefix;
+    if (!/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(prefix))
+      throw new Error(
+        `workflow ${workflow.name}: the resource name prefix "${prefix}" must be lowercase letters, digits and inner hyphens, at most 40 characters: shorten the stage's namePrefix or the workflow's name`,
+      );
     const databasePrefix = databasePrefixOf(prefix);
     const naming: NamingOptions = {
       prefix,
@@ -260,21 +270,23 @@ export class PipelineStack extends cdk.Stack {
       },
     });
 
-    this.api = new AnalyticsApi(this, 'AnalyticsApi', {
-      namePrefix: prefix,
-      stageName: props.stage,
-      buckets: this.buckets,
-      workGroupName: resourceNames.athenaWorkGroup(prefix),
-      analyticsDatabase: catalog.analyticsDatabaseName,
-      table: 'category_daily',
-      throttle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
-      quotaPerDay: settings.apiQuotaPerDay,
-      logLevel: settings.logLevel,
-      logRetentionDays: settings.logRetentionDays,
-      removal: settings.removal,
-      metricsNamespace,
-    });
     const categoryDaily = workflow.materializations.find((m) => m.table === 'category_daily');
+    this.api =
+      categoryDaily &&
+      new AnalyticsApi(this, 'AnalyticsApi', {
+        namePrefix: prefix,
+        stageName: props.stage,
+        buckets: this.buckets,
+        workGroupName: resourceNames.athenaWorkGroup(prefix),
+        analyticsDatabase: catalog.analyticsDatabaseName,
+        table: 'category_daily',
+        throttle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
+        quotaPerDay: settings.apiQuotaPerDay,
+        logLevel: settings.logLevel,
+        logRetentionDays: settings.logRetentionDays,
+        removal: settings.removal,
+        metricsNamespace,
+      });
     if (settings.quicksightPrincipalArn && categoryDaily)
       new AnalyticsQuickSight(this, 'QuickSight', {
         namePrefix: prefix,

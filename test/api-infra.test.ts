@@ -93,7 +93,7 @@ describe.each(['dev', 'prod'] as const)('analytics API in %s', (stage) => {
 
   it('grants the Lambda Athena on the one workgroup, the analytics table and prefixes, no wildcard action', () => {
     const role = stack.resolve(
-      (stack.api.handler.role.node.defaultChild as unknown as { logicalId: string }).logicalId,
+      (stack.api?.handler.role.node.defaultChild as unknown as { logicalId: string }).logicalId,
     );
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
       (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role),

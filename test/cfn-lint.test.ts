@@ -4,10 +4,13 @@
  * reads only an inline definition; CDK's DefinitionBody.fromFile emits DefinitionS3Location). Zero
  * errors; warnings only those listed below with their reason. cfn-lint must be installed (CI has it).
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WORKFLOWS } from '../workflows/project';
+import type { Workflow } from '../workflows/types';
 import { type CfnTemplate, STAGE_NAMES, synthPipeline } from './permissions/template';
 
 jest.setTimeout(300_000);
@@ -84,16 +87,21 @@ describe('cfn-lint', () => {
 
   beforeAll(() => {
     version = cfnLintVersion();
-    for (const stage of STAGE_NAMES) {
-      const { template, fileAssets } = synthPipeline(stage);
+    // Every stage's built-in stack, and every other workflow's stack on the first stage.
+    const stacks = [
+      ...STAGE_NAMES.map((stage) => ({ stage, workflow: WORKFLOWS[0] as Workflow })),
+      ...WORKFLOWS.slice(1).map((workflow) => ({ stage: STAGE_NAMES[0] as string, workflow })),
+    ];
+    for (const { stage, workflow } of stacks) {
+      const { template, fileAssets } = synthPipeline(stage, workflow);
       for (const [name, t] of [
-        [`${stage}.template.json`, template],
-        [`${stage}.inlined.template.json`, inlined(template, fileAssets)],
+        [`${stage}-${workflow.name}.template.json`, template],
+        [`${stage}-${workflow.name}.inlined.template.json`, inlined(template, fileAssets)],
       ] as const) {
         files.push(join(dir, name));
         writeFileSync(join(dir, name), JSON.stringify(t, null, 1));
       }
-      if (stage === STAGE_NAMES[0]) {
+      if (stage === STAGE_NAMES[0] && workflow === WORKFLOWS[0]) {
         // The test of the test: a state of an unknown Type must be an E3601 error (E3601 checks the
         // definition's schema, not its transitions: asl-validator does those, test/asl.test.ts).
         const copy = inlined(template, fileAssets);
@@ -110,10 +118,10 @@ describe('cfn-lint', () => {
     findings = cfnLint([...files, broken]);
   });
 
-  it('lints a template per stage, as synthesized and with the definition inlined', () => {
+  it('lints a template per stage and per workflow, as synthesized and with the definition inlined', () => {
     // Findings differ between major versions; the accepted list is for the 1.x line CI installs.
     expect(version).toMatch(/^cfn-lint 1\./);
-    expect(files.length).toBe(2 * STAGE_NAMES.length);
+    expect(files.length).toBe(2 * (STAGE_NAMES.length + WORKFLOWS.length - 1));
     expect(STAGE_NAMES).toEqual(expect.arrayContaining(['dev', 'prod']));
   });
 

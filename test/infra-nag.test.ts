@@ -10,6 +10,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stageOverridesFrom } from '../infra/config';
 import { PipelineStack } from '../infra/pipeline-stack';
+import { workflowStacks } from '../infra/workflow-stacks';
+import { JAFFLE_SHOP } from '../workflows/jaffle-shop.workflow';
+import type { Workflow } from '../workflows/types';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
 
 const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
 
@@ -19,12 +23,16 @@ interface Violation {
   violatingConstructs: { constructPath: string }[];
 }
 
-function nag(stage: string, tamper?: (stack: PipelineStack) => void) {
+function nag(stage: string, tamper?: (stack: PipelineStack) => void, workflow: Workflow = YOUTUBE_TRENDING) {
   const outdir = mkdtempSync(path.join(tmpdir(), 'lakestep-nag-'));
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const settings = stageOverridesFrom(cdkJson.context['lakestep:stages'], stage);
+  const ours = workflowStacks(stage, settings).find((s) => s.workflow.name === workflow.name);
   const stack = new PipelineStack(app, `Nag-${stage}`, {
     stage,
-    settings: stageOverridesFrom(cdkJson.context['lakestep:stages'], stage),
+    settings,
+    workflow,
+    ...(ours?.namePrefix ? { namePrefix: ours.namePrefix } : {}),
   });
   tamper?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -60,8 +68,13 @@ function acknowledgements(stack: Stack): { path: string; id: string; reason: str
   );
 }
 
-describe.each(['dev', 'prod'])('cdk-nag AwsSolutions on %s', (stage) => {
-  const { stack, error, violations } = nag(stage);
+// Every workflow's stack on dev; the built-in one on prod too (prod's settings differ, not the shape).
+describe.each([
+  ['dev', YOUTUBE_TRENDING],
+  ['prod', YOUTUBE_TRENDING],
+  ['dev', JAFFLE_SHOP],
+] as const)('cdk-nag AwsSolutions on %s, workflow %s', (stage, workflow) => {
+  const { stack, error, violations } = nag(stage, undefined, workflow);
 
   it('synthesizes with no unacknowledged finding, error or warning', () => {
     expect(violations).toEqual([]);

@@ -3,7 +3,7 @@
  * command of another workflow is refused with the fix, and `--workflow` names a workflow of the project.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { claimLake, LakeOfAnotherWorkflow, lakeWorkflow } from '../local/lake-workflow';
 import { LocalRuntime } from '../local/runtime';
 import type { Workflow } from '../workflows/types';
@@ -59,6 +59,8 @@ describe('the workflow of a lake', () => {
   });
 });
 
+const SHARED = resolve(__dirname, '..', '..', 'shared', 'data', 'jaffle-shop');
+
 describe('--workflow', () => {
   it('names a workflow of the project; an unknown one is a usage error listing them', async () => {
     const lake = join(dir, 'owned');
@@ -76,9 +78,9 @@ describe('--workflow', () => {
     mkdirSync(join(lake, 'landing'), { recursive: true });
     writeFileSync(join(lake, 'workflow.json'), '{"workflow": "jaffle-shop"}\n');
     for (const args of [
-      ['status', '--lake', lake],
-      ['run', '--data', join(dir, 'nothing.csv'), '--lake', lake],
-      ['query', '--lake', lake, 'SELECT 1'],
+      ['status', '--workflow', 'youtube-trending', '--lake', lake],
+      ['run', '--workflow', 'youtube-trending', '--data', join(dir, 'nothing.csv'), '--lake', lake],
+      ['query', '--workflow', 'youtube-trending', '--lake', lake, 'SELECT 1'],
     ]) {
       const r = await cli(args);
       expect([args[0], r.code]).toEqual([args[0], 2]);
@@ -86,5 +88,20 @@ describe('--workflow', () => {
         `lakestep ${args[0]}: The lake ${lake} belongs to workflow jaffle-shop; workflow youtube-trending keeps its tables in a lake of its own`,
       );
     }
+  });
+
+  it("without --workflow, a command takes the lake's workflow, and a new lake the one its files route to", async () => {
+    const fresh = join(dir, 'fresh');
+    const run = await cli(['run', '--data', join(SHARED, 'raw_customers.csv'), '--lake', fresh, '--json']);
+    expect(run.code).toBe(0);
+    expect(lakeWorkflow(fresh)).toBe('jaffle-shop');
+    const status = await cli(['status', '--lake', fresh, '--json']);
+    expect([status.code, status.stderr, JSON.parse(status.stdout).totals.executions]).toEqual([0, '', 1]);
+    writeFileSync(join(dir, 'notes.txt'), 'no dataset has this name\n');
+    const none = await cli(['run', '--data', join(dir, 'notes.txt'), '--lake', join(dir, 'none')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(
+      'This project has 2 workflows (youtube-trending, jaffle-shop): choose one with --workflow NAME',
+    );
   });
 });

@@ -3,12 +3,16 @@
  * concrete names and ARNs a deployment in one account and region would have, and every policy
  * (identity policies per role, bucket, key, topic and queue policies per resource) by logical id.
  */
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { stageOverridesFrom } from '../../infra/config';
 import { PipelineStack } from '../../infra/pipeline-stack';
+import { workflowStacks } from '../../infra/workflow-stacks';
+import type { Workflow } from '../../workflows/types';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -46,16 +50,24 @@ export const STAGE_NAMES: readonly string[] = Object.keys(CDK_CONTEXT['lakestep:
  * Synthesizes one stage's stack as infra/app.ts does (same id and settings from cdk.json), in process;
  * bundling is skipped: Lambda assets do not change templates beyond their hashes.
  */
-export function synthPipeline(stage = 'dev'): {
+export function synthPipeline(
+  stage = 'dev',
+  workflow: Workflow = YOUTUBE_TRENDING,
+): {
   stack: PipelineStack;
   template: CfnTemplate;
   /** The stack's file assets by S3 object key: what a deployment uploads (the ASL among them). */
   fileAssets: ReadonlyMap<string, string>;
 } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new PipelineStack(app, `lakestep-${stage}-pipeline`, {
+  const settings = stageOverridesFrom(CDK_CONTEXT['lakestep:stages'], stage);
+  const ours = workflowStacks(stage, settings).find((s) => s.workflow.name === workflow.name);
+  if (!ours) throw new Error(`workflow ${workflow.name} is not one of the project's`);
+  const stack = new PipelineStack(app, ours.id, {
     stage,
-    settings: stageOverridesFrom(CDK_CONTEXT['lakestep:stages'], stage),
+    settings,
+    workflow,
+    ...(ours.namePrefix ? { namePrefix: ours.namePrefix } : {}),
   });
   const assembly = app.synth();
   const artifact = assembly.getStackByName(stack.stackName);
