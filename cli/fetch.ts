@@ -12,7 +12,7 @@ import type { ExecutionSummary } from '../local/execution-summary';
 import { lakePaths } from '../local/lake';
 import { tableCounts } from '../local/query';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { chosenWorkflow, parse, UsageError } from './args';
 import { bold, dim, red, rowsLine } from './format';
 import { LiveStates, onInterrupt, type RunReport, resultLabel } from './run';

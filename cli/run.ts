@@ -21,7 +21,7 @@ import { tableCounts } from '../local/query';
 import { defaultConcurrency, LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
 import { workflowOfFiles } from '../workflows/project';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 import { collectDataInputs, type DataInput, type SkippedEntry } from './data-inputs';
 import { bold, dim, plural, red, yellow } from './format';

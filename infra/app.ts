@@ -20,7 +20,11 @@ if (typeof stage !== 'string') {
 // One stack per workflow of the project (workflows/*.workflow.ts): its own buckets, catalog, state
 // machine, alarms and dashboard, so workflows never share tables or IAM (infra/workflow-stacks.ts).
 const settings = stageOverridesFrom(app.node.tryGetContext('lakestep:stages'), stage);
-for (const { id, workflow, namePrefix } of workflowStacks(stage, settings))
+for (const { id, workflow, namePrefix } of workflowStacks(
+  stage,
+  settings,
+  app.node.tryGetContext('lakestep:pipelineStackWorkflow'),
+))
   new PipelineStack(app, id, {
     stage,
     settings,

@@ -13,7 +13,7 @@ import { REGION_MERGE_FUNCTIONS, regionMergesOf } from '../workflows/region-merg
 import { aslFileName } from '../workflows/render-asl';
 import { admissionGatesOf } from '../workflows/transform-admission';
 import type { GlueJobStep, Workflow } from '../workflows/types';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { AlertTopics } from './alert-topics';
 import { AnalyticsApi } from './api';
 import { AthenaWorkGroup } from './athena-workgroup';

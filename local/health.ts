@@ -15,7 +15,7 @@ import {
 } from '../workflows/alarms';
 import { BATCH_DQ_RULES } from '../workflows/datasets';
 import type { Workflow } from '../workflows/types';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { type ExecutionRecord, ExecutionStore, type StoredEvent, type TaskRecord } from './execution-store';
 import { stateRuns } from './execution-summary';
 import { lakePaths } from './lake';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
 import { TRANSFORM_GATE } from '../workflows/transform-admission';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from './helpers/transform-paths';
 

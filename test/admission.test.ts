@@ -20,7 +20,7 @@ import {
   TRANSFORM_SLOT_LEASE_SECONDS,
   TRANSFORM_TIMEOUT_SECONDS,
 } from '../workflows/transform-admission';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 

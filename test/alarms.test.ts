@@ -21,7 +21,7 @@ import {
 } from '../workflows/alarms';
 import type { LambdaStep, Step, Workflow } from '../workflows/types';
 import { isTask } from '../workflows/types';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 const metricAlarms = (alarms: AlarmSpec[]) => alarms.filter((a): a is MetricAlarmSpec => a.type === 'metric');
 

@@ -10,7 +10,7 @@ import { handleApiRequest } from '../handlers/core/api';
 import { snapshotDir, snapshotFile } from '../local/api/snapshot';
 import { SnapshotAnalytics } from '../local/api/snapshot-analytics';
 import { lakePaths } from '../local/lake';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { tempDir } from './helpers/lake';
 
 async function writeSnapshot(file: string, views: string): Promise<void> {

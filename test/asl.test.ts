@@ -10,7 +10,7 @@ import {
 import { CATEGORIES, STATISTICS } from '../workflows/datasets';
 import { WORKFLOWS } from '../workflows/project';
 import { aslFileName, placeholdersIn, renderAsl, renderAslText } from '../workflows/render-asl';
-import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 // asl-validator ships no types.
 const validator: (

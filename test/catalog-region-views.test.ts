@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
 import { sqlString } from '../local/sql';
-import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { tempDir } from './helpers/lake';
 
 const mergeFor = (region: string) =>

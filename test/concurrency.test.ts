@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { IN_FLIGHT_PER_PERMIT, lendingPermit, mapBounded } from '../local/bounded';
 import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { REAL_DATA, runReference } from './helpers/python';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
 import { generateStatisticsChunks } from '../local/sample-data';
 import { GLUE_CAPACITY_RETRY } from '../workflows/retry-policies';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import {
   type AwsAssumptions,
   awsTransitions,

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogRecord } from '../local/local-catalog';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { REAL_DATA, runReference } from './helpers/python';
 

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { REAL_DATA, runReference } from './helpers/python';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ExecutionSummary } from '../local/execution-summary';
 import type { HealthReport } from '../local/health';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { cli, tempDir } from './helpers/lake';
 
 const HEADER =

@@ -6,7 +6,7 @@ import { alarmsFor, alarmsOfStep, executionOrder } from '../workflows/alarms';
 import { dashboardFor } from '../workflows/monitoring-dashboard';
 import type { Workflow } from '../workflows/types';
 import { isTask } from '../workflows/types';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 describe('dashboard layout', () => {
   const rows = dashboardFor(YOUTUBE_TRENDING);

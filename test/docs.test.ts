@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { documentSvg } from '../local/graph';
 import { aslFileName } from '../workflows/render-asl';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { cli } from './helpers/lake';
 
 const ROOT = resolve(__dirname, '..');

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRANSIENT_FAULT_ERROR } from '../local/bindings';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, query, runFiles, tempDir } from './helpers/lake';
 import { REAL_DATA } from './helpers/python';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from './helpers/transform-paths';

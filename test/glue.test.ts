@@ -11,7 +11,7 @@ import { FsStorage } from '../local/fs-storage';
 import { writeSample } from '../local/sample-data';
 import { transformStatistics } from '../local/transform';
 import { STATISTICS } from '../workflows/datasets';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { GLUE, GLUE_PREAMBLE } from './helpers/glue-python';
 import { tempDir } from './helpers/lake';
 import { python, REAL_DATA, type ReferenceObject, runReference } from './helpers/python';

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { handler as checkDataQuality } from '../handlers/check-data-quality';
 import { handler as ingestObject } from '../handlers/ingest-object';
 import { bucketsFromEnv } from '../handlers/lambda-runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 const context = { functionName: 'test', awsRequestId: 'req-1' } as unknown as Context;
 

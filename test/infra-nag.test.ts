@@ -13,7 +13,7 @@ import { PipelineStack } from '../infra/pipeline-stack';
 import { workflowStacks } from '../infra/workflow-stacks';
 import { JAFFLE_SHOP } from '../workflows/jaffle-shop.workflow';
 import type { Workflow } from '../workflows/types';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
 
@@ -27,7 +27,9 @@ function nag(stage: string, tamper?: (stack: PipelineStack) => void, workflow: W
   const outdir = mkdtempSync(path.join(tmpdir(), 'lakestep-nag-'));
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const settings = stageOverridesFrom(cdkJson.context['lakestep:stages'], stage);
-  const ours = workflowStacks(stage, settings).find((s) => s.workflow.name === workflow.name);
+  const ours = workflowStacks(stage, settings, cdkJson.context['lakestep:pipelineStackWorkflow']).find(
+    (s) => s.workflow.name === workflow.name,
+  );
   const stack = new PipelineStack(app, `Nag-${stage}`, {
     stage,
     settings,

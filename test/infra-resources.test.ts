@@ -12,7 +12,7 @@ import { PipelineStack } from '../infra/pipeline-stack';
 import { resourceNames } from '../infra/substitutions';
 import { STAGES, STATISTICS } from '../workflows/datasets';
 import type { LambdaStep } from '../workflows/types';
-import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
 

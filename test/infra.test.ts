@@ -17,7 +17,7 @@ import {
 import { aslFileName, placeholdersIn, RESOURCES, renderAslText } from '../workflows/render-asl';
 import type { Workflow } from '../workflows/types';
 import { isTask } from '../workflows/types';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 const committedAsl = readFileSync(path.join(__dirname, '..', 'asl', aslFileName(YOUTUBE_TRENDING)), 'utf8');
 

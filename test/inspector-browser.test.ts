@@ -11,7 +11,7 @@ import type { ExecutionSummary } from '../local/execution-summary';
 import { type Inspector, startInspector } from '../local/inspector/server';
 import { replayAdviceFor } from '../local/replay-advice';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { aslStateNames, lakeWithRuns, launchBrowser, openPage, sampleInputs } from './helpers/browser';
 import { tempDir } from './helpers/lake';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { type Inspector, startInspector } from '../local/inspector/server';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { lakeWithRuns, launchBrowser, openPage, sampleInputs } from './helpers/browser';
 import { tempDir } from './helpers/lake';
 

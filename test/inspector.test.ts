@@ -17,7 +17,7 @@ import { type Inspector, startInspector } from '../local/inspector/server';
 import { deriveStateViews, type StateNode } from '../local/inspector/state-view';
 import { replayAdviceFor } from '../local/replay-advice';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { aslStateNames, lakeWithRuns, sampleInputs } from './helpers/browser';
 import { cli, ROOT, tempDir } from './helpers/lake';
 

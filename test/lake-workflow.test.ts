@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { claimLake, LakeOfAnotherWorkflow, lakeWorkflow } from '../local/lake-workflow';
 import { LocalRuntime } from '../local/runtime';
 import type { Workflow } from '../workflows/types';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { cli, tempDir } from './helpers/lake';
 
 const { dir, cleanup } = tempDir('lake-workflow');
@@ -101,7 +101,7 @@ describe('--workflow', () => {
     const none = await cli(['run', '--data', join(dir, 'notes.txt'), '--lake', join(dir, 'none')]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(
-      'This project has 2 workflows (youtube-trending, jaffle-shop): choose one with --workflow NAME',
+      'This project has 2 workflows (jaffle-shop, youtube-trending): choose one with --workflow NAME',
     );
   });
 });

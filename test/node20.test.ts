@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { tempDir } from './helpers/lake';
 import { REAL_DATA } from './helpers/python';
 

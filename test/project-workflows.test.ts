@@ -1,7 +1,7 @@
 /** Choosing a project's workflow: the named one, the only one, or an error that lists them. */
 import { WORKFLOWS, workflowNamed } from '../workflows/project';
 import type { Workflow } from '../workflows/types';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 const other = { ...YOUTUBE_TRENDING, name: 'jaffle-shop' } as Workflow;
 

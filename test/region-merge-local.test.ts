@@ -10,7 +10,7 @@ import type { Fault } from '../local/bindings';
 import type { ExecutionSummary } from '../local/execution-summary';
 import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, query, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
 

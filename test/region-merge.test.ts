@@ -22,7 +22,7 @@ import {
   regionMergesOf,
 } from '../workflows/region-merge';
 import { renderAsl } from '../workflows/render-asl';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const noLog = { info() {}, warn() {}, error() {} };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ReplayReportEntry } from '../cli/replay';
 import { LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, cli, query, runFiles, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
 

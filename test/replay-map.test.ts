@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { named } from '../local/bindings';
 import { LocalRuntime } from '../local/runtime';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { tempDir } from './helpers/lake';
 
 const FIXTURE = join(__dirname, 'fixtures', 'redrive-map-parallel.asl.json');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ExecutionStore } from '../local/execution-store';
 import { LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, cli, query, ROOT, runFiles, tempDir } from './helpers/lake';
 
 const FAST = { retryDelayMs: 1, waitMs: 1 } as const;

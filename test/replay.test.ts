@@ -10,7 +10,7 @@ import { stateRuns } from '../local/execution-summary';
 import { RedriveRefused } from '../local/redrive-check';
 import { LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, query, runFiles, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from './helpers/transform-paths';

@@ -6,7 +6,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { CATEGORY_DAILY_SQL, cli, query, runFiles, tempDir } from './helpers/lake';
 import { runReference } from './helpers/python';
 

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { alarmsFor, RUNBOOK_DIR } from '../workflows/alarms';
 import { sourceAlarmsFor } from '../workflows/fetch-alarms';
 import { runbookFiles } from '../workflows/monitoring-runbooks';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
 const ROOT = resolve(__dirname, '..');
 // Pipeline alarms and the sources' fetch alarms (a source's per-region staleness alarms share one runbook).

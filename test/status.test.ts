@@ -10,7 +10,7 @@ import { evaluateAlarm, type HealthReport, type Loaded, lakeHealth } from '../lo
 import { replayAdviceFor } from '../local/replay-advice';
 import { LocalRuntime } from '../local/runtime';
 import { alarmsFor, type MetricAlarmSpec } from '../workflows/alarms';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { cli, tempDir } from './helpers/lake';
 
 const HEADER =

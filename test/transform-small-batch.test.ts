@@ -25,7 +25,7 @@ import { transformStatistics } from '../local/transform';
 import { STATISTICS, YOUTUBE_DATASETS } from '../workflows/datasets';
 import { renderAsl } from '../workflows/render-asl';
 import { SMALL_OBJECT_BYTES, SMALL_OBJECT_MAX_BYTES, withSmallObjectBytes } from '../workflows/small-objects';
-import { YOUTUBE_TRENDING } from '../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { edgeCaseFile, edgeRecord } from './helpers/edge-case-records';
 import { CATEGORY_DAILY_SQL, query, runFiles, tempDir } from './helpers/lake';
 import { python, REAL_DATA, runReference } from './helpers/python';

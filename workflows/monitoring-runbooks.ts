@@ -97,7 +97,7 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
         checks: [
           "Which object was it? The function's log line for the invocation names the object and batch.",
           'Is the object unusually large? Compare its size with the usual uploads.',
-          `Raise the function's memory and timeout in \`workflows/youtube-trending.ts\` (step ${q(state)}, \`function\`) if large objects are now normal; keep the task's \`timeoutSeconds\` above the function's.`,
+          `Raise the function's memory and timeout in \`workflows/pipeline-steps.ts\` (step ${q(state)}, \`function\`) if large objects are now normal; keep the task's \`timeoutSeconds\` above the function's.`,
         ],
         diagnose: [
           logsOf,
@@ -207,7 +207,7 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
           "aws athena list-query-executions --work-group $PREFIX-workgroup --max-results 20 --query 'QueryExecutionIds' --output text | xargs -n 20 aws athena batch-get-query-execution --query 'QueryExecutions[].[QueryExecutionId,Statistics.DataScannedInBytes]' --output table --query-execution-ids",
         ],
         fix: [
-          '# nothing failed: fix the partitioning or raise the threshold next to the step in workflows/youtube-trending.ts',
+          '# nothing failed: fix the partitioning or raise the threshold next to the step in workflows/pipeline-steps.ts',
           'npx lakestep status',
         ],
         local: ['npx lakestep run', 'npx lakestep status --json'],

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNBOOK_DIR } from './alarms';
 import { runbookFiles } from './monitoring-runbooks';
-import { YOUTUBE_TRENDING } from './youtube-trending';
+import { YOUTUBE_TRENDING } from './youtube-trending.workflow';
 
 const root = join(__dirname, '..');
 const files = runbookFiles(YOUTUBE_TRENDING);

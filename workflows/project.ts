@@ -3,11 +3,11 @@
  * when there is one; anything else is an error that lists them.
  */
 import { classify } from '../handlers/core/classify';
-import { JAFFLE_SHOP } from './jaffle-shop.workflow';
+import { DISCOVERED_WORKFLOWS } from './registry.generated';
 import type { Workflow } from './types';
-import { YOUTUBE_TRENDING } from './youtube-trending';
 
-export const WORKFLOWS: readonly Workflow[] = [YOUTUBE_TRENDING, JAFFLE_SHOP];
+/** Every `workflows/*.workflow.ts` of the project (the registry `npm run asl` writes). */
+export const WORKFLOWS: readonly Workflow[] = DISCOVERED_WORKFLOWS;
 
 /** The workflow a command runs: the one named, or the only one of the project. */
 export function workflowNamed(

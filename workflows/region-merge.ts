@@ -12,7 +12,7 @@ import type { ChoiceStep, LambdaFunctionSpec, LambdaStep, Step, WaitStep } from 
 /** The built-in workflow's materialization, whose MERGE the region's executions share. */
 export const REGION_MERGE_MATERIALIZATION = 'category_daily';
 
-/** The MERGE's own task timeout (workflows/youtube-trending.ts uses it). */
+/** The MERGE's own task timeout (workflows/pipeline-steps.ts uses it). */
 export const MERGE_TIMEOUT_SECONDS = 900;
 
 /**

@@ -11,7 +11,7 @@ import type { ChoiceStep, LambdaStep, WaitStep } from './types';
 /** The gate's name: the Glue job it admits to (its slot item in the table). */
 export const TRANSFORM_GATE = 'TransformBatch';
 
-/** The Glue step's own timeout (workflows/youtube-trending.ts uses it): a run ends within it. */
+/** The Glue step's own timeout (workflows/pipeline-steps.ts uses it): a run ends within it. */
 export const TRANSFORM_TIMEOUT_SECONDS = 2 * 60 * 60;
 
 /**

@@ -8,7 +8,7 @@ import { documentSvg, renderMermaid } from '../local/graph';
 import { assertWorkflow } from './check-workflow';
 import { WORKFLOWS } from './project';
 import { aslFileName, renderAsl, renderAslText } from './render-asl';
-import { YOUTUBE_TRENDING } from './youtube-trending';
+import { YOUTUBE_TRENDING } from './youtube-trending.workflow';
 
 const root = join(__dirname, '..');
 // A spec with a definition error fails here, before a file is written (and again at `cdk synth`).

@@ -11,7 +11,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { handleApiRequest } from '../../handlers/core/api';
 import { keyMatches } from '../../handlers/core/api-auth';
 import { OPENAPI_PATH } from '../../handlers/core/api-contract';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 import { Warehouse } from '../catalog';
 import { type LakePaths, lakePaths } from '../lake';
 import { type ApiKey, cursorSecretFor, resolveApiKey } from './key';

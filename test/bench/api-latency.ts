@@ -16,7 +16,7 @@ import { snapshotFile } from '../../local/api/snapshot';
 import { lakePaths } from '../../local/lake';
 import { LocalRuntime } from '../../local/runtime';
 import { writeLargeStatisticsFile } from '../../local/sample-data';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 import { costPerApiRequest } from './api-cost';
 import { total } from './cost-model';
 import { ROOT } from './measure';

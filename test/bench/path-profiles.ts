@@ -10,7 +10,7 @@ import { FsStorage } from '../../local/fs-storage';
 import { LocalRuntime } from '../../local/runtime';
 import { generateStatisticsChunks } from '../../local/sample-data';
 import type { LambdaStep } from '../../workflows/types';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from '../helpers/transform-paths';
 import { countTransitions, type PathName, type PathProfile, type S3Requests } from './cost-model';
 import { REAL } from './measure';

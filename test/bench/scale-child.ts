@@ -11,7 +11,7 @@ import { mapBounded } from '../../local/bounded';
 import type { LandedObject } from '../../local/landing';
 import { tableCounts } from '../../local/query';
 import { defaultConcurrency, LocalRuntime } from '../../local/runtime';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 
 async function main(): Promise<void> {
   const [lake, data, atOnce] = process.argv.slice(2);

@@ -19,7 +19,7 @@ import { MERGE_WAIT_SECONDS, REQUEST_REGION_MERGE } from '../../workflows/region
 import { ATHENA_API_RETRY, GLUE_CAPACITY_RETRY } from '../../workflows/retry-policies';
 import { ACQUIRE_TRANSFORM_SLOT, SLOT_WAIT_SECONDS } from '../../workflows/transform-admission';
 import type { RetryPolicy } from '../../workflows/types';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 import { LIST_PRICES, type Prices } from './cost-model';
 
 export interface ScaleInputs {

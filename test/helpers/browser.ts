@@ -9,7 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import type { ExecutionSummary } from '../../local/execution-summary';
 import { LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 
 export const CHROMIUM = process.env.LAKESTEP_CHROMIUM ?? '/usr/bin/chromium';
 export const VIEWPORT = { width: 1366, height: 900 };

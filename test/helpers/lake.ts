@@ -7,7 +7,7 @@ import type { Fault } from '../../local/bindings';
 import type { ExecutionSummary } from '../../local/execution-summary';
 import { openForQuery, runQuery } from '../../local/query';
 import { LocalRuntime } from '../../local/runtime';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 
 export const ROOT = resolve(__dirname, '..', '..');
 

@@ -13,7 +13,7 @@ import type { ExecutionSummary } from '../../local/execution-summary';
 import { startInspector } from '../../local/inspector/server';
 import { LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 import { launchBrowser, VIEWPORT } from './browser';
 
 const FAULTY_FILE = 'GBvideos.csv';

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAslText } from '../../workflows/render-asl';
 import { SMALL_OBJECT_MAX_BYTES, withSmallObjectBytes } from '../../workflows/small-objects';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 
 /** Every statistics object through the Glue job (DuckDB locally). */
 export const ALWAYS_GLUE = 0;

@@ -16,7 +16,7 @@ import type { LandedObject } from '../../local/landing';
 import { LocalRuntime } from '../../local/runtime';
 import { writeSample } from '../../local/sample-data';
 import { YOUTUBE_DATASETS } from '../../workflows/datasets';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 import { ALWAYS_GLUE, definitionWithSmallObjectBytes } from '../helpers/transform-paths';
 import { RecordingRegionMergeTable, RecordingSlotTable } from './admission-calls';
 import { type AwsCall, RecordingStorage, stamp } from './calls';

@@ -4,7 +4,7 @@
  * entry: `lambdaPrincipal(...)` for a function whose core runs on the recording ports, or
  * `{ name, identity, calls }` with calls derived from real local runs or a declared I/O.
  */
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 import { apiCalls, apiName } from './api-calls';
 import { fetchCalls, fetchFunctionName, schedulerCalls, schedulerRole } from './fetch-calls';
 import { crawlerCalls, glueJobCalls } from './glue-calls';

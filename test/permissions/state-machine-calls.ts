@@ -1,6 +1,6 @@
 import { tablesQueriedBy } from '../../infra/substitutions';
 import { RESOURCES } from '../../workflows/render-asl';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 import { type AwsCall, S3_REQUESTS, s3Bucket, s3Object, stamp } from './calls';
 import type { Deployed } from './deployed';
 import type { LocalObservations } from './local-runs';

@@ -12,7 +12,7 @@ import { stageOverridesFrom } from '../../infra/config';
 import { PipelineStack } from '../../infra/pipeline-stack';
 import { workflowStacks } from '../../infra/workflow-stacks';
 import type { Workflow } from '../../workflows/types';
-import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending';
+import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -61,7 +61,9 @@ export function synthPipeline(
 } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const settings = stageOverridesFrom(CDK_CONTEXT['lakestep:stages'], stage);
-  const ours = workflowStacks(stage, settings).find((s) => s.workflow.name === workflow.name);
+  const ours = workflowStacks(stage, settings, CDK_CONTEXT['lakestep:pipelineStackWorkflow'] as string).find(
+    (s) => s.workflow.name === workflow.name,
+  );
   if (!ours) throw new Error(`workflow ${workflow.name} is not one of the project's`);
   const stack = new PipelineStack(app, ours.id, {
     stage,

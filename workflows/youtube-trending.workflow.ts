@@ -98,3 +98,4 @@ export const YOUTUBE_TRENDING: Workflow = declareWorkflow({
     },
   },
 });
+export default YOUTUBE_TRENDING;

@@ -1,0 +1,187 @@
+/**
+ * Adding a workflow edits nothing outside its own file: in a copy of the project, a throwaway
+ * `workflows/throwaway.workflow.ts` is added, and `npm run asl` (which regenerates the registry and
+ * renders its ASL), the CDK app (its own stack, cdk-nag on) and a local run all take it — the only
+ * other files that change are the generated ones. The registry committed here is current.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { registryText, workflowFiles } from '../workflows/write-registry';
+import { ROOT, tempDir } from './helpers/lake';
+
+const THROWAWAY = `import type { Dataset } from './datasets';
+import { declareWorkflow } from './pipeline-steps';
+
+const THINGS: Dataset = {
+  name: 'things',
+  format: 'csv',
+  route: {
+    fileName: /^things_(?<partition>[a-z]{2})\\.csv$/,
+    landingPrefix: 'things',
+    describe: 'things_<cc>.csv',
+    examples: ['things_us.csv'],
+  },
+  transform: {
+    name: 'things',
+    rawColumns: ['id', 'size'],
+    rules: [
+      { name: 'field_count', kind: 'fieldCount', expected: 2 },
+      { name: 'numbers', kind: 'integer', columns: ['id', 'size'] },
+    ],
+    schema: [
+      { name: 'region', type: 'VARCHAR', batch: 'region' },
+      { name: 'id', type: 'BIGINT' },
+      { name: 'size', type: 'BIGINT' },
+      { name: 'source_object', type: 'VARCHAR', batch: 'sourceObject' },
+    ],
+    dedupeKey: ['region', 'id'],
+    dedupeOrder: ['size'],
+    partitionBy: ['region', 'source_file'],
+  },
+};
+
+export default declareWorkflow({
+  name: 'throwaway',
+  comment: 'A workflow added in one file.',
+  datasets: [THINGS],
+  materializations: [
+    {
+      name: 'sizes',
+      table: 'sizes',
+      description: 'Total size per region',
+      columns: [
+        { name: 'region', type: 'VARCHAR' },
+        { name: 'total', type: 'BIGINT' },
+      ],
+      key: ['region'],
+      sql: [
+        'MERGE INTO \${analytics}.sizes AS t',
+        'USING (SELECT region, CAST(sum(size) AS BIGINT) AS total FROM \${cleansed}.things WHERE region = :region GROUP BY region) AS s',
+        'ON t.region = s.region',
+        'WHEN MATCHED THEN UPDATE SET total = s.total',
+        'WHEN NOT MATCHED THEN INSERT (region, total) VALUES (s.region, s.total)',
+      ].join('\\n'),
+    },
+  ],
+});
+`;
+
+/** The project's tracked files, copied (node_modules linked): what a clone holds. */
+function copyProject(to: string): void {
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(Boolean);
+  for (const f of files) {
+    if (!existsSync(join(ROOT, f))) continue;
+    mkdirSync(dirname(join(to, f)), { recursive: true });
+    cpSync(join(ROOT, f), join(to, f));
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(to, 'node_modules'), 'dir');
+  execFileSync('git', ['init', '-q'], { cwd: to });
+  execFileSync('git', ['add', '-A'], { cwd: to });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'copy'], {
+    cwd: to,
+  });
+}
+
+/** Paths git sees changed or added since the copy. */
+function changed(dir: string): string[] {
+  execFileSync('git', ['add', '-A'], { cwd: dir });
+  return execFileSync('git', ['diff', '--cached', '--name-only'], { cwd: dir, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+}
+
+const tsx = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+
+it('the committed registry lists every workflows/*.workflow.ts', () => {
+  const dir = join(ROOT, 'workflows');
+  expect(readFileSync(join(dir, 'registry.generated.ts'), 'utf8')).toBe(registryText(workflowFiles(dir)));
+});
+
+describe('adding a workflow in its own file', () => {
+  const { dir, cleanup } = tempDir('add-workflow');
+  afterAll(cleanup);
+  const project = join(dir, 'project');
+
+  beforeAll(() => {
+    copyProject(project);
+    writeFileSync(join(project, 'workflows', 'throwaway.workflow.ts'), THROWAWAY);
+  });
+
+  it('npm run asl renders its ASL; only generated files change beside it', () => {
+    for (const script of ['workflows/write-registry.ts', 'workflows/write-asl.ts']) {
+      const r = tsx(project, [script]);
+      expect([script, r.status, r.stderr]).toEqual([script, 0, '']);
+    }
+    expect(changed(project)).toEqual([
+      'asl/throwaway.asl.json',
+      'workflows/registry.generated.ts',
+      'workflows/throwaway.workflow.ts',
+    ]);
+  });
+
+  it('the CDK app deploys it as a stack of its own, cdk-nag clean', () => {
+    const out = join(dir, 'cdk.out');
+    const r = tsx(project, ['infra/app.ts'], {
+      CDK_OUTDIR: out,
+      // What the cdk CLI passes the app: cdk.json's context (bundling skipped: it changes only hashes).
+      CDK_CONTEXT_JSON: JSON.stringify({
+        ...JSON.parse(readFileSync(join(project, 'cdk.json'), 'utf8')).context,
+        'aws:cdk:bundling-stacks': [],
+      }),
+    });
+    expect([r.status, r.stderr]).toEqual([0, expect.not.stringMatching(/Error|AwsSolutions/)]);
+    const template = JSON.parse(readFileSync(join(out, 'lakestep-dev-throwaway.template.json'), 'utf8'));
+    const machines = Object.values(template.Resources as Record<string, { Type: string }>).filter(
+      (x) => x.Type === 'AWS::StepFunctions::StateMachine',
+    );
+    expect(machines).toHaveLength(1);
+    expect(existsSync(join(out, 'lakestep-dev-pipeline.template.json'))).toBe(true);
+  });
+
+  it('runs locally with lakestep run --workflow throwaway', () => {
+    const data = join(dir, 'things_us.csv');
+    writeFileSync(data, 'id,size\n1,10\n2,32\n2,5\n');
+    const lake = join(dir, 'lake');
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(project, 'cli', 'bin.js'),
+        'run',
+        '--workflow',
+        'throwaway',
+        '--data',
+        data,
+        '--lake',
+        lake,
+        '--json',
+      ],
+      { cwd: project, encoding: 'utf8' },
+    );
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    const q = spawnSync(
+      process.execPath,
+      [
+        join(project, 'cli', 'bin.js'),
+        'query',
+        '--lake',
+        lake,
+        '--json',
+        'SELECT region, total FROM analytics.sizes',
+      ],
+      { cwd: project, encoding: 'utf8' },
+    );
+    expect(JSON.parse(q.stdout)).toEqual([{ region: 'us', total: 42 }]);
+  });
+});
