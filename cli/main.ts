@@ -5,6 +5,7 @@ import { backfillCommand } from './backfill';
 import { fetchCommand } from './fetch';
 import { generateCommand } from './generate';
 import { graphCommand } from './graph';
+import { initCommand } from './init';
 import { inspectCommand } from './inspect';
 import { checkLake } from './lake-check';
 import { queryCommand } from './query';
@@ -21,6 +22,7 @@ const USAGE = `lakestep — run the data-lake pipeline locally from the committe
 usage: lakestep <command> [options]
 
 commands:
+  init      write a starting workflow (workflows/NAME.workflow.ts) from sample CSV files
   run       land files (or the built-in sample) and run one execution per object
   fetch     fetch a day of trending data from the YouTube Data API, land it and run it
   status    recent executions, failures by state and error, DQ outcomes, alarms that would fire
@@ -37,6 +39,7 @@ commands:
 Run \`lakestep <command> --help\` for a command's options.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  init: initCommand,
   run: runCommand,
   fetch: fetchCommand,
   status: statusCommand,

@@ -4,11 +4,12 @@
  * renders its ASL), the CDK app (its own stack, cdk-nag on) and a local run all take it — the only
  * other files that change are the generated ones. The registry committed here is current.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { registryText, workflowFiles } from '../workflows/write-registry';
 import { ROOT, tempDir } from './helpers/lake';
+import { changed, copyProject, tsx } from './helpers/project-copy';
 
 const THROWAWAY = `import type { Dataset } from './datasets';
 import { declareWorkflow } from './pipeline-steps';
@@ -66,43 +67,6 @@ export default declareWorkflow({
   ],
 });
 `;
-
-/** The project's tracked files, copied (node_modules linked): what a clone holds. */
-function copyProject(to: string): void {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  })
-    .split('\0')
-    .filter(Boolean);
-  for (const f of files) {
-    if (!existsSync(join(ROOT, f))) continue;
-    mkdirSync(dirname(join(to, f)), { recursive: true });
-    cpSync(join(ROOT, f), join(to, f));
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(to, 'node_modules'), 'dir');
-  execFileSync('git', ['init', '-q'], { cwd: to });
-  execFileSync('git', ['add', '-A'], { cwd: to });
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'copy'], {
-    cwd: to,
-  });
-}
-
-/** Paths git sees changed or added since the copy. */
-function changed(dir: string): string[] {
-  execFileSync('git', ['add', '-A'], { cwd: dir });
-  return execFileSync('git', ['diff', '--cached', '--name-only'], { cwd: dir, encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .sort();
-}
-
-const tsx = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
 
 it('the committed registry lists every workflows/*.workflow.ts', () => {
   const dir = join(ROOT, 'workflows');
