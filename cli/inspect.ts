@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { DEFAULT_PORT, startInspector } from '../local/inspector/server';
 import { DEFAULT_LAKE } from '../local/lake';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 
 const HELP = `usage: lakestep inspect [--lake DIR] [--port N] [--open]
@@ -41,8 +42,13 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       `lakestep inspect: --port must be a whole number from 0 to 65535, got "${values.port}"`,
     );
 
-  chosenWorkflow(values.workflow, values.lake, 'inspect');
-  const inspector = await startInspector({ lake: values.lake ?? DEFAULT_LAKE, port });
+  // A lake not made yet: the built-in sample's workflow (what `lakestep run` alone would make), or --workflow.
+  const workflow = chosenWorkflow(values.workflow, values.lake, 'inspect', () => YOUTUBE_TRENDING.name);
+  const inspector = await startInspector({
+    lake: values.lake ?? DEFAULT_LAKE,
+    port,
+    workflow: workflow.name,
+  });
   const list = await inspector.executions.list();
   console.log(`lakestep inspector: ${inspector.url}`);
   console.log(

@@ -2,6 +2,7 @@
 
 import { DEFAULT_PORT, startServe } from '../local/api/server';
 import { DEFAULT_LAKE } from '../local/lake';
+import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 
 const HELP = `usage: lakestep serve [--lake DIR] [--port N]
@@ -41,7 +42,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `lakestep serve: --port must be a whole number from 0 to 65535, got "${values.port}"`,
     );
 
-  chosenWorkflow(values.workflow, values.lake, 'serve');
+  // The API and its dashboards serve the built-in workflow's category_daily (a lake not made yet: that one).
+  const workflow = chosenWorkflow(values.workflow, values.lake, 'serve', () => YOUTUBE_TRENDING.name);
+  if (workflow.name !== YOUTUBE_TRENDING.name)
+    throw new UsageError(
+      `lakestep serve: the analytics API and its dashboards serve workflow ${YOUTUBE_TRENDING.name}'s category_daily; workflow ${workflow.name} has none: read its tables with lakestep query`,
+    );
   const serve = await startServe({ lake: values.lake ?? DEFAULT_LAKE, port });
   const { apiKey } = serve;
   const keyRef =

@@ -181,7 +181,11 @@ describe('inspector page in Chromium', () => {
 
   describe('errors are messages on the page', () => {
     it('an empty or missing lake', async () => {
-      const missing = await startInspector({ lake: join(dir, 'no-lake'), port: 0 });
+      const missing = await startInspector({
+        lake: join(dir, 'no-lake'),
+        port: 0,
+        workflow: 'youtube-trending',
+      });
       const emptyLake = join(dir, 'empty-lake');
       mkdirSync(join(emptyLake, 'executions'), { recursive: true });
       const empty = await startInspector({ lake: emptyLake, port: 0 });

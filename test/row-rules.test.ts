@@ -271,10 +271,21 @@ describe('npm run asl and cdk synth check the transform spec', () => {
     );
   });
 
-  it('is called by the ASL writer and the stack', () => {
+  it('fails the workflow check that the ASL writer and the stack run', () => {
     const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const { STATISTICS, YOUTUBE_DATASETS } =
+      require('../workflows/datasets') as typeof import('../workflows/datasets');
+    const { assertWorkflow } =
+      require('../workflows/check-workflow') as typeof import('../workflows/check-workflow');
+    const { YOUTUBE_TRENDING } =
+      require('../workflows/youtube-trending.workflow') as typeof import('../workflows/youtube-trending.workflow');
+    const transform = { ...STATISTICS, dedupeKey: [...STATISTICS.dedupeKey, 'regon'] };
+    const datasets = YOUTUBE_DATASETS.map((d) => (d.format === 'csv' ? { ...d, transform } : d));
+    expect(() => assertWorkflow({ ...YOUTUBE_TRENDING, datasets })).toThrow(
+      'workflow youtube-trending, dataset statistics: dedupeKey names "regon"',
+    );
     for (const file of ['workflows/write-asl.ts', 'infra/pipeline-stack.ts'])
-      expect(readFileSync(resolve(__dirname, '..', file), 'utf8')).toMatch(/assertTransformSpecs\(/);
+      expect(readFileSync(resolve(__dirname, '..', file), 'utf8')).toMatch(/assertWorkflow\(/);
   });
 });
 

@@ -3,11 +3,13 @@
  * API over one lake's execution store, the state machine graph, and live updates. Every error answers
  * with a message naming what was wrong, never a stack trace.
  */
+
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 import type { ExecutionStatus } from '../execution-store';
+import { lakeWorkflow } from '../lake-workflow';
 import { ExecutionNotFound, LakeExecutions, STATUSES } from './executions';
 import { GraphNotFound, Graphs } from './graphs';
 import { ReadStopped } from './jsonl';
@@ -39,6 +41,8 @@ export interface InspectorOptions extends LiveOptions {
   /** 0 picks any free port. */
   readonly port?: number;
   readonly aslDir?: string;
+  /** The workflow whose machine the page draws first when the lake records none (a lake not made yet). */
+  readonly workflow?: string;
 }
 
 export interface Inspector {
@@ -129,7 +133,9 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   }
 
   async function overview() {
-    const machines = await graphs.machines();
+    // The lake's own workflow first: the page draws the first machine.
+    const own = lakeWorkflowOrNull(executions.paths.root) ?? options.workflow ?? null;
+    const machines = (await graphs.machines()).sort((a, b) => Number(b === own) - Number(a === own));
     const list = await executions.list();
     return {
       lake: executions.paths.root,
@@ -228,4 +234,13 @@ function json(res: ServerResponse, status: number, body: unknown): void {
     ...SECURITY_HEADERS,
   });
   res.end(JSON.stringify(body));
+}
+
+/** The workflow the lake records, or null (none yet, or a damaged record: the page still draws). */
+function lakeWorkflowOrNull(root: string): string | null {
+  try {
+    return lakeWorkflow(root);
+  } catch {
+    return null;
+  }
 }
