@@ -12,7 +12,7 @@ import { BackfillError, listObjects, starterOn } from '../handlers/aws/backfill-
 import { DEFAULT_BACKOFF, type PacingDeps, realSleep } from '../handlers/aws/pacing';
 import { parseStateMachineArn } from '../handlers/aws/sfn-arn';
 import { assertStandardStateMachine, ReplayError } from '../handlers/aws/sfn-replay';
-import { workflowNamed } from '../workflows/project';
+import { WORKFLOWS, workflowNamed } from '../workflows/project';
 import { parse, UsageError } from './args';
 import { bold, dim, green, red, yellow } from './format';
 
@@ -29,7 +29,7 @@ object the trigger or an earlier backfill started is "already started" and runni
   s3://BUCKET/PREFIX       the stage's landing bucket (stack output LandingBucketName) and a key prefix
                            (e.g. raw_statistics/region=us/; empty for the whole bucket)
   --state-machine-arn ARN  the state machine (default: $LAKESTEP_STATE_MACHINE_ARN, the stack output StateMachineArn)
-  --workflow NAME          the deployed workflow (default: the project's only one); its routes name each object's dataset
+  --workflow NAME          the deployed workflow, whose routes name each object's dataset in the report (default: any workflow's)
   --rate N                 starts per minute at most (default ${DEFAULT_RATE_PER_MINUTE}); for Glue-bound objects keep it near the
                            transform gate's throughput (slots / minutes per run), so executions do not queue for hours
   --concurrency N          StartExecution calls in flight at once, 1-${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY}; throttling backs off)
@@ -109,7 +109,10 @@ export async function runBackfillCommand(argv: string[], io: BackfillIo): Promis
     io.out(`${BACKFILL_USAGE}\n`);
     return 0;
   }
-  const workflow = backfillWorkflow(values.workflow);
+  // The routes only name each start's dataset in the report: without --workflow, every workflow's.
+  const datasets = values.workflow
+    ? backfillWorkflow(values.workflow).datasets
+    : WORKFLOWS.flatMap((w) => w.datasets);
   if (!values.aws)
     throw new UsageError(
       `${CMD}: only --aws is a backfill of its own; locally, run the files: lakestep run --data DIR [--recursive] [--concurrency N]`,
@@ -166,7 +169,7 @@ export async function runBackfillCommand(argv: string[], io: BackfillIo): Promis
         prefix: where.prefix,
         region: machine.region,
         account: machine.account,
-        datasets: workflow.datasets,
+        datasets,
         stateMachineArn: machineArn,
         ratePerMinute: rate,
         concurrency,
