@@ -1,0 +1,73 @@
+/**
+ * A dataset's derived columns compiled against its schema: each reads the typed columns defined before
+ * it in the schema (raw-typed or derived, not batch values), so the schema order is the evaluation
+ * order and no cycle can be written. A BIGINT read from a raw column is bounded by an `integer` rule
+ * with both min and max on that column, which is what lets `amount_cents * 0.01` fit DECIMAL(18,2).
+ */
+import type { SchemaColumn, StatisticsSpec } from './datasets';
+import { rawSourceOf } from './datasets';
+import { type Expr, parseExpression } from './expressions';
+import { columnExprType, declaredTypeProblem, type ExprType, typeExpression } from './expressions-check';
+
+export interface CompiledDerived {
+  readonly column: SchemaColumn;
+  readonly expression: string;
+  readonly ast: Expr;
+  /** Every node's type (the TypeScript evaluator reads the scales from it). */
+  readonly types: ReadonlyMap<Expr, ExprType>;
+}
+
+/** The largest number of integer digits an integer rule with both bounds allows on a raw column, or 19. */
+function boundedDigits(spec: StatisticsSpec, raw: string): number {
+  let digits = 19;
+  for (const rule of spec.rules)
+    if (
+      rule.kind === 'integer' &&
+      rule.columns.includes(raw) &&
+      rule.min !== undefined &&
+      rule.max !== undefined
+    ) {
+      const widest = Math.max(Math.abs(rule.min), Math.abs(rule.max));
+      digits = Math.min(digits, String(BigInt(Math.trunc(widest))).length);
+    }
+  return digits;
+}
+
+/**
+ * The derived columns of the spec, in schema order, each parsed and typed; throws an Error naming the
+ * column and the fix (workflows/check-datasets.ts reports it with the workflow and the dataset).
+ */
+export function compileDerivedColumns(spec: StatisticsSpec): CompiledDerived[] {
+  const readable = new Map<string, ExprType>();
+  const compiled: CompiledDerived[] = [];
+  for (const column of spec.schema) {
+    if (column.derived !== undefined) {
+      const c = compileOne(column, readable);
+      compiled.push(c);
+      const t = c.types.get(c.ast) as ExprType;
+      // Later columns read the declared type (its digits narrowed by the expression's bound).
+      const declared = columnExprType(column.type);
+      readable.set(
+        column.name,
+        declared.kind === 'BIGINT' && t.kind === 'BIGINT' ? { ...declared, digits: t.digits } : declared,
+      );
+    } else if (!column.batch) {
+      const raw = rawSourceOf(column) as string;
+      readable.set(
+        column.name,
+        columnExprType(column.type, column.type === 'BIGINT' ? boundedDigits(spec, raw) : 19),
+      );
+    }
+  }
+  return compiled;
+}
+
+function compileOne(column: SchemaColumn, readable: ReadonlyMap<string, ExprType>): CompiledDerived {
+  const expression = column.derived as string;
+  const ast = parseExpression(expression);
+  const types = new Map<Expr, ExprType>();
+  const t = typeExpression(expression, ast, readable, types);
+  const problem = declaredTypeProblem(expression, t, column.type);
+  if (problem) throw new Error(problem);
+  return { column, expression, ast, types };
+}
