@@ -7,6 +7,7 @@ run alone (`python3 -m unittest discover -s glue`), the tests render it with tsx
 import contextlib
 import csv
 import datetime
+import decimal
 import io
 import json
 import os
@@ -430,6 +431,61 @@ class TransformBatchScriptTest(unittest.TestCase):
         self.assertEqual(world.deleted, [("cleansed", "staging/b-1/rejected/part-0.parquet")])
         summary = json.loads(world.puts[("cleansed", "staging/b-1/summary.json")][0])
         self.assertIsNone(summary["files"]["rejected"])
+
+
+class DerivedColumnTest(unittest.TestCase):
+    """The derived-column subset in plain Python (decision 0031); the three-engine table is
+    test/expressions-engines.test.ts."""
+
+    SPEC = {
+        "rawColumns": ["cents", "flag"],
+        "rules": [],
+        "schema": [
+            {"name": "cents", "type": "BIGINT"},
+            {"name": "flag", "type": "BOOLEAN", "booleans": {"true": ["y"], "false": ["n"]}},
+            {"name": "amount", "type": "DECIMAL(18,2)", "derived": "cents * 0.01"},
+            {"name": "half", "type": "DECIMAL(18,1)", "derived": "round(amount * 0.5, 1)"},
+            {"name": "kept", "type": "DECIMAL(18,2)", "derived": "CASE WHEN flag THEN amount END"},
+        ],
+        "dedupeKey": [],
+        "dedupeOrder": [],
+    }
+
+    def row(self, cents, flag):
+        return rules.typed_row([cents, flag], self.SPEC, {})
+
+    def test_cents_become_exact_dollars_as_decimals_never_floats(self):
+        cents, _, amount, _, _ = self.row("1000", "y")
+        self.assertEqual((cents, amount), (1000, decimal.Decimal("10.00")))
+        self.assertIsInstance(amount, decimal.Decimal)
+        self.assertEqual(str(self.row("-5", "y")[2]), "-0.05")
+
+    def test_round_is_half_away_from_zero(self):
+        self.assertEqual(str(self.row("250", "y")[3]), "1.3")
+        self.assertEqual(str(self.row("-250", "y")[3]), "-1.3")
+
+    def test_a_case_without_else_gives_null_and_null_propagates(self):
+        self.assertIsNone(self.row("100", "n")[4])
+        self.assertIsNone(self.row("100", "")[4])
+        node = rules.parse_expression("x + 1")
+        self.assertIsNone(rules.evaluate(node, {"x": None}))
+
+    def test_three_valued_logic(self):
+        ev = lambda text, **row: rules.evaluate(rules.parse_expression(text), row)  # noqa: E731
+        self.assertIs(ev("a AND b", a=None, b=False), False)
+        self.assertIsNone(ev("a AND b", a=None, b=True))
+        self.assertIs(ev("a OR b", a=None, b=True), True)
+        self.assertIsNone(ev("a OR b", a=None, b=False))
+        self.assertIsNone(ev("NOT a", a=None))
+        self.assertIs(ev("a IS NULL", a=None), True)
+
+    def test_a_spec_with_division_or_a_later_column_is_refused_before_any_data_is_read(self):
+        for derived, found in (("cents / 100", "'/'"), ("later * 1", "later"), ("lower(flag)", "lower")):
+            spec = json.loads(json.dumps(self.SPEC))
+            spec["schema"][2]["derived"] = derived
+            with self.assertRaises(rules.TransformSpecError) as e:
+                rules.validate_spec(spec)
+            self.assertIn(found, str(e.exception))
 
 
 if __name__ == "__main__":
