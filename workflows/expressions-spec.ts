@@ -47,8 +47,12 @@ export function compileDerivedColumns(spec: StatisticsSpec): CompiledDerived[] {
       const t = c.types.get(c.ast) as ExprType;
       // Later columns read the declared type (its digits narrowed by the expression's bound).
       const declared = columnExprType(column.type);
-      const narrowed = (declared.kind === 'BIGINT' || declared.kind === 'DECIMAL') && declared.kind === t.kind;
-      readable.set(column.name, narrowed ? { ...declared, digits: Math.min(declared.digits, t.digits) } : declared);
+      const narrowed =
+        (declared.kind === 'BIGINT' || declared.kind === 'DECIMAL') && declared.kind === t.kind;
+      readable.set(
+        column.name,
+        narrowed ? { ...declared, digits: Math.min(declared.digits, t.digits) } : declared,
+      );
     } else if (!column.batch) {
       const raw = rawSourceOf(column) as string;
       readable.set(
