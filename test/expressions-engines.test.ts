@@ -141,6 +141,46 @@ describe('derived columns on every transform engine', () => {
   });
 });
 
+describe('a derived column in the dedupe order', () => {
+  /** The greatest `score` of a key wins; a NULL score loses to any number, a negative one too. */
+  const SCORED: StatisticsSpec = {
+    name: 'scored',
+    rawColumns: ['k', 'a', 'flag'],
+    rules: [{ name: 'a', kind: 'integer', columns: ['k', 'a'], min: -1000, max: 1000 }],
+    schema: [
+      { name: 'k', type: 'BIGINT' },
+      { name: 'a', type: 'BIGINT' },
+      { name: 'flag', type: 'BOOLEAN', booleans: { true: ['y'], false: ['n'] } },
+      { name: 'score', type: 'DECIMAL(8,2)', derived: 'CASE WHEN flag THEN a * -0.50 END' },
+    ],
+    dedupeKey: ['k'],
+    dedupeOrder: ['score'],
+    partitionBy: [],
+  };
+  const records = [
+    ['k', 'a', 'flag'],
+    ['1', '5', 'y'],
+    ['1', '3', 'n'],
+    ['2', '3', 'n'],
+    ['2', '8', 'y'],
+    ['3', '4', 'y'],
+    ['3', '2', 'y'],
+  ];
+
+  it('keeps the greatest score of each key, NULLs last, alike in TypeScript, DuckDB and Python', async () => {
+    expect(transformSpecProblems('w', [SCORED])).toEqual([]);
+    const ts = typescriptEngine(SCORED, records);
+    expect(ts.rows).toEqual([
+      ['1', '5', 'true', '-2.50'],
+      ['2', '8', 'true', '-4.00'],
+      ['3', '2', 'true', '-1.00'],
+    ]);
+    expect(ts.duplicates).toBe(3);
+    expect(await duckdbEngine(SCORED, records)).toEqual(ts);
+    expect(pythonEngine(SCORED, records)).toEqual(ts);
+  });
+});
+
 const PAYMENTS_FILE = join(SHARED, 'data', 'jaffle-shop', 'raw_payments.csv');
 
 /** jaffle-shop's raw payments (amount in integer cents) with `amount` in dollars beside the cents. */

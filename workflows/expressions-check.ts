@@ -34,8 +34,10 @@ export type ExprType =
 type Numeric = Extract<ExprType, { kind: 'BIGINT' | 'DECIMAL' }>;
 type DecimalView = { digits: number; scale: number; precision: number; duck: number };
 
+const places = (n: number) => `${n} decimal place${n === 1 ? '' : 's'}`;
+
 export function typeText(t: ExprType): string {
-  if (t.kind === 'DECIMAL') return `DECIMAL with ${t.scale} decimal place${t.scale === 1 ? '' : 's'}`;
+  if (t.kind === 'DECIMAL') return `DECIMAL with ${places(t.scale)}`;
   return t.kind;
 }
 
@@ -309,9 +311,9 @@ export function declaredTypeProblem(expression: string, t: ExprType, declared: C
     if (t.kind === 'BIGINT') return `\`${expression}\` is a BIGINT: write CAST(${expression} AS ${declared})`;
     if (t.kind !== 'DECIMAL') return `\`${expression}\` is ${t.kind}, the column ${declared}`;
     if (t.scale < target.scale)
-      return `\`${expression}\` has ${t.scale} decimal places, the column ${target.scale}: write CAST(${expression} AS ${declared})`;
+      return `\`${expression}\` has ${places(t.scale)}, the column ${target.scale}: write CAST(${expression} AS ${declared})`;
     if (t.scale > target.scale)
-      return `\`${expression}\` has ${t.scale} decimal places, the column ${target.scale}: write round(${expression}, ${target.scale}), or declare DECIMAL(${t.digits + t.scale},${t.scale})`;
+      return `\`${expression}\` has ${places(t.scale)}, the column ${target.scale}: write round(${expression}, ${target.scale}), or declare DECIMAL(${t.digits + t.scale},${t.scale})`;
     if (t.digits > target.precision - target.scale)
       return `\`${expression}\` can reach 10^${t.digits}, more than ${declared} holds: declare DECIMAL(${t.digits + t.scale},${t.scale}), or bound the input columns with an integer rule's min/max`;
     return null;

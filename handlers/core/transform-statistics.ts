@@ -36,9 +36,12 @@ export interface StatisticsTransformResult {
   readonly rules: Record<string, number>;
 }
 
+/** A value of the dedupe order: BIGINT, TIMESTAMP and DECIMAL as bigint, DATE as days, NULL (a derived column's). */
+type Rank = bigint | number | boolean | string | null;
+
 /** A kept row and the values it is ranked by (greatest wins). */
 interface Kept {
-  readonly rank: readonly bigint[];
+  readonly rank: readonly Rank[];
   readonly row: CellValue[];
 }
 
@@ -93,7 +96,7 @@ export class StatisticsTransform {
     const row = this.typed(fields);
     // An empty dedupe key keeps every valid record: each is a key of its own.
     const key = this.keyAt.length ? this.keyAt.map((i) => String(row[i])).join('\u0000') : String(this.read);
-    const rank = this.rankAt.map((i) => row[i] as bigint);
+    const rank = this.rankAt.map((i) => row[i] as Rank);
     const best = this.kept.get(key);
     // Strictly greater replaces: on a tie the first record wins (ORDER BY …, record_no).
     if (!best || greater(rank, best.rank)) this.kept.set(key, { rank, row });
@@ -129,11 +132,14 @@ export class StatisticsTransform {
   }
 }
 
-function greater(a: readonly bigint[], b: readonly bigint[]): boolean {
+/** `a` ranks above `b`: compared value by value, a NULL below every value (DuckDB's DESC NULLS LAST). */
+function greater(a: readonly Rank[], b: readonly Rank[]): boolean {
   for (let i = 0; i < a.length; i++) {
-    const x = a[i] as bigint;
-    const y = b[i] as bigint;
-    if (x !== y) return x > y;
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    if (x === y) continue;
+    if (x === null || y === null) return y === null;
+    return x > y;
   }
   return false;
 }
