@@ -157,6 +157,24 @@ describe('type-checking a derived column against its declared type', () => {
     ]);
   });
 
+  it("is what docs/writing-a-workflow.md's example error says", () => {
+    const doc = readFileSync(join(__dirname, '..', 'docs', 'writing-a-workflow.md'), 'utf8');
+    const shown = /```\n(workflow jaffle-shop[\s\S]*?)```/.exec(doc)?.[1]?.replace(/\s+/g, ' ').trim();
+    const spec: StatisticsSpec = {
+      ...specWith(),
+      rawColumns: ['amount'],
+      rules: [],
+      schema: [
+        { name: 'id', type: 'BIGINT', raw: 'amount' },
+        { name: 'payment_method', type: 'VARCHAR', raw: 'amount' },
+        { name: 'order_id', type: 'BIGINT', raw: 'amount' },
+        { name: 'amount_cents', type: 'BIGINT', raw: 'amount' },
+        { name: 'amount', type: 'DECIMAL(18,2)', derived: 'amount_cents * 0.01' },
+      ],
+    };
+    expect(transformSpecProblems('jaffle-shop', [spec])).toEqual([shown]);
+  });
+
   it('lets a derived column read an earlier derived one, never a later one', () => {
     const dollars = derived('cents * 0.01');
     const doubled: SchemaColumn = { name: 'doubled', type: 'DECIMAL(18,2)', derived: 'amount * 2' };
