@@ -374,6 +374,10 @@ class FakeGlueWorld:
         spark_types = types.ModuleType("pyspark.sql.types")
         for name in ["StringType", "LongType", "DateType", "TimestampType", "BooleanType", "IntegerType"]:
             setattr(spark_types, name, type(name, (), {"__repr__": lambda self, n=name: n}))
+        spark_types.DecimalType = type("DecimalType", (), {
+            "__init__": lambda self, precision, scale: setattr(self, "shape", (precision, scale)),
+            "__repr__": lambda self: "DecimalType(%d,%d)" % self.shape,
+        })
         spark_types.StructField = lambda name, t, nullable: (name, repr(t), nullable)
         spark_types.StructType = list
         sql = types.ModuleType("pyspark.sql")
@@ -424,6 +428,16 @@ class TransformBatchScriptTest(unittest.TestCase):
                          (3, 1, 1, 1))
         self.assertEqual(world.conf["spark.sql.session.timeZone"], "UTC")
         self.assertEqual(world.deleted, [])
+
+    def test_a_decimal_column_is_written_as_a_spark_decimal_of_its_precision_and_scale(self):
+        from unittest import mock
+
+        import transform_batch
+
+        spec = {"schema": [{"name": "amount", "type": "DECIMAL(18,2)"}, {"name": "n", "type": "BIGINT"}]}
+        with mock.patch.dict("sys.modules", FakeGlueWorld({}).modules):
+            schema = transform_batch.cleansed_schema(spec)
+        self.assertEqual(schema, [("amount", "DecimalType(18,2)", True), ("n", "LongType", True)])
 
     def test_a_batch_without_quarantined_records_removes_a_previous_attempts_rejected_files(self):
         world = self.run_job(csv_text(record()))
