@@ -69,7 +69,19 @@ describe('parsing the shared subset', () => {
   });
 
   it.each([
-    ['amount_cents / 100', 0, 13, 'multiply instead, e.g. amount_cents * 0.01'],
+    [
+      'amount_cents / 100',
+      0,
+      13,
+      '`/` is not in the shared subset (DuckDB divides DECIMALs as DOUBLE, other engines divide integers as integers): write amount_cents * 0.01',
+    ],
+    ['cents/10', 0, 5, 'write cents * 0.1'],
+    [
+      'cents / 4',
+      0,
+      6,
+      'multiply by an exact decimal instead, e.g. amount_cents * 0.01 for amount_cents / 100',
+    ],
     ['a != b', 0, 2, 'write <> for "not equal"'],
     ["name || 'x'", 0, 5, 'concatenation'],
     ['a % 2', 0, 2, 'modulo'],

@@ -110,7 +110,7 @@ const OPERATORS = ['<=', '>=', '<>', '=', '<', '>', '+', '-', '*', '(', ')', ','
 function refusedOperator(text: string, source: string, at: number): ExpressionError {
   if (text === '/')
     return new ExpressionError(
-      `\`${source}\`: \`/\` is not in the shared subset (DuckDB divides DECIMALs as DOUBLE, other engines divide integers as integers): multiply instead, e.g. amount_cents * 0.01`,
+      `\`${source}\`: \`/\` is not in the shared subset (DuckDB divides DECIMALs as DOUBLE, other engines divide integers as integers): ${divisionFix(source, at)}`,
       at,
     );
   if (text === '!=') return new ExpressionError(`\`${source}\`: write <> for "not equal", not !=`, at);
@@ -118,6 +118,14 @@ function refusedOperator(text: string, source: string, at: number): ExpressionEr
     return new ExpressionError(`\`${source}\`: string concatenation (||) is not in the shared subset`, at);
   if (text === '%') return new ExpressionError(`\`${source}\`: % (modulo) is not in the shared subset`, at);
   return new ExpressionError(`\`${source}\`: "${text}" is not in the shared subset`, at);
+}
+
+/** The exact product to write for a division: `x / 100` is `x * 0.01`; otherwise an example. */
+function divisionFix(source: string, at: number): string {
+  const left = /([A-Za-z_][A-Za-z0-9_]*|[0-9.]+)\s*$/.exec(source.slice(0, at))?.[1];
+  const right = /^\s*(10+)(?![0-9.])/.exec(source.slice(at + 1))?.[1];
+  if (left && right) return `write ${left} * 0.${'0'.repeat(right.length - 2)}1`;
+  return 'multiply by an exact decimal instead, e.g. amount_cents * 0.01 for amount_cents / 100';
 }
 
 function tokenize(source: string): Token[] {
