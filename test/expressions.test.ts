@@ -68,6 +68,12 @@ describe('parsing the shared subset', () => {
     );
   });
 
+  it('spells VARCHAR as STRING, which DuckDB reads as VARCHAR and Spark requires without a length', () => {
+    expect(derivedColumnSql(parseExpression('CAST(cents AS VARCHAR)'), 'VARCHAR', (n) => n)).toBe(
+      'CAST(CAST(cents AS STRING) AS STRING)',
+    );
+  });
+
   it.each([
     [
       'amount_cents / 100',

@@ -9,6 +9,12 @@ import type { Expr } from './expressions';
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/**
+ * A type as both engines spell it: VARCHAR as STRING (DuckDB's alias of VARCHAR; Spark's VARCHAR needs
+ * a length, `CAST(x AS VARCHAR)` is a parse error there), the rest as declared.
+ */
+const typeSql = (type: ColumnType) => (type === 'VARCHAR' ? 'STRING' : type);
+
 /** SQL of `e`; `column(name)` gives the SQL of a column the expression reads. */
 export function expressionSql(e: Expr, column: (name: string) => string): string {
   const sql = (x: Expr): string => {
@@ -41,7 +47,7 @@ export function expressionSql(e: Expr, column: (name: string) => string): string
       case 'coalesce':
         return `coalesce(${x.args.map(sql).join(', ')})`;
       case 'cast':
-        return `CAST(${sql(x.arg)} AS ${x.type})`;
+        return `CAST(${sql(x.arg)} AS ${typeSql(x.type)})`;
       case 'round':
         return `round(${sql(x.arg)}, ${x.places})`;
     }
@@ -51,5 +57,5 @@ export function expressionSql(e: Expr, column: (name: string) => string): string
 
 /** The column's SQL: the expression cast to the declared type. */
 export function derivedColumnSql(e: Expr, type: ColumnType, column: (name: string) => string): string {
-  return `CAST(${expressionSql(e, column)} AS ${type})`;
+  return `CAST(${expressionSql(e, column)} AS ${typeSql(type)})`;
 }
