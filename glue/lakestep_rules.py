@@ -346,10 +346,11 @@ def _tokenize(source):
                     raise ExpressionError(f"`{source}`: the string at offset {at} has no closing '")
                 if source[i] == "'":
                     if source[i + 1 : i + 2] == "'":
-                        value, i = value + "'", i + 2
-                        continue
+                        raise ExpressionError(f"`{source}`: a quote inside a string literal (offset {i}) is not in the subset")
                     i += 1
                     break
+                if source[i] == "\\":
+                    raise ExpressionError(f"`{source}`: a backslash inside a string literal (offset {i}) is not in the subset")
                 value, i = value + source[i], i + 1
             tokens.append(("string", value, at))
         else:

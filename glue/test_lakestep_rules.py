@@ -494,7 +494,13 @@ class DerivedColumnTest(unittest.TestCase):
         self.assertIs(ev("a IS NULL", a=None), True)
 
     def test_a_spec_with_division_or_a_later_column_is_refused_before_any_data_is_read(self):
-        for derived, found in (("cents / 100", "'/'"), ("later * 1", "later"), ("lower(flag)", "lower")):
+        cases = (
+            ("cents / 100", "'/'"),
+            ("later * 1", "later"),
+            ("lower(flag)", "lower"),
+            ("flag = 'it''s'", "a quote inside a string literal"),
+        )
+        for derived, found in cases:
             spec = json.loads(json.dumps(self.SPEC))
             spec["schema"][2]["derived"] = derived
             with self.assertRaises(rules.TransformSpecError) as e:

@@ -63,7 +63,7 @@ const CASES: readonly Case[] = [
   { expression: "s < 'b'", type: 'BOOLEAN', expected: ['true', 'true', 'false', 'false'] },
   // By code point: U+1F600 sorts after U+FB00 (UTF-16 units would put it before).
   { expression: "s > 'ﬀ'", type: 'BOOLEAN', expected: ['false', 'false', 'false', 'true'] },
-  { expression: "s = 'it''s'", type: 'BOOLEAN', expected: ['false', 'false', 'true', 'false'] },
+  { expression: "s = 'Zed'", type: 'BOOLEAN', expected: ['false', 'true', 'false', 'false'] },
   { expression: 'CAST(a AS VARCHAR)', type: 'VARCHAR', expected: ['1000', '-7', '0', '999999'] },
   { expression: 'CAST(flag AS VARCHAR)', type: 'VARCHAR', expected: ['true', 'false', null, 'true'] },
   {

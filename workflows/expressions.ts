@@ -167,14 +167,21 @@ function tokenize(source: string): Token[] {
         if (i >= source.length)
           throw new ExpressionError(`\`${source}\`: the string that starts here has no closing '`, at);
         if (source[i] === "'") {
-          if (source[i + 1] === "'") {
-            value += "'";
-            i += 2;
-            continue;
-          }
+          // Spark SQL reads 'it''s' as two adjacent literals ("its") and \ as an escape: one text
+          // cannot mean the same on both engines.
+          if (source[i + 1] === "'")
+            throw new ExpressionError(
+              `\`${source}\`: a quote inside a string literal (offset ${i}) is read differently by Spark SQL ('it''s' is "its" there): compare with acceptedValues on the raw column instead`,
+              i,
+            );
           i++;
           break;
         }
+        if (source[i] === '\\')
+          throw new ExpressionError(
+            `\`${source}\`: a backslash inside a string literal (offset ${i}) is an escape in Spark SQL and a plain character in DuckDB: compare with acceptedValues on the raw column instead`,
+            i,
+          );
         value += source[i];
         i++;
       }
