@@ -7,9 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { transformSpecProblems } from '../workflows/check-datasets';
 import type { ColumnType } from '../workflows/column-types';
 import type { SchemaColumn, StatisticsSpec } from '../workflows/datasets';
+import { parseExpression } from '../workflows/expressions';
+import { columnExprType, typeExpression } from '../workflows/expressions-check';
+import { expressionSql } from '../workflows/expressions-sql';
 import { SHARED } from './helpers/python';
 import { duckdbEngine, pythonEngine, typescriptEngine } from './helpers/transform-engines';
 
@@ -178,6 +182,58 @@ describe('a derived column in the dedupe order', () => {
     expect(ts.duplicates).toBe(3);
     expect(await duckdbEngine(SCORED, records)).toEqual(ts);
     expect(pythonEngine(SCORED, records)).toEqual(ts);
+  });
+});
+
+describe("the checker's model of DuckDB's DECIMAL widths", () => {
+  // The overflow check rests on these widths (DuckDB keeps a DECIMAL in 64 bits when both operands
+  // fit 18 digits): if a DuckDB upgrade changes them, this fails before a batch does.
+  const columns = new Map([
+    ['b', columnExprType('BIGINT', 7)],
+    ['d2', columnExprType('DECIMAL(10,2)')],
+    ['d20', columnExprType('DECIMAL(20,3)')],
+  ]);
+  const sql: Record<string, string> = {
+    b: 'CAST(1 AS BIGINT)',
+    d2: 'CAST(1 AS DECIMAL(10,2))',
+    d20: 'CAST(1 AS DECIMAL(20,3))',
+  };
+  const expressions = [
+    'b * 0.01',
+    'd2 + d2',
+    'd2 * 2',
+    'd2 - b',
+    'd2 * 0.5',
+    'b + 0.5',
+    '1.5 + 2',
+    'd2 * d20',
+    'd20 + d2',
+    '-d2',
+    'round(d2 * 0.5, 1)',
+    'CASE WHEN b > 1 THEN d2 ELSE b END',
+    'coalesce(d2, 1.5)',
+    'coalesce(b, d20)',
+    'b * d2',
+    '0.01 * 0.01',
+    '100 * 0.01',
+  ];
+
+  it('is the type DuckDB gives each expression', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      for (const e of expressions) {
+        const t = typeExpression(e, parseExpression(e), columns);
+        const model = t.kind === 'DECIMAL' ? `DECIMAL(${t.duck},${t.scale})` : t.kind;
+        const found = await conn.runAndReadAll(
+          `SELECT typeof(${expressionSql(parseExpression(e), (n) => sql[n] as string)})`,
+        );
+        expect({ e, type: found.getRows()[0]?.[0] }).toEqual({ e, type: model });
+      }
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
   });
 });
 
