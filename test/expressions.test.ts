@@ -226,6 +226,13 @@ describe('type-checking a derived column against its declared type', () => {
     ]);
   });
 
+  it('reports a broken column once: a later column that reads it is checked against its declared type', () => {
+    const missing: SchemaColumn = { name: 'missing', type: 'BOOLEAN', derived: 'amount IS NULL' };
+    expect(transformSpecProblems('w', [specWith(derived('cents / 100'), missing)])).toEqual([
+      expect.stringContaining('schema[4] (amount): derived at offset 6'),
+    ]);
+  });
+
   it('refuses a derived column that also names a raw column, and a DECIMAL typed from text without a decimal rule', () => {
     const spec = specWith({ name: 'amount', type: 'DECIMAL(18,2)', derived: 'cents * 0.01', raw: 'cents' });
     expect(transformSpecProblems('w', [spec])).toEqual([

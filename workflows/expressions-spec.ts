@@ -33,26 +33,37 @@ function boundedDigits(spec: StatisticsSpec, raw: string): number {
   return digits;
 }
 
+/** A derived column compiled, or the problem that stops it (with the column's position in the schema). */
+export type DerivedOutcome =
+  | { readonly index: number; readonly compiled: CompiledDerived }
+  | { readonly index: number; readonly column: SchemaColumn; readonly error: Error };
+
 /**
- * The derived columns of the spec, in schema order, each parsed and typed; throws an Error naming the
- * column and the fix (workflows/check-datasets.ts reports it with the workflow and the dataset).
+ * Every derived column of the spec, in schema order, parsed and typed against the columns before it.
+ * A column with a problem is still readable by later ones at its declared type, so each problem is
+ * reported once, at its own column.
  */
-export function compileDerivedColumns(spec: StatisticsSpec): CompiledDerived[] {
+export function derivedOutcomes(spec: StatisticsSpec): DerivedOutcome[] {
   const readable = new Map<string, ExprType>();
-  const compiled: CompiledDerived[] = [];
-  for (const column of spec.schema) {
+  const outcomes: DerivedOutcome[] = [];
+  spec.schema.forEach((column, index) => {
     if (column.derived !== undefined) {
-      const c = compileOne(column, readable);
-      compiled.push(c);
-      const t = c.types.get(c.ast) as ExprType;
-      // Later columns read the declared type (its digits narrowed by the expression's bound).
       const declared = columnExprType(column.type);
-      const narrowed =
-        (declared.kind === 'BIGINT' || declared.kind === 'DECIMAL') && declared.kind === t.kind;
-      readable.set(
-        column.name,
-        narrowed ? { ...declared, digits: Math.min(declared.digits, t.digits) } : declared,
-      );
+      try {
+        const compiled = compileOne(column, readable);
+        outcomes.push({ index, compiled });
+        // Later columns read the declared type, its digits narrowed by the expression's bound.
+        const t = compiled.types.get(compiled.ast) as ExprType;
+        const narrowed =
+          (declared.kind === 'BIGINT' || declared.kind === 'DECIMAL') && declared.kind === t.kind;
+        readable.set(
+          column.name,
+          narrowed ? { ...declared, digits: Math.min(declared.digits, t.digits) } : declared,
+        );
+      } catch (e) {
+        outcomes.push({ index, column, error: e as Error });
+        readable.set(column.name, declared);
+      }
     } else if (!column.batch) {
       const raw = rawSourceOf(column) as string;
       readable.set(
@@ -60,8 +71,19 @@ export function compileDerivedColumns(spec: StatisticsSpec): CompiledDerived[] {
         columnExprType(column.type, column.type === 'BIGINT' ? boundedDigits(spec, raw) : 19),
       );
     }
-  }
-  return compiled;
+  });
+  return outcomes;
+}
+
+/**
+ * The derived columns of the spec, in schema order, each parsed and typed; throws the first problem
+ * (workflows/check-datasets.ts reports them all, with the workflow and the dataset, before anything runs).
+ */
+export function compileDerivedColumns(spec: StatisticsSpec): CompiledDerived[] {
+  return derivedOutcomes(spec).map((o) => {
+    if ('error' in o) throw new Error(`derived column ${o.column.name}: ${o.error.message}`);
+    return o.compiled;
+  });
 }
 
 function compileOne(column: SchemaColumn, readable: ReadonlyMap<string, ExprType>): CompiledDerived {
