@@ -77,7 +77,7 @@ export function typeExpression(
   types: Map<Expr, ExprType> = new Map(),
 ): ExprType {
   const fail = (at: number, message: string): never => {
-    throw new ExpressionError(`\`${source}\`: ${message} (offset ${at})`, at);
+    throw new ExpressionError(`\`${source}\`: ${message}`, at);
   };
   const numeric = (x: Expr, what: string): Numeric => {
     const t = type(x);

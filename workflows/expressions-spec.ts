@@ -6,7 +6,7 @@
  */
 import type { SchemaColumn, StatisticsSpec } from './datasets';
 import { rawSourceOf } from './datasets';
-import { type Expr, parseExpression } from './expressions';
+import { type Expr, ExpressionError, parseExpression } from './expressions';
 import { columnExprType, declaredTypeProblem, type ExprType, typeExpression } from './expressions-check';
 
 export interface CompiledDerived {
@@ -81,7 +81,10 @@ export function derivedOutcomes(spec: StatisticsSpec): DerivedOutcome[] {
  */
 export function compileDerivedColumns(spec: StatisticsSpec): CompiledDerived[] {
   return derivedOutcomes(spec).map((o) => {
-    if ('error' in o) throw new Error(`derived column ${o.column.name}: ${o.error.message}`);
+    if ('error' in o) {
+      const where = o.error instanceof ExpressionError ? ` at offset ${o.error.at}` : '';
+      throw new Error(`derived column ${o.column.name}${where}: ${o.error.message}`);
+    }
     return o.compiled;
   });
 }

@@ -54,7 +54,10 @@ export type Expr =
   | { readonly k: 'cast'; readonly arg: Expr; readonly type: ColumnType; readonly at: number }
   | { readonly k: 'round'; readonly arg: Expr; readonly places: number; readonly at: number };
 
-/** A text outside the subset: the offset (0-based) it was found at and what to write instead. */
+/**
+ * A text outside the subset: the offset (0-based) it was found at, and a message with the text and what
+ * to write instead (the offset is not in the message: the caller puts it where it names the column).
+ */
 export class ExpressionError extends Error {
   constructor(
     message: string,
@@ -171,7 +174,7 @@ function tokenize(source: string): Token[] {
           // cannot mean the same on both engines.
           if (source[i + 1] === "'")
             throw new ExpressionError(
-              `\`${source}\`: a quote inside a string literal (offset ${i}) is read differently by Spark SQL ('it''s' is "its" there): compare with acceptedValues on the raw column instead`,
+              `\`${source}\`: a quote inside a string literal is read differently by Spark SQL ('it''s' is "its" there): compare with acceptedValues on the raw column instead`,
               i,
             );
           i++;
@@ -179,7 +182,7 @@ function tokenize(source: string): Token[] {
         }
         if (source[i] === '\\')
           throw new ExpressionError(
-            `\`${source}\`: a backslash inside a string literal (offset ${i}) is an escape in Spark SQL and a plain character in DuckDB: compare with acceptedValues on the raw column instead`,
+            `\`${source}\`: a backslash inside a string literal is an escape in Spark SQL and a plain character in DuckDB: compare with acceptedValues on the raw column instead`,
             i,
           );
         value += source[i];
@@ -214,10 +217,7 @@ export function parseExpression(source: string): Expr {
   const isOp = (t: Token, o: string) => t.t === 'op' && t.text === o;
   const shown = (t: Token) => (t.t === 'end' ? 'the end' : t.t === 'string' ? `'${t.value}'` : `"${t.text}"`);
   const fail = (t: Token, expected: string): never => {
-    throw new ExpressionError(
-      `\`${source}\`: expected ${expected} at offset ${t.at}, found ${shown(t)}`,
-      t.at,
-    );
+    throw new ExpressionError(`\`${source}\`: expected ${expected}, found ${shown(t)}`, t.at);
   };
   const expectWord = (w: string) => {
     const t = next();
@@ -264,7 +264,7 @@ export function parseExpression(source: string): Expr {
       const after = peek();
       if (comparison(after) || isWord(after, 'is'))
         throw new ExpressionError(
-          `\`${source}\`: comparisons do not chain (offset ${after.at}): join them with AND, e.g. a < b AND b < c`,
+          `\`${source}\`: comparisons do not chain: join them with AND, e.g. a < b AND b < c`,
           after.at,
         );
       return { k: 'compare', op, left, right, at: t.at };
@@ -339,7 +339,7 @@ export function parseExpression(source: string): Expr {
     const whens: { when: Expr; result: Expr }[] = [];
     if (!isWord(peek(), 'when'))
       throw new ExpressionError(
-        `\`${source}\`: only the searched CASE (CASE WHEN condition THEN value … END) is in the subset, at offset ${peek().at}`,
+        `\`${source}\`: only the searched CASE (CASE WHEN condition THEN value … END) is in the subset`,
         peek().at,
       );
     while (isWord(peek(), 'when')) {
@@ -379,7 +379,7 @@ export function parseExpression(source: string): Expr {
     if (Object.hasOwn(LEFT_OUT, name)) throw new ExpressionError(`\`${source}\`: ${LEFT_OUT[name]}`, at);
     if (!EXPRESSION_FUNCTIONS.includes(name))
       throw new ExpressionError(
-        `\`${source}\`: ${name} is not in the shared subset (offset ${at}): the functions are ${EXPRESSION_FUNCTIONS.join(', ')}, with CASE and CAST`,
+        `\`${source}\`: ${name} is not in the shared subset: the functions are ${EXPRESSION_FUNCTIONS.join(', ')}, with CASE and CAST`,
         at,
       );
     expectOp('(');
@@ -391,13 +391,13 @@ export function parseExpression(source: string): Expr {
     expectOp(')');
     if (name === 'coalesce') {
       if (args.length < 2)
-        throw new ExpressionError(`\`${source}\`: coalesce needs at least two arguments (offset ${at})`, at);
+        throw new ExpressionError(`\`${source}\`: coalesce needs at least two arguments`, at);
       return { k: 'coalesce', args, at };
     }
     const places = args[1];
     if (args.length !== 2 || places?.k !== 'integer')
       throw new ExpressionError(
-        `\`${source}\`: round takes a value and a number of decimal places written as an integer, e.g. round(amount, 2) (offset ${at})`,
+        `\`${source}\`: round takes a value and a number of decimal places written as an integer, e.g. round(amount, 2)`,
         at,
       );
     return { k: 'round', arg: args[0] as Expr, places: Number(places.text), at };
