@@ -817,6 +817,11 @@ def typed_row(fields, spec, context, index=None, derived=None):
     a derived column is evaluated from the typed values of the columns before it."""
     index = index or _raw_index(spec)
     derived = derived if derived is not None else derived_columns(spec)
+    if not derived:  # no column reads another: the row needs no names (most specs, every big batch)
+        return tuple(
+            context[BATCH_CONTEXT[col["batch"]]] if "batch" in col else typed_value(fields[index[raw_source(col)]], col)
+            for col in spec["schema"]
+        )
     out, named = [], {}
     for col in spec["schema"]:
         if "batch" in col:
