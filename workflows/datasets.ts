@@ -3,7 +3,6 @@
  * the typed schema, the row rules (in the order they are checked), the dedupe order and the layout.
  * This is the transform spec: DuckDB executes it locally, the Glue script executes it on AWS.
  */
-
 import type { ColumnType } from './column-types';
 import type { RowRule } from './row-rules';
 
