@@ -8,6 +8,7 @@ Standard library only (python3 >= 3.9).
 """
 import csv
 import datetime
+import decimal
 import io
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ MULTI_COLUMN_KINDS = ("notNull", "integer", "unsignedInteger", "decimal", "uniqu
 # Rule kinds checked over the batch after the record rules (workflows/row-rules.ts isBatchRowRule).
 BATCH_RULE_KINDS = ("uniqueInBatch",)
 SQL_TYPES = ("VARCHAR", "BIGINT", "DATE", "TIMESTAMP", "BOOLEAN")
+# DECIMAL(p,s), 1 <= p <= 38, s <= p (workflows/column-types.ts decimalShape).
+DECIMAL_TYPE = re.compile(r"DECIMAL\(([0-9]{1,2}),([0-9]{1,2})\)", re.ASCII)
 # Schema columns that do not come from the raw record but from the job's arguments: a column's "batch"
 # value (workflows/datasets.ts BATCH_VALUES) and the context key that holds it.
 BATCH_CONTEXT = {"region": "region", "sourceObject": "source_object", "ingestedAt": "ingested_at"}
@@ -257,7 +260,12 @@ def validate_spec(spec):
         elif rule["kind"] == "date":
             need_date_format(rule.get("format"), f"rule {rule['name']}")
     for col in spec["schema"]:
-        need(col.get("type") in SQL_TYPES, f"column {col!r} has an unknown type")
+        need(
+            col.get("type") in SQL_TYPES or decimal_shape(col.get("type")) is not None,
+            f"column {col!r} has an unknown type",
+        )
+        if "derived" in col:
+            continue  # parsed, with the columns it reads, by derived_columns below
         if "batch" in col:
             need(col["batch"] in BATCH_CONTEXT, f"schema column {col.get('name')!r}: unknown batch value {col['batch']!r}")
             continue
@@ -276,7 +284,369 @@ def validate_spec(spec):
     names = [c["name"] for c in spec["schema"]]
     for col in spec["dedupeKey"] + spec["dedupeOrder"]:
         need(col in names, f"dedupe column {col!r} is not in the schema")
+    try:
+        derived_columns(spec)
+    except ExpressionError as e:
+        need(False, str(e))
     return spec
+
+
+# ---- derived columns: the shared expression subset (workflows/expressions.ts, decision 0031) ----------
+#
+# The same grammar as the TypeScript parser, evaluated with int and decimal.Decimal (exact: a context of
+# 80 digits, twice what the definition-time check allows), SQL's NULL as None. The type checks are done
+# once at definition time (workflows/expressions-check.ts), so this side only refuses what it cannot read.
+
+EXPRESSION_FUNCTIONS = ("coalesce", "round")
+_EXACT = decimal.Context(prec=80, rounding=decimal.ROUND_HALF_UP, traps=[decimal.InvalidOperation, decimal.Inexact])
+# round(x, n): half away from zero (DuckDB's round of a DECIMAL, Spark's HALF_UP), the one inexact step.
+_ROUNDING = decimal.Context(prec=80, rounding=decimal.ROUND_HALF_UP, traps=[decimal.InvalidOperation])
+_KEYWORDS = {"and", "or", "not", "is", "null", "case", "when", "then", "else", "end", "cast", "as", "true", "false"}
+_OPERATORS = ("<=", ">=", "<>", "=", "<", ">", "+", "-", "*", "(", ")", ",")
+_COMPARISONS = ("=", "<>", "<", "<=", ">", ">=")
+
+
+class ExpressionError(ValueError):
+    """A derived expression outside the shared subset (the definition-time check names the fix)."""
+
+
+def _at_scale(value, scale):
+    """A Decimal at exactly `scale` places (never rounding: the checker allows only exact rescaling)."""
+    out = value.quantize(decimal.Decimal(1).scaleb(-scale), context=_EXACT)
+    return out.copy_abs() if out.is_zero() else out
+
+
+def _tokenize(source):
+    tokens, i = [], 0
+    while i < len(source):
+        ch = source[i]
+        if ch.isspace():
+            i += 1
+            continue
+        at = i
+        if ch.isascii() and (ch.isalpha() or ch == "_"):
+            while i < len(source) and source[i].isascii() and (source[i].isalnum() or source[i] == "_"):
+                i += 1
+            tokens.append(("word", source[at:i], at))
+        elif "0" <= ch <= "9":
+            while i < len(source) and "0" <= source[i] <= "9":
+                i += 1
+            if i < len(source) and source[i] == ".":
+                i += 1
+                start = i
+                while i < len(source) and "0" <= source[i] <= "9":
+                    i += 1
+                if i == start:
+                    raise ExpressionError(f"`{source}`: a decimal needs digits after its point (offset {at})")
+            tokens.append(("number", source[at:i], at))
+        elif ch == "'":
+            value, i = "", i + 1
+            while True:
+                if i >= len(source):
+                    raise ExpressionError(f"`{source}`: the string at offset {at} has no closing '")
+                if source[i] == "'":
+                    if source[i + 1 : i + 2] == "'":
+                        raise ExpressionError(f"`{source}`: a quote inside a string literal (offset {i}) is not in the subset")
+                    i += 1
+                    break
+                if source[i] == "\\":
+                    raise ExpressionError(f"`{source}`: a backslash inside a string literal (offset {i}) is not in the subset")
+                value, i = value + source[i], i + 1
+            tokens.append(("string", value, at))
+        else:
+            op = next((o for o in _OPERATORS if source.startswith(o, i)), None)
+            if op is None:
+                raise ExpressionError(f"`{source}`: {ch!r} at offset {at} is not in the shared subset")
+            tokens.append(("op", op, at))
+            i += len(op)
+    tokens.append(("end", "", len(source)))
+    return tokens
+
+
+def parse_expression(source):
+    """The AST of a derived expression, as nested tuples: ("column", name), ("number", Decimal|int),
+    ("string", s), ("boolean", b), ("negate", x), ("arith", op, l, r), ("compare", op, l, r),
+    ("and"|"or", l, r), ("not", x), ("isNull", x, negated), ("case", [(when, then)], else|None),
+    ("coalesce", [args]), ("cast", x, type), ("round", x, places)."""
+    tokens = _tokenize(source)
+    pos = [0]
+
+    def peek():
+        return tokens[pos[0]]
+
+    def take():
+        pos[0] += 1
+        return tokens[pos[0] - 1]
+
+    def is_word(t, w):
+        return t[0] == "word" and t[1].lower() == w
+
+    def is_op(t, o):
+        return t[0] == "op" and t[1] == o
+
+    def fail(t, expected):
+        raise ExpressionError(f"`{source}`: expected {expected} at offset {t[2]}, found {t[1] or 'the end'!r}")
+
+    def expect_word(w):
+        t = take()
+        if not is_word(t, w):
+            fail(t, w.upper())
+
+    def expect_op(o):
+        t = take()
+        if not is_op(t, o):
+            fail(t, repr(o))
+
+    def expr():
+        left = conj()
+        while is_word(peek(), "or"):
+            take()
+            left = ("or", left, conj())
+        return left
+
+    def conj():
+        left = negation()
+        while is_word(peek(), "and"):
+            take()
+            left = ("and", left, negation())
+        return left
+
+    def negation():
+        if is_word(peek(), "not"):
+            take()
+            return ("not", negation())
+        return test()
+
+    def test():
+        left = total()
+        t = peek()
+        if t[0] == "op" and t[1] in _COMPARISONS:
+            take()
+            right = total()
+            after = peek()
+            if (after[0] == "op" and after[1] in _COMPARISONS) or is_word(after, "is"):
+                fail(after, "AND between comparisons")
+            return ("compare", t[1], left, right)
+        if is_word(t, "is"):
+            take()
+            negated = is_word(peek(), "not")
+            if negated:
+                take()
+            expect_word("null")
+            return ("isNull", left, negated)
+        return left
+
+    def total():
+        left = product()
+        while is_op(peek(), "+") or is_op(peek(), "-"):
+            op = take()[1]
+            left = ("arith", op, left, product())
+        return left
+
+    def product():
+        left = unary()
+        while is_op(peek(), "*"):
+            take()
+            left = ("arith", "*", left, unary())
+        return left
+
+    def unary():
+        if is_op(peek(), "-"):
+            take()
+            return ("negate", unary())
+        return atom()
+
+    def atom():
+        t = take()
+        if t[0] == "number":
+            return ("number", decimal.Decimal(t[1]) if "." in t[1] else int(t[1]))
+        if t[0] == "string":
+            return ("string", t[1])
+        if is_op(t, "("):
+            inner = expr()
+            expect_op(")")
+            return inner
+        if t[0] != "word":
+            fail(t, "a column, a literal, CASE, CAST or a function")
+        word = t[1].lower()
+        if word in ("true", "false"):
+            return ("boolean", word == "true")
+        if word == "case":
+            whens = []
+            while is_word(peek(), "when"):
+                take()
+                when = expr()
+                expect_word("then")
+                whens.append((when, expr()))
+            if not whens:
+                fail(peek(), "WHEN")
+            otherwise = None
+            if is_word(peek(), "else"):
+                take()
+                otherwise = expr()
+            expect_word("end")
+            return ("case", whens, otherwise)
+        if word == "cast":
+            expect_op("(")
+            arg = expr()
+            expect_word("as")
+            name = take()
+            type_text = name[1].upper()
+            if type_text == "DECIMAL" and is_op(peek(), "("):
+                take()
+                p = take()[1]
+                expect_op(",")
+                s = take()[1]
+                expect_op(")")
+                type_text = f"DECIMAL({p},{s})"
+            if type_text not in SQL_TYPES and decimal_shape(type_text) is None:
+                fail(name, "a type")
+            expect_op(")")
+            return ("cast", arg, type_text)
+        if is_op(peek(), "("):
+            if word not in EXPRESSION_FUNCTIONS:
+                raise ExpressionError(f"`{source}`: {word} is not in the shared subset (offset {t[2]})")
+            expect_op("(")
+            args = [expr()]
+            while is_op(peek(), ","):
+                take()
+                args.append(expr())
+            expect_op(")")
+            if word == "coalesce":
+                if len(args) < 2:
+                    fail(t, "coalesce with two arguments or more")
+                return ("coalesce", args)
+            if len(args) != 2 or args[1][0] != "number" or not isinstance(args[1][1], int):
+                fail(t, "round(value, integer)")
+            return ("round", args[0], args[1][1])
+        if word in _KEYWORDS:
+            fail(t, "a column, a literal, CASE, CAST or a function")
+        return ("column", t[1])
+
+    result = expr()
+    if peek()[0] != "end":
+        fail(peek(), "an operator or the end")
+    return result
+
+
+def _compare(op, a, b):
+    return {
+        "=": a == b,
+        "<>": a != b,
+        "<": a < b,
+        "<=": a <= b,
+        ">": a > b,
+        ">=": a >= b,
+    }[op]
+
+
+def _arith(op, a, b):
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b if op == "+" else a - b if op == "-" else a * b
+    a, b = decimal.Decimal(a), decimal.Decimal(b)
+    return _EXACT.add(a, b) if op == "+" else _EXACT.subtract(a, b) if op == "-" else _EXACT.multiply(a, b)
+
+
+def evaluate(node, row):
+    """The value of a parsed expression over `row` (column name -> typed value), SQL NULL as None."""
+    kind = node[0]
+    if kind == "column":
+        return row[node[1]]
+    if kind in ("number", "string", "boolean"):
+        return node[1]
+    if kind == "negate":
+        v = evaluate(node[1], row)
+        return None if v is None else -v if isinstance(v, int) else _EXACT.minus(v)
+    if kind in ("arith", "compare"):
+        a = evaluate(node[2], row)
+        b = evaluate(node[3], row)
+        if a is None or b is None:
+            return None
+        return _arith(node[1], a, b) if kind == "arith" else _compare(node[1], a, b)
+    if kind in ("and", "or"):
+        a, b = evaluate(node[1], row), evaluate(node[2], row)
+        decisive = kind == "or"  # TRUE decides an OR, FALSE an AND
+        if a is decisive or b is decisive:
+            return decisive
+        return None if a is None or b is None else not decisive
+    if kind == "not":
+        v = evaluate(node[1], row)
+        return None if v is None else not v
+    if kind == "isNull":
+        return (evaluate(node[1], row) is None) != node[2]
+    if kind == "case":
+        for when, then in node[1]:
+            if evaluate(when, row) is True:
+                return evaluate(then, row)
+        return None if node[2] is None else evaluate(node[2], row)
+    if kind == "coalesce":
+        for arg in node[1]:
+            v = evaluate(arg, row)
+            if v is not None:
+                return v
+        return None
+    if kind == "round":
+        v = evaluate(node[1], row)
+        return None if v is None else v.quantize(decimal.Decimal(1).scaleb(-node[2]), context=_ROUNDING)
+    # cast
+    v = evaluate(node[1], row)
+    return None if v is None else _cast(v, node[2])
+
+
+def _cast(v, type_text):
+    shape = decimal_shape(type_text)
+    if shape:
+        return _at_scale(decimal.Decimal(v), shape[1])
+    if type_text == "VARCHAR":
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, datetime.date):
+            return v.isoformat()
+        return str(v)
+    return v
+
+
+def derived_columns(spec):
+    """name -> function(named typed values so far) -> the column's value at its declared type, for every
+    derived column; each reads only typed, non-batch columns before it (ExpressionError otherwise)."""
+    out, readable = {}, set()
+    for col in spec["schema"]:
+        if "derived" in col:
+            node = parse_expression(col["derived"])
+            unknown = [n for n in _columns_of(node) if n not in readable]
+            if unknown:
+                raise ExpressionError(
+                    f"derived column {col['name']!r} reads {unknown[0]!r}, which is not a typed column before it"
+                )
+            out[col["name"]] = _finisher(node, col["type"])
+        if "batch" not in col:
+            readable.add(col["name"])
+    return out
+
+
+def _finisher(node, type_text):
+    shape = decimal_shape(type_text)
+
+    def value(row):
+        v = evaluate(node, row)
+        if v is None or shape is None:
+            return v
+        return _at_scale(decimal.Decimal(v), shape[1])
+
+    return value
+
+
+def _columns_of(node):
+    if node[0] == "column":
+        return [node[1]]
+    found = []
+    for part in node[1:]:
+        if isinstance(part, tuple):
+            found += _columns_of(part)
+        elif isinstance(part, list):
+            for item in part:
+                found += _columns_of(item) if isinstance(item[0], str) else _columns_of(item[0]) + _columns_of(item[1])
+    return found
 
 
 # ---- reading -----------------------------------------------------------------------------------------
@@ -403,6 +773,22 @@ def _integer_broken(value, rule):
     return (low is not None and n < low) or (high is not None and n > high)
 
 
+def decimal_shape(sql_type):
+    """(precision, scale) of a DECIMAL(p,s) type, else None."""
+    m = DECIMAL_TYPE.fullmatch(sql_type or "")
+    if not m:
+        return None
+    precision, scale = int(m.group(1)), int(m.group(2))
+    return (precision, scale) if 1 <= precision <= 38 and scale <= precision else None
+
+
+def parse_decimal(value, precision, scale):
+    """A DECIMAL(precision, scale) text written exactly -> decimal.Decimal at that scale, else None (never a float)."""
+    if not fits_decimal(value, precision, scale):
+        return None
+    return _at_scale(decimal.Decimal(value), scale)
+
+
 def raw_source(col):
     """The raw column a schema column is typed from (workflows/datasets.ts rawSourceOf)."""
     return col.get("raw", col["name"])
@@ -420,18 +806,32 @@ def typed_value(raw, col):
         return parse_iso_instant(raw)
     if sql_type == "BIGINT":
         return parse_signed_bigint(raw)
+    shape = decimal_shape(sql_type)
+    if shape:
+        return parse_decimal(raw, *shape)
     return raw
 
 
-def typed_row(fields, spec, context, index=None):
-    """A record that passed every rule -> a tuple in schema order (local/transform-sql.ts typedSelectSql)."""
+def typed_row(fields, spec, context, index=None, derived=None):
+    """A record that passed every rule -> a tuple in schema order (local/transform-sql.ts typedSelectSql);
+    a derived column is evaluated from the typed values of the columns before it."""
     index = index or _raw_index(spec)
-    out = []
+    derived = derived if derived is not None else derived_columns(spec)
+    if not derived:  # no column reads another: the row needs no names (most specs, every big batch)
+        return tuple(
+            context[BATCH_CONTEXT[col["batch"]]] if "batch" in col else typed_value(fields[index[raw_source(col)]], col)
+            for col in spec["schema"]
+        )
+    out, named = [], {}
     for col in spec["schema"]:
         if "batch" in col:
-            out.append(context[BATCH_CONTEXT[col["batch"]]])
+            value = context[BATCH_CONTEXT[col["batch"]]]
+        elif "derived" in col:
+            value = derived[col["name"]](named)
         else:
-            out.append(typed_value(fields[index[raw_source(col)]], col))
+            value = typed_value(fields[index[raw_source(col)]], col)
+        out.append(value)
+        named[col["name"]] = value
     return tuple(out)
 
 
@@ -466,6 +866,7 @@ def transform(text, spec, *, region, source_object, ingested_at):
 
     rejected, rules, kept = [], {}, {}
     batch_rules = BatchRules(spec, index)
+    derived = derived_columns(spec)
     body = records[1:]
     for record_no, fields in enumerate(body, start=1):
         rule = broken_rule(fields, spec, index)
@@ -476,7 +877,7 @@ def transform(text, spec, *, region, source_object, ingested_at):
             raw = [fields[i] if i < len(fields) else None for i in range(width)]
             rejected.append((record_no, rule, len(fields), source_object, *raw))
             continue
-        row = typed_row(fields, spec, context, index)
+        row = typed_row(fields, spec, context, index, derived)
         # An empty dedupe key keeps every valid record: each is a key of its own.
         key = tuple(row[i] for i in key_at) if key_at else (record_no,)
         rank = _greatest_first_key(row[i] for i in order_at)

@@ -7,6 +7,7 @@ run alone (`python3 -m unittest discover -s glue`), the tests render it with tsx
 import contextlib
 import csv
 import datetime
+import decimal
 import io
 import json
 import os
@@ -373,6 +374,10 @@ class FakeGlueWorld:
         spark_types = types.ModuleType("pyspark.sql.types")
         for name in ["StringType", "LongType", "DateType", "TimestampType", "BooleanType", "IntegerType"]:
             setattr(spark_types, name, type(name, (), {"__repr__": lambda self, n=name: n}))
+        spark_types.DecimalType = type("DecimalType", (), {
+            "__init__": lambda self, precision, scale: setattr(self, "shape", (precision, scale)),
+            "__repr__": lambda self: "DecimalType(%d,%d)" % self.shape,
+        })
         spark_types.StructField = lambda name, t, nullable: (name, repr(t), nullable)
         spark_types.StructType = list
         sql = types.ModuleType("pyspark.sql")
@@ -424,12 +429,83 @@ class TransformBatchScriptTest(unittest.TestCase):
         self.assertEqual(world.conf["spark.sql.session.timeZone"], "UTC")
         self.assertEqual(world.deleted, [])
 
+    def test_a_decimal_column_is_written_as_a_spark_decimal_of_its_precision_and_scale(self):
+        from unittest import mock
+
+        import transform_batch
+
+        spec = {"schema": [{"name": "amount", "type": "DECIMAL(18,2)"}, {"name": "n", "type": "BIGINT"}]}
+        with mock.patch.dict("sys.modules", FakeGlueWorld({}).modules):
+            schema = transform_batch.cleansed_schema(spec)
+        self.assertEqual(schema, [("amount", "DecimalType(18,2)", True), ("n", "LongType", True)])
+
     def test_a_batch_without_quarantined_records_removes_a_previous_attempts_rejected_files(self):
         world = self.run_job(csv_text(record()))
         self.assertEqual([w["uri"] for w in world.writes], ["s3://cleansed/staging/b-1/data/"])
         self.assertEqual(world.deleted, [("cleansed", "staging/b-1/rejected/part-0.parquet")])
         summary = json.loads(world.puts[("cleansed", "staging/b-1/summary.json")][0])
         self.assertIsNone(summary["files"]["rejected"])
+
+
+class DerivedColumnTest(unittest.TestCase):
+    """The derived-column subset in plain Python (decision 0031); the three-engine table is
+    test/expressions-engines.test.ts."""
+
+    SPEC = {
+        "rawColumns": ["cents", "flag"],
+        "rules": [],
+        "schema": [
+            {"name": "cents", "type": "BIGINT"},
+            {"name": "flag", "type": "BOOLEAN", "booleans": {"true": ["y"], "false": ["n"]}},
+            {"name": "amount", "type": "DECIMAL(18,2)", "derived": "cents * 0.01"},
+            {"name": "half", "type": "DECIMAL(18,1)", "derived": "round(amount * 0.5, 1)"},
+            {"name": "kept", "type": "DECIMAL(18,2)", "derived": "CASE WHEN flag THEN amount END"},
+        ],
+        "dedupeKey": [],
+        "dedupeOrder": [],
+    }
+
+    def row(self, cents, flag):
+        return rules.typed_row([cents, flag], self.SPEC, {})
+
+    def test_cents_become_exact_dollars_as_decimals_never_floats(self):
+        cents, _, amount, _, _ = self.row("1000", "y")
+        self.assertEqual((cents, amount), (1000, decimal.Decimal("10.00")))
+        self.assertIsInstance(amount, decimal.Decimal)
+        self.assertEqual(str(self.row("-5", "y")[2]), "-0.05")
+
+    def test_round_is_half_away_from_zero(self):
+        self.assertEqual(str(self.row("250", "y")[3]), "1.3")
+        self.assertEqual(str(self.row("-250", "y")[3]), "-1.3")
+
+    def test_a_case_without_else_gives_null_and_null_propagates(self):
+        self.assertIsNone(self.row("100", "n")[4])
+        self.assertIsNone(self.row("100", "")[4])
+        node = rules.parse_expression("x + 1")
+        self.assertIsNone(rules.evaluate(node, {"x": None}))
+
+    def test_three_valued_logic(self):
+        ev = lambda text, **row: rules.evaluate(rules.parse_expression(text), row)  # noqa: E731
+        self.assertIs(ev("a AND b", a=None, b=False), False)
+        self.assertIsNone(ev("a AND b", a=None, b=True))
+        self.assertIs(ev("a OR b", a=None, b=True), True)
+        self.assertIsNone(ev("a OR b", a=None, b=False))
+        self.assertIsNone(ev("NOT a", a=None))
+        self.assertIs(ev("a IS NULL", a=None), True)
+
+    def test_a_spec_with_division_or_a_later_column_is_refused_before_any_data_is_read(self):
+        cases = (
+            ("cents / 100", "'/'"),
+            ("later * 1", "later"),
+            ("lower(flag)", "lower"),
+            ("flag = 'it''s'", "a quote inside a string literal"),
+        )
+        for derived, found in cases:
+            spec = json.loads(json.dumps(self.SPEC))
+            spec["schema"][2]["derived"] = derived
+            with self.assertRaises(rules.TransformSpecError) as e:
+                rules.validate_spec(spec)
+            self.assertIn(found, str(e.exception))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ SUMMARY = "summary.json"
 def spark_type(sql_type):
     from pyspark.sql import types as T
 
+    shape = lakestep_rules.decimal_shape(sql_type)
+    if shape:
+        return T.DecimalType(*shape)  # the rows hold decimal.Decimal at the column's scale
     return {
         "VARCHAR": T.StringType(),
         "BIGINT": T.LongType(),

@@ -3,7 +3,10 @@
  * the first row rule a record breaks, typed casts for the cleansed schema, and the in-batch dedupe.
  * The Glue script implements the same rule kinds in Python; each kind is written once per engine.
  */
+import { decimalShape } from '../workflows/column-types';
 import { type BatchValue, rawSourceOf, type SchemaColumn, type StatisticsSpec } from '../workflows/datasets';
+import { compileDerivedColumns } from '../workflows/expressions-spec';
+import { derivedColumnSql } from '../workflows/expressions-sql';
 import { dateFormatParts, isBatchRowRule, type RowRule } from '../workflows/row-rules';
 
 /** Raw staging columns: record number, field count, then c0..c15 in contract order. */
@@ -134,9 +137,25 @@ const BATCH_SQL: Record<BatchValue, string> = {
   ingestedAt: 'CAST($ingested_at AS TIMESTAMP)',
 };
 
-/** The typed expression of a schema column from its raw column (without alias): workflows/datasets.ts SchemaColumn. */
+/**
+ * The SQL of a derived column: its expression with each column it reads replaced by that column's
+ * own typed SQL (inline, not by alias: a schema column named like a staging column c0 cannot capture it).
+ */
+function derivedExpr(spec: StatisticsSpec, col: SchemaColumn): string {
+  const d = compileDerivedColumns(spec).find((x) => x.column.name === col.name);
+  if (!d) throw new Error(`transform spec: '${col.name}' is not a derived column`);
+  return derivedColumnSql(d.ast, col.type, (name) => {
+    const read = spec.schema.find((c) => c.name === name) as SchemaColumn;
+    return `(${typedExpr(spec, read)})`;
+  });
+}
+
+/** The typed expression of a schema column (without alias): workflows/datasets.ts SchemaColumn. */
 function typedExpr(spec: StatisticsSpec, col: SchemaColumn, cast: 'CAST' | 'try_cast' = 'CAST'): string {
+  if (col.derived !== undefined) return derivedExpr(spec, col);
   const c = rawColumn(spec, rawSourceOf(col) as string);
+  // Exact: the column's `decimal` rule (workflows/check-datasets.ts) leaves nothing for the cast to round.
+  if (decimalShape(col.type)) return `${cast}(${c} AS ${col.type})`;
   switch (col.type) {
     case 'BOOLEAN': {
       const { true: yes = [], false: no = [] } = col.booleans ?? {};

@@ -3,7 +3,9 @@
  * whose rules name a missing column or hold a bad parameter, with the workflow, the dataset, the field
  * and the fix — never a run that fails on its first object.
  */
+import { COLUMN_TYPE_HINT, decimalShape, isColumnType } from './column-types';
 import { BATCH_VALUES, rawSourceOf, type SchemaColumn, type StatisticsSpec } from './datasets';
+import { derivedColumnProblems } from './expressions-problems';
 import { dateFormatParts, rowRuleProblems } from './row-rules';
 
 /** Every problem of the specs, each prefixed with the workflow and the dataset it is in. */
@@ -16,6 +18,7 @@ export function transformSpecProblems(workflow: string, specs: readonly Statisti
       for (const p of schemaColumnProblems(spec, col))
         problems.push(`${at}: schema[${i}] (${col.name}): ${p}`);
     });
+    problems.push(...derivedColumnProblems(spec).map((p) => `${at}: ${p}`));
     for (const field of ['dedupeKey', 'dedupeOrder'] as const)
       for (const c of spec[field])
         if (!schema.has(c))
@@ -38,6 +41,13 @@ export function assertTransformSpecs(workflow: string, specs: readonly Statistic
 /** What is wrong with where a schema column comes from and how it is typed. */
 function schemaColumnProblems(spec: StatisticsSpec, col: SchemaColumn): string[] {
   const problems: string[] = [];
+  if (!isColumnType(col.type)) problems.push(`type is "${col.type}": ${COLUMN_TYPE_HINT}`);
+  if (col.derived !== undefined) {
+    // The expression itself is checked by derivedColumnProblems, in schema order.
+    if (col.raw !== undefined || col.batch !== undefined)
+      problems.push('it has derived and also raw or batch: a column comes from one of them');
+    return problems;
+  }
   if (col.batch !== undefined) {
     if (!(BATCH_VALUES as readonly string[]).includes(col.batch))
       problems.push(`batch is "${col.batch}": use one of ${BATCH_VALUES.join(', ')}`);
@@ -56,6 +66,11 @@ function schemaColumnProblems(spec: StatisticsSpec, col: SchemaColumn): string[]
         problems.push((e as Error).message);
       }
   }
+  const decimal = decimalShape(col.type);
+  if (decimal && !hasDecimalRule(spec, source, decimal.precision, decimal.scale))
+    problems.push(
+      `a ${col.type} typed from raw text needs a decimal rule on "${source}" that fits it, e.g. { name: '${col.name}_decimal', kind: 'decimal', columns: ['${source}'], precision: ${decimal.precision}, scale: ${decimal.scale} }: without it an engine would round or refuse the text`,
+    );
   if (col.type === 'BOOLEAN') {
     const { true: yes = [], false: no = [] } = col.booleans ?? {};
     if (yes.length === 0 || no.length === 0)
@@ -65,4 +80,15 @@ function schemaColumnProblems(spec: StatisticsSpec, col: SchemaColumn): string[]
     else if (yes.some((v) => no.includes(v))) problems.push('a spelling is listed as both true and false');
   }
   return problems;
+}
+
+/** True when a `decimal` rule on the raw column admits only texts DECIMAL(precision, scale) holds exactly. */
+function hasDecimalRule(spec: StatisticsSpec, raw: string, precision: number, scale: number): boolean {
+  return spec.rules.some(
+    (r) =>
+      r.kind === 'decimal' &&
+      r.columns.includes(raw) &&
+      r.scale <= scale &&
+      r.precision - r.scale <= precision - scale,
+  );
 }

@@ -3,8 +3,8 @@
  * the typed schema, the row rules (in the order they are checked), the dedupe order and the layout.
  * This is the transform spec: DuckDB executes it locally, the Glue script executes it on AWS.
  */
+import type { ColumnType } from './column-types';
 import type { RowRule } from './row-rules';
-import type { SqlType } from './types';
 
 /** A dataset's name: its cleansed table, its prefix in every stage and its metric dimension. */
 export type DatasetName = string;
@@ -61,7 +61,7 @@ export const UNKNOWN_PREFIX = 'unknown';
 
 export interface Column {
   readonly name: string;
-  readonly type: SqlType;
+  readonly type: ColumnType;
 }
 
 export type { RowRule } from './row-rules';
@@ -75,7 +75,7 @@ export type BatchValue = (typeof BATCH_VALUES)[number];
  * column's type (the record has passed every rule by then), or a value of the batch. Every engine types
  * it the same way: VARCHAR as is, BIGINT as a signed integer, DATE in `dateFormat` (a format of
  * workflows/row-rules.ts `date`), TIMESTAMP as an ISO-8601 instant, BOOLEAN by its `booleans` spellings
- * (anything else is NULL).
+ * (anything else is NULL), DECIMAL(p,s) exactly (a `decimal` rule on its raw column makes the text fit).
  */
 export interface SchemaColumn extends Column {
   /** The raw column it is typed from; default: the raw column of the same name. */
@@ -86,6 +86,12 @@ export interface SchemaColumn extends Column {
   readonly dateFormat?: string;
   /** BOOLEAN columns: the spellings of true and of false. */
   readonly booleans?: { readonly true: readonly string[]; readonly false: readonly string[] };
+  /**
+   * Set instead of `raw`/`batch`: an expression over the typed columns before it in the schema (not the
+   * batch values), in the shared SQL subset of workflows/expressions.ts, e.g. `amount_cents * 0.01`
+   * for a DECIMAL(18,2). Every engine evaluates it alike (decision 0031).
+   */
+  readonly derived?: string;
 }
 
 export interface StatisticsSpec {
@@ -100,9 +106,9 @@ export interface StatisticsSpec {
   readonly partitionBy: readonly string[];
 }
 
-/** The raw column a schema column is typed from, or null for a batch value. */
+/** The raw column a schema column is typed from, or null for a batch value or a derived column. */
 export function rawSourceOf(column: SchemaColumn): string | null {
-  return column.batch ? null : (column.raw ?? column.name);
+  return column.batch || column.derived !== undefined ? null : (column.raw ?? column.name);
 }
 
 /** The spellings of the real files' booleans. */

@@ -15,6 +15,15 @@ export const PORTABLE_SQL_FUNCTIONS: readonly string[] = [
   'upper',
 ];
 
+/**
+ * The functions a derived column's expression may call (workflows/expressions.ts; CASE, CAST and IS NULL
+ * are syntax): each is documented with the same meaning by DuckDB and by Spark SQL, which
+ * test/expressions.test.ts checks against both engines' documented function lists
+ * (test/fixtures/sql-functions/). round is half away from zero on both (DuckDB rounds a DECIMAL so,
+ * Spark documents HALF_UP); lower and upper are left out: their non-ASCII mappings differ (decision 0031).
+ */
+export const DERIVED_SQL_FUNCTIONS = ['coalesce', 'round'] as const;
+
 /** SQL words that may stand before `(` without being a function call. */
 export const SQL_KEYWORDS_BEFORE_PAREN: readonly string[] = [
   'in',

@@ -5,10 +5,14 @@
  * the catalog and the MERGE read every path's files alike.
  */
 import { parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
+import { type ColumnType, decimalShape } from '../../workflows/column-types';
 import type { StatisticsSpec } from '../../workflows/datasets';
 import type { SqlType } from '../../workflows/types';
 
-/** A cleansed value as the writer takes it: BIGINT and TIMESTAMP (micros) as bigint, DATE as days. */
+/**
+ * A cleansed value as the writer takes it: BIGINT and TIMESTAMP (micros) as bigint, DATE as days,
+ * DECIMAL(p,s) as its unscaled bigint (10.00 in DECIMAL(18,2) is 1000n): exact, never a float.
+ */
 export type CellValue = string | bigint | number | boolean | null;
 
 /** How DuckDB's Parquet writer stores each SQL type (every column OPTIONAL, as DuckDB writes them). */
@@ -36,10 +40,33 @@ const root = (children: number): SchemaElement => ({
   num_children: children,
 });
 
-function write(columns: readonly { name: string; type: SqlType; data: CellValue[] }[]): Uint8Array {
+/**
+ * How DuckDB's Parquet writer stores DECIMAL(p,s): INT32 up to 9 digits, INT64 up to 18, else a
+ * 16-byte FIXED_LEN_BYTE_ARRAY, each with the DECIMAL logical type.
+ */
+function element(type: ColumnType): Omit<SchemaElement, 'name'> {
+  const d = decimalShape(type);
+  if (!d) return ELEMENT[type as SqlType];
+  const physical =
+    d.precision <= 9
+      ? { type: 'INT32' as const }
+      : d.precision <= 18
+        ? { type: 'INT64' as const }
+        : { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: 16 };
+  return {
+    ...physical,
+    converted_type: 'DECIMAL',
+    precision: d.precision,
+    scale: d.scale,
+    logical_type: { type: 'DECIMAL', precision: d.precision, scale: d.scale },
+    repetition_type: 'OPTIONAL',
+  };
+}
+
+function write(columns: readonly { name: string; type: ColumnType; data: CellValue[] }[]): Uint8Array {
   const schema: SchemaElement[] = [
     root(columns.length),
-    ...columns.map((c) => ({ name: c.name, ...ELEMENT[c.type] }) as SchemaElement),
+    ...columns.map((c) => ({ name: c.name, ...element(c.type) }) as SchemaElement),
   ];
   return new Uint8Array(
     parquetWriteBuffer({ schema, columnData: columns.map((c) => ({ name: c.name, data: c.data })) }),

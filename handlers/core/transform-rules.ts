@@ -103,6 +103,18 @@ export function fitsDecimal(value: string, precision: number, scale: number): bo
   return (wholeDigits === '0' ? 0 : wholeDigits.length) <= precision - scale && fraction.length <= scale;
 }
 
+/**
+ * A DECIMAL(precision, scale) text written exactly → its unscaled value (10.5 in DECIMAL(18,2) is
+ * 1050n), else null: the `decimal` rule the spec puts on the column guarantees it fits.
+ */
+export function parseDecimal(value: string, precision: number, scale: number): bigint | null {
+  if (!fitsDecimal(value, precision, scale)) return null;
+  const negative = value.startsWith('-');
+  const [whole = '', fraction = ''] = (negative ? value.slice(1) : value).split('.');
+  const n = BigInt(whole + fraction.padEnd(scale, '0'));
+  return negative ? -n : n;
+}
+
 /** A parser of a date format (workflows/row-rules.ts `date`): days since the epoch, or null. */
 export function dateParser(format: string): (value: string) => number | null {
   const parts = dateFormatParts(format);

@@ -3,13 +3,17 @@
  * typed row of a valid one, the in-batch dedupe (the greatest dedupe order wins, the first record on a
  * tie) and the counts of the batch summary — what glue/lakestep_rules.py `transform` computes.
  */
+import { decimalShape } from '../../workflows/column-types';
 import { rawSourceOf, type StatisticsSpec } from '../../workflows/datasets';
+import { compileDerivedColumns } from '../../workflows/expressions-spec';
 import { ContractError, capText } from './errors';
+import { compileDerived } from './expression-eval';
 import type { CellValue, RejectedRecord } from './transform-parquet';
 import {
   batchRuleChecker,
   compileRules,
   dateParser,
+  parseDecimal,
   parseIsoInstant,
   parseSignedBigint,
 } from './transform-rules';
@@ -32,9 +36,12 @@ export interface StatisticsTransformResult {
   readonly rules: Record<string, number>;
 }
 
+/** A value of the dedupe order: BIGINT, TIMESTAMP and DECIMAL as bigint, DATE as days, NULL (a derived column's). */
+type Rank = bigint | number | boolean | string | null;
+
 /** A kept row and the values it is ranked by (greatest wins). */
 interface Kept {
-  readonly rank: readonly bigint[];
+  readonly rank: readonly Rank[];
   readonly row: CellValue[];
 }
 
@@ -89,7 +96,7 @@ export class StatisticsTransform {
     const row = this.typed(fields);
     // An empty dedupe key keeps every valid record: each is a key of its own.
     const key = this.keyAt.length ? this.keyAt.map((i) => String(row[i])).join('\u0000') : String(this.read);
-    const rank = this.rankAt.map((i) => row[i] as bigint);
+    const rank = this.rankAt.map((i) => row[i] as Rank);
     const best = this.kept.get(key);
     // Strictly greater replaces: on a tie the first record wins (ORDER BY …, record_no).
     if (!best || greater(rank, best.rank)) this.kept.set(key, { rank, row });
@@ -125,11 +132,14 @@ export class StatisticsTransform {
   }
 }
 
-function greater(a: readonly bigint[], b: readonly bigint[]): boolean {
+/** `a` ranks above `b`: compared value by value, a NULL below every value (DuckDB's DESC NULLS LAST). */
+function greater(a: readonly Rank[], b: readonly Rank[]): boolean {
   for (let i = 0; i < a.length; i++) {
-    const x = a[i] as bigint;
-    const y = b[i] as bigint;
-    if (x !== y) return x > y;
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    if (x === y) continue;
+    if (x === null || y === null) return y === null;
+    return x > y;
   }
   return false;
 }
@@ -139,13 +149,21 @@ function compare(a: CellValue | undefined, b: CellValue | undefined): number {
   return (a as string | number) < (b as string | number) ? -1 : 1;
 }
 
-/** The typed row of a record that broke no rule, in schema order (local/transform-sql.ts typedSelectSql). */
+/**
+ * The typed row of a record that broke no rule, in schema order (local/transform-sql.ts typedSelectSql):
+ * each derived column is evaluated after the columns before it, from their typed values.
+ */
 function typedRow(spec: StatisticsSpec, context: BatchContext): (fields: readonly string[]) => CellValue[] {
-  const cells = spec.schema.map((col): ((fields: readonly string[]) => CellValue) => {
+  const derived = new Map(compileDerivedColumns(spec).map((d) => [d.column.name, compileDerived(d)]));
+  const position = new Map(spec.schema.map((c, i) => [c.name, i]));
+  type Cell = (fields: readonly string[], row: readonly CellValue[]) => CellValue;
+  const cells = spec.schema.map((col): Cell => {
     if (col.batch) {
       const value = context[col.batch];
       return () => value;
     }
+    const evaluate = derived.get(col.name);
+    if (evaluate) return (_, row) => evaluate((name) => row[position.get(name) as number] ?? null);
     const source = rawSourceOf(col) as string;
     const i = spec.rawColumns.indexOf(source);
     if (i < 0)
@@ -153,6 +171,8 @@ function typedRow(spec: StatisticsSpec, context: BatchContext): (fields: readonl
         `transform spec: schema column '${col.name}' reads '${source}', which is not a raw column`,
       );
     const raw = (f: readonly string[]) => f[i] ?? '';
+    const decimal = decimalShape(col.type);
+    if (decimal) return (f) => parseDecimal(raw(f), decimal.precision, decimal.scale);
     switch (col.type) {
       case 'BOOLEAN': {
         const yes = new Set(col.booleans?.true ?? []);
@@ -174,5 +194,9 @@ function typedRow(spec: StatisticsSpec, context: BatchContext): (fields: readonl
         return raw;
     }
   });
-  return (fields) => cells.map((cell) => cell(fields));
+  return (fields) => {
+    const row: CellValue[] = [];
+    for (const cell of cells) row.push(cell(fields, row));
+    return row;
+  };
 }

@@ -6,10 +6,10 @@ export const GLUE = resolve(__dirname, '..', '..', 'glue');
 /**
  * The start of every such script: lakestep_rules imported without writing __pycache__ into glue/, and
  * `cell(v)`, which renders a typed value as the tests compare it (booleans as true/false, TIMESTAMP as
- * microseconds since the epoch, DATE as YYYY-MM-DD, the rest as text).
+ * microseconds since the epoch, DATE as YYYY-MM-DD, DECIMAL in plain digits, the rest as text).
  */
 export const GLUE_PREAMBLE = `
-import datetime, json, os, sys
+import datetime, decimal, json, os, sys
 sys.dont_write_bytecode = True  # keep glue/ free of __pycache__
 sys.path.insert(0, ${JSON.stringify(GLUE)})
 import lakestep_rules as rules
@@ -19,5 +19,6 @@ def cell(v):
     if isinstance(v, bool): return "true" if v else "false"
     if isinstance(v, datetime.datetime): return str((v - EPOCH) // datetime.timedelta(microseconds=1))
     if isinstance(v, datetime.date): return v.isoformat()
+    if isinstance(v, decimal.Decimal): return format(v, "f")
     return str(v)
 `;

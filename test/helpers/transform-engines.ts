@@ -7,6 +7,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { StatisticsTransform } from '../../handlers/core/transform-statistics';
 import { transformStatements } from '../../local/transform-sql';
+import { decimalShape } from '../../workflows/column-types';
 import type { StatisticsSpec } from '../../workflows/datasets';
 import { GLUE_PREAMBLE } from './glue-python';
 import { python } from './python';
@@ -45,7 +46,9 @@ export function typescriptEngine(spec: StatisticsSpec, records: readonly string[
       ? null
       : type === 'DATE'
         ? new Date(Number(v) * 86_400_000).toISOString().slice(0, 10)
-        : String(v);
+        : decimalShape(type)
+          ? decimalText(v as bigint, decimalShape(type)?.scale as number)
+          : String(v);
   return {
     rows: sorted(r.rows.map((row) => row.map((v, i) => text(v, spec.schema[i]?.type as string)))),
     rejected: r.rejected.map((x) => [x.recordNo, x.rule]),
@@ -53,6 +56,13 @@ export function typescriptEngine(spec: StatisticsSpec, records: readonly string[
     duplicates: r.duplicates,
     rules: r.rules,
   };
+}
+
+/** An unscaled DECIMAL as DuckDB prints it: 1000n at scale 2 is 10.00, -5n is -0.05. */
+function decimalText(v: bigint, scale: number): string {
+  const digits = (v < 0n ? -v : v).toString().padStart(scale + 1, '0');
+  const sign = v < 0n ? '-' : '';
+  return scale === 0 ? `${sign}${digits}` : `${sign}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
 /** The DuckDB engine over the records staged as the local transform stages them. */
