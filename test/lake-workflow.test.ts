@@ -69,7 +69,7 @@ describe('--workflow', () => {
     const bad = await cli(['query', '--workflow', 'youtube', '--lake', lake, 'SELECT 1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(
-      'lakestep query: No workflow named "youtube" in this project: --workflow takes one of youtube-trending',
+      'lakestep query: No workflow named "youtube" in this project: --workflow takes one of jaffle-shop, youtube-trending',
     );
   });
 

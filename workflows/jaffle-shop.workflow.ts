@@ -81,15 +81,18 @@ const PAYMENTS = wholeTable('payments', 'raw_payments.csv', {
     { name: 'field_count', kind: 'fieldCount', expected: 4 },
     { name: 'ids', kind: 'integer', columns: ['id', 'order_id'], min: 1 },
     { name: 'payment_method', kind: 'acceptedValues', column: 'payment_method', values: PAYMENT_METHODS },
-    // Integer cents, never negative (3 payments of the real file are 0).
-    { name: 'amount', kind: 'integer', columns: ['amount'], min: 0 },
+    // Integer cents, never negative (3 payments of the real file are 0), under ten trillion dollars:
+    // the bound is what lets the dollars below be a DECIMAL(18,2).
+    { name: 'amount', kind: 'integer', columns: ['amount'], min: 0, max: 999_999_999_999_999 },
     { name: 'id_unique', kind: 'uniqueInBatch', columns: ['id'] },
   ],
   schema: [
     { name: 'id', type: 'BIGINT' },
     { name: 'order_id', type: 'BIGINT' },
     { name: 'payment_method', type: 'VARCHAR' },
-    { name: 'amount', type: 'BIGINT' },
+    { name: 'amount_cents', type: 'BIGINT', raw: 'amount' },
+    // Dollars, exactly (cents / 100 is written * 0.01: see docs/writing-a-workflow.md, derived columns).
+    { name: 'amount', type: 'DECIMAL(18,2)', derived: 'amount_cents * 0.01' },
     ...LINEAGE,
   ],
 });
