@@ -3,6 +3,7 @@
  * and the IAM grants for every task, both read off the workflow's steps so that no name is retyped.
  * No aws-cdk-lib import: the stack passes `arnFor`, tests pass a plain function.
  */
+import { CHECK_ANALYTICS_STEP_ID } from '../workflows/analytics-checks';
 import { mergeSqlOf } from '../workflows/materialize-sql';
 import { placeholders, placeholdersIn } from '../workflows/render-asl';
 import type { TaskStep, Workflow } from '../workflows/types';
@@ -143,6 +144,11 @@ function databasePlaceholdersOf(workflow: Workflow): string[] {
     // Anything else in the SQL is left unsubstituted, so checkSubstitutions names it.
     for (const p of placeholdersIn(sql)) if (DATABASE_PLACEHOLDERS.includes(p)) used.add(p);
   }
+  // The "Check analytics" payload carries its checks' SQL, with the same placeholders.
+  for (const step of workflow.steps)
+    if (step.kind === 'lambda' && step.id === CHECK_ANALYTICS_STEP_ID)
+      for (const p of placeholdersIn(JSON.stringify(step.payload)))
+        if (DATABASE_PLACEHOLDERS.includes(p)) used.add(p);
   return [...used].sort();
 }
 
