@@ -187,7 +187,7 @@ describe('the Check analytics step', () => {
     const turn = states['Region merge turn?'] as { Choices: { StringEquals: string; Next: string }[] };
     expect(turn.Choices.find((c) => c.StringEquals === 'covered')?.Next).toBe('Publish run summary');
     // No retry absorbs the data's own outcome.
-    const retried = (states['Check analytics']?.Retry as { ErrorEquals: string[] }[]).flatMap(
+    const retried = ((states['Check analytics']?.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap(
       (r) => r.ErrorEquals,
     );
     expect(retried).not.toContain('DataQualityFailed');
