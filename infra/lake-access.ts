@@ -154,6 +154,8 @@ export const FUNCTION_LAKE_ACCESS: Readonly<Record<string, readonly PrefixAccess
   // The regions' MERGE items in the same table (decision 0028): no lake object is read or written.
   RequestRegionMerge: [],
   FinishRegionMerge: [],
+  // Reads the analytics tables through Athena only (infra/analytics-check-access.ts): no direct object access.
+  CheckAnalytics: [],
   PublishRunSummary: [
     {
       bucket: 'analytics',

@@ -5,7 +5,7 @@
  * are), so the function needs no copy of the workflow. A workflow without checks gets no such step.
  */
 import { LAKE_TRANSIENT_RETRY, LAMBDA_SERVICE_RETRY } from './retry-policies';
-import type { LambdaFunctionSpec, LambdaStep, Materialization, RetryPolicy } from './types';
+import type { AlarmThreshold, LambdaFunctionSpec, LambdaStep, Materialization, RetryPolicy } from './types';
 
 /** The error the query port raises when Athena queues or throttles the check's query: retried here. */
 export const ANALYTICS_UNAVAILABLE = 'Analytics.Unavailable';
@@ -38,6 +38,15 @@ export const ANALYTICS_CHECK_METRIC = {
   warnings: 'AnalyticsCheckWarnings',
   failures: 'AnalyticsCheckFailures',
 } as const;
+
+/** The alarms of the checks (workflows/alarms.ts): both notify, neither pages (as a failed batch's). */
+export type AnalyticsCheckAlarmKind = 'analyticsCheckWarnings' | 'analyticsCheckFailures';
+export const ANALYTICS_CHECK_ALARM_DEFAULTS: Readonly<Record<AnalyticsCheckAlarmKind, AlarmThreshold>> = {
+  /** Rows found by warn checks (count): read in working hours; the data may still be on its way. */
+  analyticsCheckWarnings: { threshold: 1, periodMinutes: 60, evaluationPeriods: 1, severity: 'notice' },
+  /** Rows found by fail checks (count): each failed an execution with DataQualityFailed. */
+  analyticsCheckFailures: { threshold: 1, periodMinutes: 5, evaluationPeriods: 1, severity: 'notice' },
+};
 
 /** One check as the task's payload carries it. */
 export interface CheckPayload {
@@ -96,4 +105,26 @@ export function analyticsCheckSteps(
     next,
   };
   return { steps: [step], next: step.id };
+}
+
+/** A table a check reads: `database` is the placeholder (`cleansed`, `analytics`), also its lake stage. */
+export interface CheckedTable {
+  readonly database: 'cleansed' | 'analytics';
+  readonly table: string;
+}
+
+/** Every `${database}.table` the checks of the materializations read (what the function's grants cover). */
+export function tablesCheckedBy(materializations: readonly Materialization[]): CheckedTable[] {
+  const found = new Map<string, CheckedTable>();
+  for (const check of checksOf(materializations))
+    for (const [, database, table] of check.sql.matchAll(
+      /\$\{(cleansed|analytics)\}\.([A-Za-z_][A-Za-z0-9_]*)/g,
+    ))
+      found.set(`${database}.${table}`, {
+        database: database as CheckedTable['database'],
+        table: table as string,
+      });
+  return [...found.values()].sort((a, b) =>
+    `${a.database}.${a.table}`.localeCompare(`${b.database}.${b.table}`),
+  );
 }
