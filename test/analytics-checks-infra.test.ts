@@ -4,11 +4,12 @@
  * entries and files of exactly the tables its checks read; the result files), its two check alarms
  * (notice) with runbooks, and the generated Lambda alarms. The YouTube workflow deploys none of it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { PipelineStack } from '../infra/pipeline-stack';
 import { alarmsFor, type MetricAlarmSpec } from '../workflows/alarms';
 import { runbookFiles } from '../workflows/monitoring-runbooks';
@@ -124,5 +125,32 @@ describe('a workflow with checks, on AWS', () => {
     expect(
       YOUTUBE_TRENDING.steps.some((s) => s.kind === 'lambda' && s.function.id === 'CheckAnalytics'),
     ).toBe(false);
+  });
+
+  it("leaves cdk-nag's AWS Solutions checks without an unacknowledged finding", () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'lakestep-checked-nag-'));
+    try {
+      const nagApp = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+      new PipelineStack(nagApp, 'CheckedNag-dev', { stage: 'dev', workflow, aslDir });
+      Validations.of(nagApp).addPlugins(new AwsSolutionsChecks(nagApp));
+      let error: unknown = null;
+      try {
+        nagApp.synth();
+      } catch (e) {
+        error = e;
+      }
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: {
+          violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+        }[];
+      };
+      const violations = report.pluginReports.flatMap((r) =>
+        r.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`)),
+      );
+      expect(violations).toEqual([]);
+      expect(error).toBeNull();
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
