@@ -54,6 +54,8 @@ const CRAWLERS = ['Cleansed'];
 
 export class PipelineStack extends cdk.Stack {
   public readonly settings: StageSettings;
+  /** The workflow the stack deploys (what the permission proof reads the checks from). */
+  public readonly workflow: Workflow;
   public readonly stateMachine: PipelineStateMachine;
   public readonly buckets: LakeBuckets;
   public readonly alarms: PipelineAlarms;
@@ -68,6 +70,7 @@ export class PipelineStack extends cdk.Stack {
     const settings = resolveStageSettings(props.stage, props.settings);
     this.settings = settings;
     const workflow = props.workflow ?? YOUTUBE_TRENDING;
+    this.workflow = workflow;
     assertTransformSpecs(workflow.name, Object.values(GLUE_JOB_SPECS));
     assertMaterializations(workflow, [STATISTICS.name, CATEGORIES.name]);
     const prefix = settings.namePrefix;
