@@ -186,6 +186,18 @@ describe('the definition-time checks of a scope', () => {
     ]);
   });
 
+  it('refuses DML and a second statement in a SELECT', () => {
+    expect(
+      materializationProblems(
+        workflow({ ...CUSTOMERS, select: `${CUSTOMERS.select};\nDELETE FROM x` }),
+        cleansed,
+      ),
+    ).toEqual([expect.stringMatching(/select holds a ";": it must be one query/)]);
+    expect(
+      materializationProblems(workflow({ ...CUSTOMERS, select: 'UPDATE x SET y = 1' }), cleansed),
+    ).toEqual([expect.stringMatching(/select must be a query \(start with SELECT or WITH\)/)]);
+  });
+
   it('lets a SELECT read only the analytics tables materialized before it', () => {
     const later = {
       ...REGION_COUNTS,

@@ -85,8 +85,8 @@ describe('Check analytics on Athena (moto)', () => {
       severity: 'warn',
       violations: 2,
       sample: [
-        { region: 'ca', trending_date: '2018-01-02', category_id: 29 },
-        { region: 'ca', trending_date: '2018-01-03', category_id: 29 },
+        { region: 'ca', trending_date: '2018-01-02', category_id: '29' },
+        { region: 'ca', trending_date: '2018-01-03', category_id: '29' },
       ],
     });
     expect(result.checks[1]).toMatchObject({ name: 'category_missing_from_reference', violations: 0 });

@@ -119,6 +119,8 @@ function sqlProblems(
     problems.push(
       `${field} must be a query (start with SELECT or WITH): lakestep writes the MERGE around it, so the SQL is never DML`,
     );
+  if (/;/.test(body))
+    problems.push(`${field} holds a ";": it must be one query, without a statement terminator`);
   if (wholeTable && /:region\b/.test(body))
     problems.push(
       `${field} uses :region, but the scope is 'table' (one execution re-materializes the whole table, for every region): drop the filter, or make the scope { partition: 'region' }`,

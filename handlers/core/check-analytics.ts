@@ -35,8 +35,8 @@ export interface CheckReport {
   name: string;
   severity: 'fail' | 'warn';
   violations: number;
-  /** The key columns of the first violating rows (the whole row when it lacks the key). */
-  sample: Record<string, unknown>[];
+  /** The key columns of the first violating rows (the whole row when it lacks the key), as text. */
+  sample: Record<string, string | null>[];
 }
 
 export interface CheckAnalyticsResult {
@@ -71,10 +71,15 @@ function describeFailure(r: CheckReport): string {
 
 const sqlLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
-/** A row's key columns, when it has them all; otherwise the row as the check selected it. */
-function keyOf(row: Record<string, unknown>, key: readonly string[]): Record<string, unknown> {
-  if (!key.every((k) => k in row)) return row;
-  return Object.fromEntries(key.map((k) => [k, row[k]]));
+/**
+ * A row's key columns, when it has them all (otherwise the row as the check selected it), each value as
+ * SQL text: DuckDB and Athena answer the same check with the same sample.
+ */
+function keyOf(row: Record<string, unknown>, key: readonly string[]): Record<string, string | null> {
+  const columns = key.every((k) => k in row) ? key : Object.keys(row);
+  return Object.fromEntries(
+    columns.map((k) => [k, row[k] === null || row[k] === undefined ? null : String(row[k])]),
+  );
 }
 
 export async function checkAnalytics(
