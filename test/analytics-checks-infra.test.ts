@@ -35,7 +35,8 @@ describe('a workflow with checks, on AWS', () => {
       r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `${prefix}-check-analytics`,
   ) ?? ['', undefined];
   const statements = () => {
-    const roleId = ((fn?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'] ?? [])[0];
+    const role = fn?.Properties.Role as { 'Fn::GetAtt': string[] } | undefined;
+    const roleId = role?.['Fn::GetAtt'][0];
     return Object.values(resources)
       .filter(
         (r) =>

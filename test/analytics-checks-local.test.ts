@@ -29,7 +29,6 @@ function categoriesFile(dir: string, name: string, ids: readonly string[]): stri
 
 describe('materialization checks on the local runtime', () => {
   const { dir, cleanup } = tempDir('analytics-checks');
-  afterAll(cleanup);
   let rt: LocalRuntime;
   beforeAll(async () => {
     rt = await LocalRuntime.open({
@@ -40,7 +39,10 @@ describe('materialization checks on the local runtime', () => {
       waitMs: 1,
     });
   });
-  afterAll(() => rt.close());
+  afterAll(() => {
+    rt.close();
+    cleanup();
+  });
 
   const checkResult = async (name: string) => {
     const tasks = await rt.store.tasks(name);

@@ -58,7 +58,8 @@ describe('permission proof of Check analytics', () => {
         r.Type === 'AWS::IAM::Policy' &&
         JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: role }]),
     );
-    change((policy?.Properties?.PolicyDocument as { Statement: never[] }).Statement);
+    if (!policy) throw new Error(`no policy of the role ${role}`);
+    change((policy.Properties as { PolicyDocument: { Statement: never[] } }).PolicyDocument.Statement);
     return new Deployed(stack, copy);
   };
 
