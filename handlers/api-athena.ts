@@ -2,14 +2,10 @@
  * The API's ports on AWS: Athena in the stage's workgroup (execution parameters, results reused for
  * identical queries, pages read up to what the caller needs) and the run records in S3.
  */
-import {
-  type AthenaClient,
-  GetQueryExecutionCommand,
-  GetQueryResultsCommand,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { athenaRows, executionParameter } from './core/api-athena-rows';
+import { runAthenaQuery } from './aws/athena-query';
+import { executionParameter } from './core/api-athena-rows';
 import type {
   AnalyticsQueryPort,
   AnalyticsRow,
@@ -26,55 +22,24 @@ export interface AthenaAnalyticsOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const PAGE = 1000;
-
 export class AthenaAnalytics implements AnalyticsQueryPort {
   constructor(
     private readonly athena: AthenaClient,
     private readonly options: AthenaAnalyticsOptions,
   ) {}
 
-  async query(statement: AnalyticsStatement): Promise<AnalyticsRow[]> {
-    const { QueryExecutionId: id } = await this.athena.send(
-      new StartQueryExecutionCommand({
-        QueryString: statement.sql.replaceAll('${analytics}', `"${this.options.database}"`),
-        WorkGroup: this.options.workGroup,
-        ...(statement.params.length ? { ExecutionParameters: statement.params.map(executionParameter) } : {}),
-        ResultReuseConfiguration: {
-          ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: this.options.reuseMinutes },
-        },
-      }),
+  query(statement: AnalyticsStatement): Promise<AnalyticsRow[]> {
+    return runAthenaQuery(
+      this.athena,
+      {
+        sql: statement.sql.replaceAll('${analytics}', `"${this.options.database}"`),
+        workGroup: this.options.workGroup,
+        parameters: statement.params.map(executionParameter),
+        reuseMinutes: this.options.reuseMinutes,
+        maxRows: statement.maxRows,
+      },
+      this.options.sleep,
     );
-    if (!id) throw new Error('Athena started no query execution');
-    await this.finished(id);
-    const rows: AnalyticsRow[] = [];
-    let token: string | undefined;
-    let first = true;
-    do {
-      const page = await this.athena.send(
-        new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token, MaxResults: PAGE }),
-      );
-      rows.push(
-        ...athenaRows(page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [], page.ResultSet?.Rows ?? [], first),
-      );
-      first = false;
-      token = page.NextToken;
-    } while (token && rows.length < statement.maxRows);
-    return rows.slice(0, statement.maxRows);
-  }
-
-  private async finished(id: string): Promise<void> {
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise((ok) => setTimeout(ok, ms)));
-    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-      const { QueryExecution: q } = await this.athena.send(
-        new GetQueryExecutionCommand({ QueryExecutionId: id }),
-      );
-      const state = q?.Status?.State;
-      if (state === 'SUCCEEDED') return;
-      if (state === 'FAILED' || state === 'CANCELLED')
-        throw new Error(`Athena query ${id} ${state}: ${q?.Status?.StateChangeReason ?? 'no reason given'}`);
-      await sleep(delay);
-    }
   }
 }
 

@@ -163,6 +163,8 @@ export function functionLakeAccess(
     // The regions' MERGE items in the same table (decision 0028): no lake object is read or written.
     RequestRegionMerge: [],
     FinishRegionMerge: [],
+    // Reads the analytics tables through Athena only (infra/analytics-check-access.ts): no direct object access.
+    CheckAnalytics: [],
     PublishRunSummary: [
       {
         bucket: 'analytics',

@@ -5,9 +5,11 @@
  */
 import { Construct } from 'constructs';
 import { WORKFLOW_ENV } from '../handlers/workflow-env';
+import { CHECK_ANALYTICS_FUNCTION } from '../workflows/analytics-checks';
 import type { LambdaFunctionSpec, LambdaStep, Workflow } from '../workflows/types';
+import { grantAnalyticsCheckAccess } from './analytics-check-access';
 import { grantCatalogAccess } from './catalog-access';
-import type { PowertoolsLogLevel } from './config';
+import { databasePrefixOf, type PowertoolsLogLevel } from './config';
 import { grantLakeAccess, lakeAccessOf } from './lake-access';
 import type { LakeBuckets } from './lake-buckets';
 import { PipelineFunction } from './pipeline-function';
@@ -73,6 +75,13 @@ export class PipelineFunctions extends Construct {
       const fn = make(step.function, props.buckets.environment());
       grantLakeAccess(fn, fn.role, props.buckets, lakeAccessOf(step.function.id, props.workflow.datasets));
       grantCatalogAccess(fn, step.function.id, props.cleansedDatabase, props.workflow.datasets);
+      if (step.function.id === CHECK_ANALYTICS_FUNCTION.id)
+        grantAnalyticsCheckAccess(fn, {
+          materializations: props.workflow.materializations,
+          namePrefix: props.namePrefix,
+          databasePrefix: databasePrefixOf(props.namePrefix),
+          buckets: props.buckets,
+        });
       steps.set(step.function.id, fn);
     }
     this.steps = steps;

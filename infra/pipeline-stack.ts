@@ -57,6 +57,8 @@ const CRAWLERS = ['Cleansed'];
 
 export class PipelineStack extends cdk.Stack {
   public readonly settings: StageSettings;
+  /** The workflow the stack deploys (what the permission proof reads the checks from). */
+  public readonly workflow: Workflow;
   public readonly stateMachine: PipelineStateMachine;
   public readonly buckets: LakeBuckets;
   public readonly alarms: PipelineAlarms;
@@ -72,6 +74,7 @@ export class PipelineStack extends cdk.Stack {
     const settings = resolveStageSettings(props.stage, props.settings);
     this.settings = settings;
     const workflow = props.workflow ?? YOUTUBE_TRENDING;
+    this.workflow = workflow;
     assertWorkflow(workflow);
     const specs = Object.fromEntries(
       workflow.datasets.flatMap((d) => (d.format === 'csv' ? [[d.name, d.transform] as const] : [])),

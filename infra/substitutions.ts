@@ -3,6 +3,8 @@
  * and the IAM grants for every task, both read off the workflow's steps so that no name is retyped.
  * No aws-cdk-lib import: the stack passes `arnFor`, tests pass a plain function.
  */
+import { CHECK_ANALYTICS_STEP_ID } from '../workflows/analytics-checks';
+import { mergeSqlOf } from '../workflows/materialize-sql';
 import { placeholders, placeholdersIn } from '../workflows/render-asl';
 import type { TaskStep, Workflow } from '../workflows/types';
 import { isTask } from '../workflows/types';
@@ -138,10 +140,15 @@ function databasePlaceholdersOf(workflow: Workflow): string[] {
     if (step.kind !== 'athenaQuery') continue;
     const m = workflow.materializations.find((x) => x.name === step.materialization);
     if (!m) throw new Error(`step ${step.id}: no materialization '${step.materialization}'`);
-    const sql = m.sql;
+    const sql = mergeSqlOf(m);
     // Anything else in the SQL is left unsubstituted, so checkSubstitutions names it.
     for (const p of placeholdersIn(sql)) if (DATABASE_PLACEHOLDERS.includes(p)) used.add(p);
   }
+  // The "Check analytics" payload carries its checks' SQL, with the same placeholders.
+  for (const step of workflow.steps)
+    if (step.kind === 'lambda' && step.id === CHECK_ANALYTICS_STEP_ID)
+      for (const p of placeholdersIn(JSON.stringify(step.payload)))
+        if (DATABASE_PLACEHOLDERS.includes(p)) used.add(p);
   return [...used].sort();
 }
 
@@ -220,7 +227,7 @@ export function tablesQueriedBy(workflow: Workflow): TableAccess[] {
     if (step.kind !== 'athenaQuery') continue;
     const m = workflow.materializations.find((x) => x.name === step.materialization);
     if (!m) throw new Error(`step ${step.id}: no materialization '${step.materialization}'`);
-    const sql = m.sql;
+    const sql = mergeSqlOf(m);
     for (const [, database, table] of sql.matchAll(
       /\$\{([A-Za-z][A-Za-z0-9]*)\}\.([A-Za-z_][A-Za-z0-9_]*)/g,
     )) {

@@ -15,6 +15,7 @@ import { LOCAL_FUNCTIONS } from './lambdas';
 import type { LocalCatalog } from './local-catalog';
 import { parseSqlLiteral } from './sql';
 import { transformStatistics } from './transform';
+import { WarehouseAnalyticsChecks } from './warehouse-analytics-checks';
 
 export type TaskKind = 'lambda' | 'glueJob' | 'crawlerStart' | 'crawlerStatus' | 'athenaQuery';
 
@@ -233,7 +234,8 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
             'Lake.ContractViolation',
             `The task input is not what "${task.stateName}" expects: ${parsed.error.message}`,
           );
-        const ports = ctx.portsFor(task);
+        // The analytics checks read the warehouse the MERGEs write (Athena on AWS).
+        const ports = { ...ctx.portsFor(task), analyticsChecks: new WarehouseAnalyticsChecks(ctx.warehouse) };
         try {
           const payload = await fn.core(parsed.data as never, ports);
           return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { acquireSlotInputSchema, acquireTransformSlot } from '../handlers/core/acquire-transform-slot';
+import { checkAnalytics, checkAnalyticsInputSchema } from '../handlers/core/check-analytics';
 import { checkCrawl, checkCrawlInputSchema } from '../handlers/core/check-crawl';
 import { checkDataQuality } from '../handlers/core/check-data-quality';
 import {
@@ -39,6 +40,7 @@ export const LOCAL_FUNCTIONS: Readonly<Record<string, LocalFunction>> = {
   CheckCrawl: { schema: checkCrawlInputSchema, core: checkCrawl },
   RequestRegionMerge: { schema: requestMergeInputSchema, core: requestRegionMerge },
   FinishRegionMerge: { schema: finishMergeInputSchema, core: finishRegionMerge },
+  CheckAnalytics: { schema: checkAnalyticsInputSchema, core: checkAnalytics },
   QuarantineBatch: { schema: quarantineInputSchema, core: quarantineBatch },
   PublishRunSummary: { schema: summaryInputSchema, core: publishRunSummary },
 };

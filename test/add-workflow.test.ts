@@ -56,12 +56,9 @@ export default declareWorkflow({
         { name: 'total', type: 'BIGINT' },
       ],
       key: ['region'],
-      sql: [
-        'MERGE INTO \${analytics}.sizes AS t',
-        'USING (SELECT region, CAST(sum(size) AS BIGINT) AS total FROM \${cleansed}.things WHERE region = :region GROUP BY region) AS s',
-        'ON t.region = s.region',
-        'WHEN MATCHED THEN UPDATE SET total = s.total',
-        'WHEN NOT MATCHED THEN INSERT (region, total) VALUES (s.region, s.total)',
+      scope: { partition: 'region' },
+      select: [
+        'SELECT region, sum(size) AS total FROM \${cleansed}.things WHERE region = :region GROUP BY region',
       ].join('\\n'),
     },
   ],

@@ -124,7 +124,7 @@ describe('committed ASL', () => {
 describe('materialization SQL', () => {
   it('calls only functions both DuckDB and Athena document, divides nowhere, and reads only its tables', () => {
     expect(materializationProblems(YOUTUBE_TRENDING, [STATISTICS.name, CATEGORIES.name])).toEqual([]);
-    expect(sqlFunctionCalls(CATEGORY_DAILY.sql)).toEqual(
+    expect(sqlFunctionCalls(CATEGORY_DAILY.select)).toEqual(
       expect.arrayContaining(['row_number', 'sum', 'coalesce']),
     );
   });
@@ -132,7 +132,7 @@ describe('materialization SQL', () => {
   it('is refused at definition time when it would not run alike on both engines, with the fix', () => {
     const bad = {
       ...CATEGORY_DAILY,
-      sql: CATEGORY_DAILY.sql
+      select: CATEGORY_DAILY.select
         .replace(
           "coalesce(t.category_title, 'Unknown') AS category_title",
           "nvl(t.category_title, 'Unknown / none') AS category_title",
@@ -147,24 +147,25 @@ describe('materialization SQL', () => {
     ]);
     expect(problems).toEqual([
       expect.stringMatching(
-        /^workflow youtube-trending, materialization category_daily: sql calls nvl\(\), which is not in the list both DuckDB and Athena document/,
+        /^workflow youtube-trending, materialization category_daily: select calls nvl\(\), which is not in the list both DuckDB and Athena document/,
       ),
-      expect.stringContaining('sql divides with "/"'),
-      'workflow youtube-trending, materialization category_daily: sql reads ${cleansed}.category, which is not a table of the workflow: use one of ${cleansed}.statistics, ${cleansed}.categories',
+      expect.stringContaining('select divides with "/"'),
+      'workflow youtube-trending, materialization category_daily: select reads ${cleansed}.category, which is not a table of the workflow: use one of ${cleansed}.statistics, ${cleansed}.categories',
       'workflow youtube-trending, materialization category_daily: key names "day", which is not one of its columns: add the column or fix the key',
     ]);
     expect(() =>
       assertMaterializations(
-        { ...YOUTUBE_TRENDING, materializations: [{ ...CATEGORY_DAILY, sql: 'SELECT 1' }] },
+        { ...YOUTUBE_TRENDING, materializations: [{ ...CATEGORY_DAILY, select: 'DELETE FROM x' }] },
         [],
       ),
-    ).toThrow('sql must start with MERGE INTO ${analytics}.category_daily');
+    ).toThrow('select must be a query (start with SELECT or WITH)');
   });
 
-  it('is sent as one States.Format call whose text is the SQL with the region filled in', () => {
+  it('is sent as one States.Format call whose text is the generated MERGE with the region filled in', () => {
     const task = states()['Materialize category_daily'] as { Parameters: Record<string, string> };
     const call = task.Parameters['QueryString.$'] as string;
     expect(call).toMatch(/^States\.Format\('MERGE INTO \$\{analytics\}\.category_daily AS t /);
-    expect(call.match(/\$\.ingest\.regionLiteral/g)).toHaveLength(2);
+    // The SELECT's own filter, the upserts' scope and the deletes' scope.
+    expect(call.match(/\$\.ingest\.regionLiteral/g)).toHaveLength(3);
   });
 });

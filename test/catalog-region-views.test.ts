@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
 import { sqlString } from '../local/sql';
+import { mergeSqlOf } from '../workflows/materialize-sql';
 import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { tempDir } from './helpers/lake';
 
 const mergeFor = (region: string) =>
-  CATEGORY_DAILY.sql
+  mergeSqlOf(CATEGORY_DAILY)
     .replaceAll('${analytics}', 'analytics')
     .replaceAll('${cleansed}', 'cleansed')
     .replaceAll(':region', sqlString(region));

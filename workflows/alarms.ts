@@ -5,6 +5,13 @@
  * (local/health.ts) evaluates the same specs, with the same thresholds, over the local execution store.
  * No I/O, no aws-cdk-lib.
  */
+import {
+  ANALYTICS_CHECK_ALARM_DEFAULTS,
+  ANALYTICS_CHECK_METRIC,
+  type AnalyticsCheckAlarmKind,
+  CHECK_ANALYTICS_STEP_ID,
+  checksOf,
+} from './analytics-checks';
 import { type ApiAlarmKind, apiAlarms } from './api-alarms';
 import type { SourceAlarmKind } from './fetch-alarms';
 import type {
@@ -143,7 +150,8 @@ export type AlarmKind =
   | StateMachineAlarmKind
   | DataAlarmKind
   | SourceAlarmKind
-  | ApiAlarmKind;
+  | ApiAlarmKind
+  | AnalyticsCheckAlarmKind;
 
 export type AlarmScope =
   | { readonly type: 'step'; readonly stepIds: readonly string[]; readonly stateNames: readonly string[] }
@@ -789,6 +797,63 @@ function dataDrafts(workflow: Workflow): Draft[] {
 }
 
 /**
+ * The alarms of the materializations' checks (decision 0032), when the workflow has the Check analytics
+ * step: warn checks that found rows, and fail checks that failed an execution, summed over the checks.
+ */
+function analyticsCheckDrafts(workflow: Workflow): Draft[] {
+  const step = workflow.steps.find((s) => s.id === CHECK_ANALYTICS_STEP_ID);
+  if (!step) return [];
+  const checks = checksOf(workflow.materializations);
+  const scope: AlarmScope = { type: 'step', stepIds: [step.id], stateNames: [step.stateName] };
+  const sumOf = (severity: 'warn' | 'fail', name: string, label: string): MathRef | null => {
+    const of = checks.filter((c) => c.severity === severity);
+    if (of.length === 0) return null;
+    const metrics = Object.fromEntries(
+      of.map((c, i) => [`c${i}`, pipeline(name, { materialization: c.materialization, check: c.name })]),
+    );
+    return {
+      expression: Object.keys(metrics)
+        .map((k) => `FILL(${k}, 0)`)
+        .join(' + '),
+      label,
+      metrics,
+    };
+  };
+  const out: Draft[] = [];
+  const warnings = sumOf('warn', ANALYTICS_CHECK_METRIC.warnings, 'Rows found by warn checks');
+  if (warnings) {
+    const values = ANALYTICS_CHECK_ALARM_DEFAULTS.analyticsCheckWarnings;
+    out.push({
+      id: 'analytics-check-warnings',
+      kind: 'analyticsCheckWarnings',
+      title: 'Analytics checks found rows (warn)',
+      summary: `A warn check of the materializations found violating rows at "${step.stateName}"; the executions succeeded and the tables hold what the data says.`,
+      scope,
+      values,
+      metric: warnings,
+      condition: `≥ ${count(values.threshold, 'violating row')} ${window(values)}`,
+      local: { type: 'emfSum', metric: ANALYTICS_CHECK_METRIC.warnings },
+    });
+  }
+  const failures = sumOf('fail', ANALYTICS_CHECK_METRIC.failures, 'Rows found by fail checks');
+  if (failures) {
+    const values = ANALYTICS_CHECK_ALARM_DEFAULTS.analyticsCheckFailures;
+    out.push({
+      id: 'analytics-check-failures',
+      kind: 'analyticsCheckFailures',
+      title: 'Analytics checks failed executions',
+      summary: `A fail check of the materializations found violating rows: executions ended FAILED with DataQualityFailed at "${step.stateName}"; the tables hold what the data says, which the check says is wrong.`,
+      scope,
+      values,
+      metric: failures,
+      condition: `≥ ${count(values.threshold, 'violating row')} ${window(values)}`,
+      local: { type: 'emfSum', metric: ANALYTICS_CHECK_METRIC.failures },
+    });
+  }
+  return out;
+}
+
+/**
  * Every alarm of a workflow: per task step (by kind), per state machine, per dataset, and the
  * composite that pages. Adding a step adds its alarms; a step's `alarms` adjusts or turns them off.
  */
@@ -798,6 +863,7 @@ export function alarmsFor(workflow: Workflow): AlarmSpec[] {
     ...mergeShared(tasks.flatMap(stepDrafts)),
     ...stateMachineDrafts(workflow),
     ...dataDrafts(workflow),
+    ...analyticsCheckDrafts(workflow),
   ]
     .map(finish)
     .concat(apiAlarms(runbookPath)); // the analytics API in front of the workflow's tables

@@ -5,7 +5,8 @@
  * a row that breaks one is quarantined with the rule's name, and the batch's default DQ rules (no row
  * survives; more than 5% quarantined) decide whether the rest is promoted. Two analytics tables, orders
  * and customers, are materialized from all three (the whole table each time: files may land in any
- * order and give the same tables).
+ * order and give the same tables); their checks are the tests the example states for them, an order
+ * whose customer is absent a warning (the customers file may still be on its way).
  */
 import type { Dataset, SchemaColumn, StatisticsSpec } from './datasets';
 import { declareWorkflow } from './pipeline-steps';
@@ -97,9 +98,9 @@ const PAYMENTS = wholeTable('payments', 'raw_payments.csv', {
   ],
 });
 
-/** Dollars from summed cents: exact on both engines (`* 0.01`, never `/ 100`: see workflows/sql-dialect.ts). */
-const dollars = (cents: string) => `CAST(${cents} AS DECIMAL(38,0)) * 0.01`;
+/** The money columns of the analytics tables: sums of DECIMAL(18,2) dollars, exact on both engines. */
 const MONEY = 'DECIMAL(38,2)';
+const AMOUNTS = [...PAYMENT_METHODS.map((m) => `${m}_amount`), 'amount'];
 
 export const ORDERS_TABLE: Materialization = {
   name: 'orders',
@@ -111,42 +112,40 @@ export const ORDERS_TABLE: Materialization = {
     { name: 'customer_id', type: 'BIGINT' },
     { name: 'order_date', type: 'DATE' },
     { name: 'status', type: 'VARCHAR' },
-    ...PAYMENT_METHODS.map((m) => ({ name: `${m}_amount`, type: MONEY }) as const),
-    { name: 'amount', type: MONEY },
+    ...AMOUNTS.map((name) => ({ name, type: MONEY }) as const),
   ],
   key: ['order_id'],
-  sql: [
-    'MERGE INTO ${analytics}.orders AS t',
-    'USING (',
-    '  WITH paid AS (',
-    '    SELECT order_id,',
+  // The whole table each time: an order's amounts join the payments file, which may land before it.
+  scope: 'table',
+  select: [
+    'WITH paid AS (',
+    '  SELECT order_id,',
     ...PAYMENT_METHODS.map(
-      (m) => `      sum(CASE WHEN payment_method = '${m}' THEN amount ELSE 0 END) AS ${m}_amount,`,
+      (m) => `    sum(CASE WHEN payment_method = '${m}' THEN amount ELSE 0 END) AS ${m}_amount,`,
     ),
-    '      sum(amount) AS amount',
-    '    FROM ${cleansed}.payments',
-    '    GROUP BY order_id',
-    '  ), fresh AS (',
-    '    SELECT o.id AS order_id, o.user_id AS customer_id, o.order_date, o.status,',
-    ...PAYMENT_METHODS.map((m) => `      ${dollars(`coalesce(p.${m}_amount, 0)`)} AS ${m}_amount,`),
-    `      ${dollars('coalesce(p.amount, 0)')} AS amount`,
-    '    FROM ${cleansed}.orders o',
-    '    LEFT JOIN paid p ON p.order_id = o.id',
-    '  )',
-    `  SELECT order_id, customer_id, order_date, status, ${PAYMENT_METHODS.map((m) => `${m}_amount`).join(', ')}, amount, 'upsert' AS op`,
-    '  FROM fresh',
-    '  UNION ALL',
-    `  SELECT o.order_id, NULL, NULL, NULL, ${PAYMENT_METHODS.map(() => 'NULL').join(', ')}, NULL, 'delete' AS op`,
-    '  FROM ${analytics}.orders o',
-    '  WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.order_id = o.order_id)',
-    ') AS s',
-    'ON t.order_id = s.order_id',
-    "WHEN MATCHED AND s.op = 'delete' THEN DELETE",
-    `WHEN MATCHED THEN UPDATE SET customer_id = s.customer_id, order_date = s.order_date, status = s.status, ${PAYMENT_METHODS.map((m) => `${m}_amount = s.${m}_amount`).join(', ')}, amount = s.amount`,
-    "WHEN NOT MATCHED AND s.op = 'upsert' THEN",
-    `  INSERT (order_id, customer_id, order_date, status, ${PAYMENT_METHODS.map((m) => `${m}_amount`).join(', ')}, amount)`,
-    `  VALUES (s.order_id, s.customer_id, s.order_date, s.status, ${PAYMENT_METHODS.map((m) => `s.${m}_amount`).join(', ')}, s.amount)`,
+    '    sum(amount) AS amount',
+    '  FROM ${cleansed}.payments',
+    '  GROUP BY order_id',
+    ')',
+    'SELECT o.id AS order_id, o.user_id AS customer_id, o.order_date, o.status,',
+    `  ${AMOUNTS.map((a) => `coalesce(p.${a}, 0) AS ${a}`).join(', ')}`,
+    'FROM ${cleansed}.orders o',
+    'LEFT JOIN paid p ON p.order_id = o.id',
   ].join('\n'),
+  checks: [
+    {
+      name: 'orphan_order',
+      description: 'an order whose customer is not in customers (yet: the customers file may land later)',
+      severity: 'warn',
+      sql: 'SELECT o.order_id FROM ${analytics}.orders o WHERE NOT EXISTS (SELECT 1 FROM ${cleansed}.customers c WHERE c.id = o.customer_id)',
+    },
+    {
+      name: 'order_facts_present',
+      description: 'an order without its id, customer, status or an amount',
+      severity: 'fail',
+      sql: `SELECT order_id FROM \${analytics}.orders WHERE ${['order_id', 'customer_id', 'status', ...AMOUNTS].map((c) => `${c} IS NULL`).join(' OR ')}`,
+    },
+  ],
 };
 
 export const CUSTOMERS_TABLE: Materialization = {
@@ -164,42 +163,33 @@ export const CUSTOMERS_TABLE: Materialization = {
     { name: 'customer_lifetime_value', type: MONEY },
   ],
   key: ['customer_id'],
-  sql: [
-    'MERGE INTO ${analytics}.customers AS t',
-    'USING (',
-    '  WITH customer_orders AS (',
-    '    SELECT user_id AS customer_id, min(order_date) AS first_order, max(order_date) AS most_recent_order,',
-    '      count(id) AS number_of_orders',
-    '    FROM ${cleansed}.orders',
-    '    GROUP BY user_id',
-    '  ), customer_payments AS (',
-    '    SELECT o.user_id AS customer_id, sum(p.amount) AS amount',
-    '    FROM ${cleansed}.payments p',
-    '    JOIN ${cleansed}.orders o ON o.id = p.order_id',
-    '    GROUP BY o.user_id',
-    '  ), fresh AS (',
-    '    SELECT c.id AS customer_id, c.first_name, c.last_name, co.first_order, co.most_recent_order,',
-    `      co.number_of_orders, ${dollars('cp.amount')} AS customer_lifetime_value`,
-    '    FROM ${cleansed}.customers c',
-    '    LEFT JOIN customer_orders co ON co.customer_id = c.id',
-    '    LEFT JOIN customer_payments cp ON cp.customer_id = c.id',
-    '  )',
-    "  SELECT customer_id, first_name, last_name, first_order, most_recent_order, number_of_orders, customer_lifetime_value, 'upsert' AS op",
-    '  FROM fresh',
-    '  UNION ALL',
-    "  SELECT o.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, 'delete' AS op",
-    '  FROM ${analytics}.customers o',
-    '  WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.customer_id = o.customer_id)',
-    ') AS s',
-    'ON t.customer_id = s.customer_id',
-    "WHEN MATCHED AND s.op = 'delete' THEN DELETE",
-    'WHEN MATCHED THEN UPDATE SET first_name = s.first_name, last_name = s.last_name, first_order = s.first_order,',
-    '  most_recent_order = s.most_recent_order, number_of_orders = s.number_of_orders,',
-    '  customer_lifetime_value = s.customer_lifetime_value',
-    "WHEN NOT MATCHED AND s.op = 'upsert' THEN",
-    '  INSERT (customer_id, first_name, last_name, first_order, most_recent_order, number_of_orders, customer_lifetime_value)',
-    '  VALUES (s.customer_id, s.first_name, s.last_name, s.first_order, s.most_recent_order, s.number_of_orders, s.customer_lifetime_value)',
+  scope: 'table',
+  select: [
+    'WITH customer_orders AS (',
+    '  SELECT user_id AS customer_id, min(order_date) AS first_order, max(order_date) AS most_recent_order,',
+    '    count(id) AS number_of_orders',
+    '  FROM ${cleansed}.orders',
+    '  GROUP BY user_id',
+    '), customer_payments AS (',
+    '  SELECT o.user_id AS customer_id, sum(p.amount) AS amount',
+    '  FROM ${cleansed}.payments p',
+    '  JOIN ${cleansed}.orders o ON o.id = p.order_id',
+    '  GROUP BY o.user_id',
+    ')',
+    'SELECT c.id AS customer_id, c.first_name, c.last_name, co.first_order, co.most_recent_order,',
+    '  co.number_of_orders, cp.amount AS customer_lifetime_value',
+    'FROM ${cleansed}.customers c',
+    'LEFT JOIN customer_orders co ON co.customer_id = c.id',
+    'LEFT JOIN customer_payments cp ON cp.customer_id = c.id',
   ].join('\n'),
+  checks: [
+    {
+      name: 'customer_id_present',
+      description: 'a customer without an id',
+      severity: 'fail',
+      sql: 'SELECT customer_id FROM ${analytics}.customers WHERE customer_id IS NULL',
+    },
+  ],
 };
 
 export const JAFFLE_SHOP: Workflow = declareWorkflow({

@@ -12,6 +12,7 @@ import {
   type MetricAlarmSpec,
   RUNBOOK_DIR,
 } from './alarms';
+import { ANALYTICS_CHECK_METRIC, CHECK_ANALYTICS_FUNCTION, checksOf } from './analytics-checks';
 import { API_RUNBOOK } from './api-alarms';
 import { fetchAlarmsFor, sourceAlarmsFor } from './fetch-alarms';
 import { fetchSection } from './fetch-runbooks';
@@ -364,6 +365,38 @@ function sectionFor(alarm: MetricAlarmSpec, workflow: Workflow): Section {
         ],
         local: ['npx lakestep run --data <file>', 'npx lakestep status'],
       };
+    case 'analyticsCheckWarnings':
+    case 'analyticsCheckFailures': {
+      const fail = alarm.kind === 'analyticsCheckFailures';
+      const checks = checksOf(workflow.materializations).filter(
+        (c) => c.severity === (fail ? 'fail' : 'warn'),
+      );
+      const names = checks.map((c) => `\`${c.materialization}.${c.name}\` (${c.description})`).join('; ');
+      return {
+        meaning: fail
+          ? `A fail check of the materializations found violating rows after the MERGE (${names}): those executions ended FAILED with \`DataQualityFailed\` at ${q(state)}, a data outcome. The analytics table holds what the data says; the check says that is wrong (e.g. orders whose customer is missing).`
+          : `A warn check of the materializations found violating rows after the MERGE (${names}): the executions succeeded, and the rows are in the table as the data says. Often the data is on its way (an orders file landed before its customers).`,
+        checks: [
+          `The cause (fail) or the step result (warn) of ${q(state)} names the check, the count and sample keys: \`aws stepfunctions get-execution-history\` on one execution, or the function's log lines \`analytics check …\`.`,
+          `Which check? The metric \`${fail ? ANALYTICS_CHECK_METRIC.failures : ANALYTICS_CHECK_METRIC.warnings}\` has the dimensions \`materialization\` and \`check\`.`,
+          "Run the check's SQL yourself in the workgroup (with the database names of the stage) to see every violating row.",
+        ],
+        diagnose: [
+          `LOG_GROUP=$(aws lambda get-function-configuration --function-name $PREFIX-${kebab(CHECK_ANALYTICS_FUNCTION.id)} --query LoggingConfig.LogGroup --output text)`,
+          'aws logs filter-log-events --log-group-name "$LOG_GROUP" --start-time $(( ($(date +%s) - 3600) * 1000 )) --filter-pattern \'"analytics check"\'',
+          ...(fail
+            ? ['npx lakestep replay --aws --failed --since 24h --error DataQualityFailed --dry-run']
+            : []),
+        ],
+        fix: fail
+          ? [
+              '# fix the data (land the missing or corrected file: its run re-materializes and checks again), or the check; then rerun the failed object:',
+              'npx lakestep rerun --object <landing key>',
+            ]
+          : ['# nothing failed: tell the data owner; the next run of the scope checks again'],
+        local: ['npx lakestep run --data <files>', 'npx lakestep status'],
+      };
+    }
     case 'quarantinedRowShare':
       return {
         meaning: `Across the ${alarm.scope.type === 'data' ? alarm.scope.dataset : ''} batches of the last period, more rows than the threshold were quarantined by the row rules (${alarm.condition}). Below the DQ gate the batches still pass, so this is the early warning that the source's data is degrading.`,

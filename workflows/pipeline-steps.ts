@@ -4,9 +4,11 @@
  * which dataset → transform (a Lambda under the size threshold, Glue behind the admission gate) → batch
  * DQ → promote | quarantine → register the partition (crawl only a new table or a changed schema) → one
  * MERGE run per partition value for the executions waiting for it (group commit, decision 0028), which
- * runs every materialization in order → publish the run summary. Users never write steps; the ASL, IAM,
+ * runs every materialization in order → check the analytics tables, when checks are declared (decision
+ * 0032) → publish the run summary. Users never write steps; the ASL, IAM,
  * alarms, dashboard and runbooks are all generated from this list.
  */
+import { analyticsCheckSteps } from './analytics-checks';
 import type { Dataset } from './datasets';
 import { finishRegionMerge, MERGE_TIMEOUT_SECONDS, regionMergeRequestSteps } from './region-merge';
 import {
@@ -107,6 +109,8 @@ export function declareWorkflow(d: WorkflowDeclaration): Workflow {
 }
 
 function pipelineSteps(d: WorkflowDeclaration, first: Materialization): Step[] {
+  // The checks of the materializations (decision 0032), only when the workflow declares some.
+  const checks = analyticsCheckSteps(d.materializations, 'publishRunSummary');
   return [
     {
       id: 'ingestObject',
@@ -437,7 +441,8 @@ function pipelineSteps(d: WorkflowDeclaration, first: Materialization): Step[] {
     // region share one run, which runs every materialization of the workflow in order.
     ...regionMergeRequestSteps(first.name, materializeStepId(first)),
     ...d.materializations.map((m, i) => materializeStep(m, d.materializations[i + 1])),
-    finishRegionMerge(first.name),
+    { ...finishRegionMerge(first.name), next: checks.next },
+    ...checks.steps,
     {
       id: 'publishRunSummary',
       kind: 'lambda',

@@ -2,6 +2,7 @@
  * Pure renderer: Workflow → Amazon States Language (JSONPath), with `${Placeholder}` for every
  * resource name. The same text is executed locally and deployed with definitionSubstitutions.
  */
+import { mergeSqlOf } from './materialize-sql';
 import type { CatchRule, Condition, Materialization, RetryPolicy, Step, TaskStep, Workflow } from './types';
 import { isTask } from './types';
 
@@ -80,16 +81,32 @@ export function intrinsicString(text: string): string {
 }
 
 /**
- * The materialization's MERGE as a States.Format call: the SQL on one line, escaped, with each `:region`
- * turned into `{}` and filled with the region literal the ingest step validated (PARTITION_VALUE).
- * (Athena takes no execution parameters on MERGE, so the literal is formatted in.)
+ * A SQL text with `:region` in it as a States.Format call: on one line, escaped, each `:region` turned
+ * into `{}` and filled with the region literal the ingest step validated (PARTITION_VALUE). (Athena takes no
+ * execution parameters on MERGE, so the literal is formatted in.)
  */
-export function materializationQuery(m: Materialization): string {
-  const oneLine = m.sql.replace(/\s*\n\s*/g, ' ').trim();
+export function regionFormatted(sql: string): string {
+  const oneLine = sql.replace(/\s*\n\s*/g, ' ').trim();
   const parts = oneLine.split(':region');
   const template = parts.map((p) => intrinsicString(p).slice(1, -1)).join('{}');
   const args = Array.from({ length: parts.length - 1 }, () => '$.ingest.regionLiteral');
   return `States.Format('${template}', ${args.join(', ')})`;
+}
+
+/** The materialization's generated MERGE (workflows/materialize-sql.ts) as a States.Format call. */
+export function materializationQuery(m: Materialization): string {
+  return regionFormatted(mergeSqlOf(m));
+}
+
+/**
+ * The Athena task's query parameter: formatted when the MERGE names the execution's partition value,
+ * the plain text for a whole-table MERGE (States.Format needs at least one value).
+ */
+export function materializationQueryParameter(m: Materialization): Record<string, string> {
+  const sql = mergeSqlOf(m);
+  return sql.includes(':region')
+    ? { 'QueryString.$': regionFormatted(sql) }
+    : { QueryString: sql.replace(/\s*\n\s*/g, ' ').trim() };
 }
 
 function taskSpecific(workflow: Workflow, step: TaskStep): AslState {
@@ -118,13 +135,7 @@ function taskSpecific(workflow: Workflow, step: TaskStep): AslState {
       if (!m) throw new Error(`step ${step.id}: no materialization '${step.materialization}'`);
       return {
         Resource: RESOURCES.athenaStartQueryExecutionSync,
-        // A MERGE of the whole table (no `:region`) is a plain string; one of a region is formatted.
-        Parameters: {
-          ...(m.sql.includes(':region')
-            ? { 'QueryString.$': materializationQuery(m) }
-            : { QueryString: m.sql.replace(/\s*\n\s*/g, ' ').trim() }),
-          WorkGroup: ph(placeholders.athenaWorkGroup),
-        },
+        Parameters: { ...materializationQueryParameter(m), WorkGroup: ph(placeholders.athenaWorkGroup) },
         ResultSelector: step.resultSelector,
       };
     }

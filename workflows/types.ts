@@ -137,8 +137,9 @@ export function isTask(step: Step): step is TaskStep {
 }
 
 /**
- * One analytics table, re-materialized for the affected region by one MERGE statement that both DuckDB
- * and Athena (Trino, Iceberg tables) run as written: atomic, so concurrent executions cannot double rows.
+ * One analytics table, declared by its SELECT: lakestep writes the MERGE (workflows/materialize-sql.ts),
+ * one statement that both DuckDB and Athena (Trino, Iceberg tables) run as written: atomic, so
+ * concurrent executions cannot double rows, and it deletes the keys of its scope the SELECT no longer yields.
  */
 export interface Materialization {
   readonly name: string;
@@ -147,9 +148,35 @@ export interface Materialization {
   readonly columns: readonly { readonly name: string; readonly type: MaterializedType }[];
   /** Columns that identify a row within the table. */
   readonly key: readonly string[];
-  /** The MERGE; every `:region` stands for the region as a SQL literal (filled by States.Format). */
-  readonly sql: string;
+  /**
+   * What one execution re-materializes: the rows of its partition value (`:region` in the SELECT and the
+   * checks stands for it as a SQL literal; rows of other values are never touched), or the whole table.
+   */
+  readonly scope: MaterializationScope;
+  /**
+   * A SELECT in the shared dialect (workflows/sql-dialect.ts, no `/`) over `${cleansed}.<table>` and
+   * earlier `${analytics}.<table>`, yielding the columns by name: the rows the table holds for the scope.
+   */
+  readonly select: string;
+  /** Rules on the materialized rows, evaluated at "Check analytics" after the MERGE (decision 0032). */
+  readonly checks?: readonly AnalyticsCheck[];
   readonly description: string;
+}
+
+/** A partition column (it must be in the key) or the whole table (joins across datasets). */
+export type MaterializationScope = { readonly partition: string } | 'table';
+
+/**
+ * A data-quality rule on a materialization: `sql` SELECTs the violating rows (in the shared dialect;
+ * `:region` as in its materialization's SELECT). `warn` is reported and the execution succeeds; `fail`
+ * ends it FAILED with DataQualityFailed at "Check analytics" (the table stays what the data says).
+ */
+export interface AnalyticsCheck {
+  /** snake_case: the metric dimension and what the cause names. */
+  readonly name: string;
+  readonly description: string;
+  readonly severity: 'fail' | 'warn';
+  readonly sql: string;
 }
 export type SqlType = 'VARCHAR' | 'BIGINT' | 'DATE' | 'TIMESTAMP' | 'BOOLEAN';
 

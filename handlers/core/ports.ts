@@ -66,6 +66,13 @@ export interface CorePorts {
   readonly admission?: AdmissionPort;
   /** The regions' MERGE items (group commit), for the steps that request and finish a region's MERGE. */
   readonly regionMerges?: RegionMergeTable;
+  /** The query engine over the analytics tables, for the step that evaluates their checks. */
+  readonly analyticsChecks?: AnalyticsCheckPort;
+}
+
+/** Counts the rows a check's SELECT yields and returns a few of them (Athena on AWS, DuckDB locally). */
+export interface AnalyticsCheckPort {
+  violations(sql: string, sampleSize: number): Promise<{ count: number; sample: Record<string, unknown>[] }>;
 }
 
 /** The slot table, and how many slots the deployment gives each gate (the Glue job's MaxConcurrentRuns). */

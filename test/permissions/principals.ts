@@ -5,6 +5,7 @@
  * `{ name, identity, calls }` with calls derived from real local runs or a declared I/O.
  */
 import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
+import { checkAnalyticsCalls, checkAnalyticsRole } from './analytics-check-calls';
 import { apiCalls, apiName } from './api-calls';
 import { fetchCalls, fetchFunctionName, schedulerCalls, schedulerRole } from './fetch-calls';
 import { crawlerCalls, glueJobCalls } from './glue-calls';
@@ -29,6 +30,15 @@ const LAMBDA_STEP_FUNCTIONS = [
 
 export const PRINCIPALS: readonly PrincipalEntry[] = [
   ...LAMBDA_STEP_FUNCTIONS.map(lambdaPrincipal),
+  {
+    // Only a workflow with materialization checks deploys it (test/permissions-analytics-checks.test.ts).
+    name: 'CheckAnalytics Lambda',
+    identity: (d) => {
+      const role = checkAnalyticsRole(d);
+      return role ? { role } : null;
+    },
+    calls: checkAnalyticsCalls,
+  },
   {
     name: 'state machine',
     identity: (d) => ({ role: d.roleIn(d.stateMachineId, 'RoleArn') }),
