@@ -69,16 +69,33 @@ const CUSTOMERS_SQL = `SELECT customer_id, first_name, last_name, strftime(first
   strftime(most_recent_order, '%Y-%m-%d') AS most_recent_order, number_of_orders,
   customer_lifetime_value::VARCHAR AS customer_lifetime_value FROM analytics.customers ORDER BY customer_id`;
 
-async function runInOrder(lake: string, files: readonly string[]): Promise<ExecutionSummary[]> {
+interface CheckReport {
+  readonly passed: boolean;
+  readonly warnings: number;
+  readonly checks: readonly { readonly name: string; readonly violations: number }[];
+}
+
+/** Lands and runs the files one after another; each execution's Check analytics report beside it. */
+async function runInOrder(
+  lake: string,
+  files: readonly string[],
+): Promise<(ExecutionSummary & { checks: CheckReport | undefined })[]> {
   const rt = await LocalRuntime.open({ workflow: JAFFLE_SHOP, lake, retryDelayMs: 0 });
   try {
-    const out: ExecutionSummary[] = [];
-    for (const f of files) out.push(await rt.landAndExecute(f));
+    const out: (ExecutionSummary & { checks: CheckReport | undefined })[] = [];
+    for (const f of files) {
+      const run = await rt.landAndExecute(f);
+      const task = (await rt.store.tasks(run.name)).filter((t) => t.statePath === 'Check analytics').at(-1);
+      out.push({ ...run, checks: (task?.result as { Payload: CheckReport } | undefined)?.Payload });
+    }
     return out;
   } finally {
     rt.close();
   }
 }
+
+const violations = (r: { checks: CheckReport | undefined }) =>
+  Object.fromEntries((r.checks?.checks ?? []).map((c) => [c.name, c.violations]));
 
 describe('the jaffle-shop workflow', () => {
   const { dir, cleanup } = tempDir('jaffle');
@@ -106,6 +123,17 @@ describe('the jaffle-shop workflow', () => {
     );
     expect(await query(lake, ORDERS_SQL)).toEqual(expected.orders);
     expect(await query(lake, CUSTOMERS_SQL)).toEqual(expected.customers);
+    // The example's tests at materialization: every order's customer is present once customers have
+    // landed; before that, each order is an orphan, reported (warn) while the execution succeeds.
+    const last = results.at(-1) as (typeof results)[number];
+    expect([last.checks?.passed, violations(last)]).toEqual([
+      true,
+      { orphan_order: 0, order_facts_present: 0, customer_id_present: 0 },
+    ]);
+    const ordersRun = results[order.indexOf('orders')] as (typeof results)[number];
+    expect(violations(ordersRun).orphan_order).toBe(
+      order.indexOf('customers') < order.indexOf('orders') ? 0 : 99,
+    );
   });
 
   it('quarantines a row that breaks a stated test with its rule, and promotes the rest', async () => {
