@@ -50,6 +50,8 @@ export function chosenWorkflow(
     assertLakeOf(root, workflow.name);
     return workflow;
   } catch (e) {
+    // A usage error of the input itself (two files under one key) says so as it is.
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`lakestep ${command}: ${(e as Error).message}`);
   }
 }

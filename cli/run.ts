@@ -20,7 +20,7 @@ import {
 import { tableCounts } from '../local/query';
 import { defaultConcurrency, LocalRuntime } from '../local/runtime';
 import { writeSample } from '../local/sample-data';
-import { workflowOfFiles } from '../workflows/project';
+import { WORKFLOWS, workflowOfFiles } from '../workflows/project';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { chosenWorkflow, parse, UsageError, WORKFLOW_USAGE } from './args';
 import { collectDataInputs, type DataInput, type SkippedEntry } from './data-inputs';
@@ -139,7 +139,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   const workflow = chosenWorkflow(values.workflow, lake, 'run', () =>
     sample
       ? YOUTUBE_TRENDING.name
-      : workflowOfFiles(collectDataInputs(values.data ?? [], [], { recursive: values.recursive }).files),
+      : // Every file under the inputs counts, as with --recursive: a directory of directories names its workflow too.
+        workflowOfFiles(
+          collectDataInputs(
+            values.data ?? [],
+            WORKFLOWS.flatMap((w) => w.datasets),
+            { recursive: true },
+          ).files,
+        ),
   );
   const paths = lakePaths(lake);
   const faults = (values['inject-fault'] ?? []).map((f) => parseFault(f));

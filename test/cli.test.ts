@@ -114,7 +114,16 @@ describe('lakestep CLI', () => {
   it('exits 0 for data outcomes (rejected objects)', async () => {
     const f = join(dir, 'notes.txt');
     writeFileSync(f, 'hello');
-    const out = await cli(['run', '--lake', join(dir, 'data-outcome'), '--data', f]);
+    // A name no workflow routes: the workflow is named (with several, nothing else says which).
+    const out = await cli([
+      'run',
+      '--workflow',
+      'youtube-trending',
+      '--lake',
+      join(dir, 'data-outcome'),
+      '--data',
+      f,
+    ]);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('rejected (unknown_dataset)');
   });
