@@ -10,12 +10,12 @@ import { checkAnalytics } from '../../handlers/core/check-analytics';
 import type { CorePorts } from '../../handlers/core/ports';
 import { resourceNames } from '../../infra/substitutions';
 import { CHECK_ANALYTICS_FUNCTION, checksOf, tablesCheckedBy } from '../../workflows/analytics-checks';
+import { athenaResultCalls } from './athena-result-calls';
 import { type AwsCall, S3_REQUESTS, s3Bucket, s3Object, stamp } from './calls';
 import type { Deployed } from './deployed';
 import { lambdaRuntimeCalls } from './lambda-calls';
 import type { ProofInput } from './principal';
 import { NOOP_LOG, NOOP_METRICS } from './principal';
-import type { Json } from './template';
 
 export const checkAnalyticsName = (d: Deployed) =>
   resourceNames.function(d.stack.settings.namePrefix, CHECK_ANALYTICS_FUNCTION.id);
@@ -106,35 +106,8 @@ export async function checkAnalyticsCalls({ deployed: d }: ProofInput): Promise<
       { action: 's3:GetObject', resource: s3Object(bucket, key), because: `${why}: Athena reads ${key}` },
     );
   }
-  const results = d.bucket('athenaResults');
-  const output = (
-    d.resource(d.find('AWS::Athena::WorkGroup', 'Name', workGroupName)).WorkGroupConfiguration as {
-      ResultConfiguration: { OutputLocation: Json };
-    }
-  ).ResultConfiguration.OutputLocation;
-  const prefix = d.resolver.string(output).replace(/^s3:\/\/[^/]+\//, '');
   calls.push(
-    {
-      action: 's3:GetBucketLocation',
-      resource: s3Bucket(results),
-      because: `${why}: Athena checks the output location`,
-    },
-    ...S3_REQUESTS.list(results, prefix).map((c) => ({
-      ...c,
-      because: `${why}: Athena checks the output location`,
-    })),
+    ...athenaResultCalls(d, workGroupName, QUERY_ID, why, 'Athena writes and GetQueryResults reads'),
   );
-  for (const key of [`${prefix}${QUERY_ID}.csv`, `${prefix}${QUERY_ID}.csv.metadata`])
-    for (const action of [
-      's3:PutObject',
-      's3:GetObject',
-      's3:AbortMultipartUpload',
-      's3:ListMultipartUploadParts',
-    ])
-      calls.push({
-        action,
-        resource: s3Object(results, key),
-        because: `${why}: Athena writes and GetQueryResults reads ${key}`,
-      });
   return [...stamp(calls), ...lambdaRuntimeCalls(d, name)];
 }

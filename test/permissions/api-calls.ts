@@ -4,6 +4,8 @@
  * credentials (the analytics table in the catalog and its files, the result file under the workgroup's
  * output location), and the data-health route's reads of run summaries and quarantine records.
  */
+
+import { athenaResultCalls } from './athena-result-calls';
 import { type AwsCall, S3_REQUESTS, s3Bucket, s3Object, stamp } from './calls';
 import type { Deployed } from './deployed';
 import { lambdaRuntimeCalls } from './lambda-calls';
@@ -91,36 +93,7 @@ export function apiCalls({ deployed: d }: ProofInput): AwsCall[] {
         because: 'the data-health route reads a run record',
       },
     );
-  const results = d.bucket('athenaResults');
-  const output = (
-    d.resource(d.find('AWS::Athena::WorkGroup', 'Name', workGroupName)).WorkGroupConfiguration as {
-      ResultConfiguration: { OutputLocation: Json };
-    }
-  ).ResultConfiguration.OutputLocation;
-  const prefix = d.resolver.string(output).replace(/^s3:\/\/[^/]+\//, '');
-  calls.push(
-    {
-      action: 's3:GetBucketLocation',
-      resource: s3Bucket(results),
-      because: `${why}: Athena checks the output location`,
-    },
-    ...S3_REQUESTS.list(results, prefix).map((c) => ({
-      ...c,
-      because: `${why}: Athena checks the output location`,
-    })),
-  );
-  for (const key of [`${prefix}${queryId}.csv`, `${prefix}${queryId}.csv.metadata`])
-    for (const action of [
-      's3:PutObject',
-      's3:GetObject',
-      's3:AbortMultipartUpload',
-      's3:ListMultipartUploadParts',
-    ])
-      calls.push({
-        action,
-        resource: s3Object(results, key),
-        because: `${why}: Athena writes and the API reads ${key}`,
-      });
+  calls.push(...athenaResultCalls(d, workGroupName, queryId, why, 'Athena writes and the API reads'));
   return [...stamp(calls), ...lambdaRuntimeCalls(d, name)];
 }
 

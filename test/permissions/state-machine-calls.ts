@@ -1,11 +1,11 @@
 import { tablesQueriedBy } from '../../infra/substitutions';
 import { RESOURCES } from '../../workflows/render-asl';
 import { YOUTUBE_TRENDING } from '../../workflows/youtube-trending.workflow';
+import { athenaResultCalls } from './athena-result-calls';
 import { type AwsCall, S3_REQUESTS, s3Bucket, s3Object, stamp } from './calls';
 import type { Deployed } from './deployed';
 import type { LocalObservations } from './local-runs';
 import type { ProofInput } from './principal';
-import type { Json } from './template';
 
 export interface TaskInput {
   FunctionName?: string;
@@ -184,35 +184,6 @@ export function athenaQueryCalls(
         );
     }
   }
-  const results = d.bucket('athenaResults');
-  const output = (
-    d.resource(d.find('AWS::Athena::WorkGroup', 'Name', workGroupName)).WorkGroupConfiguration as {
-      ResultConfiguration: { OutputLocation: Json };
-    }
-  ).ResultConfiguration.OutputLocation;
-  const prefix = d.resolver.string(output).replace(/^s3:\/\/[^/]+\//, '');
-  calls.push(
-    {
-      action: 's3:GetBucketLocation',
-      resource: s3Bucket(results),
-      because: `${why}: Athena checks the output location`,
-    },
-    ...S3_REQUESTS.list(results, prefix).map((c) => ({
-      ...c,
-      because: `${why}: Athena checks the output location`,
-    })),
-  );
-  for (const key of [`${prefix}${queryId}.csv`, `${prefix}${queryId}.csv.metadata`])
-    for (const action of [
-      's3:PutObject',
-      's3:GetObject',
-      's3:AbortMultipartUpload',
-      's3:ListMultipartUploadParts',
-    ])
-      calls.push({
-        action,
-        resource: s3Object(results, key),
-        because: `${why}: Athena writes the query result ${key}`,
-      });
+  calls.push(...athenaResultCalls(d, workGroupName, queryId, why, 'Athena writes the query result'));
   return calls;
 }
