@@ -49,7 +49,7 @@ export function replayAdviceFor(
     return {
       kind: 'land',
       command: `npx lakestep run --data RENAMED_FILE${lakeFlag(lake)}`,
-      why: `its name matches no dataset (unknown_dataset), so a rerun would be rejected again: rename the file to <CC>videos*.csv or <CC>_category_id*.json and land it`,
+      why: `its name matches no dataset (unknown_dataset), so a rerun would be rejected again: rename the file to a name one of the workflow's routes takes (its rejection cause lists them) and land it`,
     };
   if (isDataOutcome(record))
     return {
