@@ -233,9 +233,18 @@ export class Warehouse {
     // The executions of a new region register at once: they share one queued remake, which lists the
     // files after every one of them was promoted.
     await this.exclusiveOnce(`remake the view of ${table}`, async () => {
-      if (await this.viewCovers(table, location, dir)) return;
+      // Shared by every registration queued meanwhile, each of its own region: the view is remade
+      // unless it covers every directory promoted so far (a crawl that ran first may cover the
+      // first caller's and not a later one's).
       const files = (await storage.list(bucket, `${table}/`)).filter((f) => f.key.endsWith('.parquet'));
-      if (files.length) await this.defineView(t, location, files);
+      const dirs = [
+        ...new Set(
+          files.map((f) => f.key.split('/')).flatMap((p) => (p.length === 4 ? [p[1] as string] : [])),
+        ),
+      ];
+      let covered = true;
+      for (const d of dirs) if (!(await this.viewCovers(table, location, d))) covered = false;
+      if (!covered && files.length) await this.defineView(t, location, files);
     });
   }
 

@@ -4,7 +4,7 @@
  * with one branch per region directory: a MERGE for one region must not open the files of the others,
  * or N objects cost O(N²) file opens. Here a damaged file in another region proves it is never opened.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalRuntime } from '../local/runtime';
 import { writeLargeStatisticsFile } from '../local/sample-data';
@@ -90,6 +90,57 @@ describe('cleansed views prune by region', () => {
         'no',
       );
       expect(await count(rt, "WHERE region = 'us'")).toBe(40);
+    } finally {
+      rt.close();
+    }
+  });
+});
+
+describe('a remake of a view shared by the registrations waiting for it', () => {
+  const { dir, cleanup } = tempDir('region-views-race');
+  afterAll(cleanup);
+
+  it("covers every waiting registration's region, not only the first one's", async () => {
+    const lake = join(dir, 'lake');
+    const data = join(dir, 'data');
+    await writeLargeStatisticsFile(join(data, 'USvideos.csv'), 20, 'US', 31);
+    const rt = await LocalRuntime.open({ workflow: YOUTUBE_TRENDING, lake });
+    try {
+      expect((await rt.execute(await rt.land(join(data, 'USvideos.csv')))).outcome).toBe('succeeded');
+      const wh = rt.warehouse;
+      const us = join(lake, 'cleansed', 'statistics', 'region=us', 'source_file=USvideos.csv');
+      const promote = (cc: string) => {
+        const to = join(lake, 'cleansed', 'statistics', `region=${cc}`, `source_file=${cc}.csv`);
+        mkdirSync(to, { recursive: true });
+        for (const f of readdirSync(us)) copyFileSync(join(us, f), join(to, f));
+        return `statistics/region=${cc}/source_file=${cc}.csv/`;
+      };
+      // A crawl holds the warehouse while GB registers (its remake queues), lists the files (GB's
+      // among them, IN's not yet), and only then IN registers: IN joins GB's queued remake, which
+      // runs after the crawl, when GB is covered and IN is not.
+      let open1 = () => {};
+      let open2 = () => {};
+      let crawled = () => {};
+      const gate1 = new Promise<void>((r) => (open1 = r));
+      const gate2 = new Promise<void>((r) => (open2 = r));
+      const didCrawl = new Promise<void>((r) => (crawled = r));
+      const gb = promote('gb');
+      const crawl = wh.exclusive(async () => {
+        await gate1;
+        await wh.crawl(rt.storage, 'cleansed');
+        crawled();
+        await gate2;
+      });
+      const gbRegistered = wh.coverPartition(rt.storage, 'cleansed', 'statistics', gb);
+      open1();
+      await didCrawl;
+      const inRegistered = wh.coverPartition(rt.storage, 'cleansed', 'statistics', promote('in'));
+      open2();
+      await Promise.all([crawl, gbRegistered, inRegistered]);
+      const regions = await wh.conn.runAndReadAll(
+        'SELECT DISTINCT region FROM cleansed.statistics ORDER BY 1',
+      );
+      expect(regions.getRowObjectsJS().map((r) => r.region)).toEqual(['gb', 'in', 'us']);
     } finally {
       rt.close();
     }
