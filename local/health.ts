@@ -13,7 +13,7 @@ import {
   type MetricAlarmSpec,
   monitoredDatasets,
 } from '../workflows/alarms';
-import { BATCH_DQ_RULES } from '../workflows/datasets';
+import { BATCH_DQ_RULES, type Dataset } from '../workflows/datasets';
 import type { Workflow } from '../workflows/types';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { type ExecutionRecord, ExecutionStore, type StoredEvent, type TaskRecord } from './execution-store';
@@ -166,7 +166,12 @@ function metricValue(line: Record<string, unknown>, name: string): number {
 const emfTime = (line: Record<string, unknown>) =>
   Number((line._aws as { Timestamp?: unknown } | undefined)?.Timestamp ?? Number.NaN);
 
-function health(l: Loaded, lake: string | undefined, superseded: boolean): ExecutionHealth {
+function health(
+  l: Loaded,
+  lake: string | undefined,
+  superseded: boolean,
+  datasets: readonly Dataset[],
+): ExecutionHealth {
   const { record } = l;
   const dims = l.metrics.find((m) => typeof m.dataset === 'string');
   const classification = classify(record);
@@ -190,7 +195,7 @@ function health(l: Loaded, lake: string | undefined, superseded: boolean): Execu
     durationMs: Number.isNaN(stop) ? null : stop - time(record.startDate),
     redriveCount: record.redriveCount ?? 0,
     superseded,
-    replay: replayAdviceFor(record, lake),
+    replay: replayAdviceFor(record, lake, datasets),
   };
 }
 
@@ -389,7 +394,7 @@ export async function lakeHealth(options: HealthOptions = {}): Promise<HealthRep
   const latestByObject = new Map<string, string>();
   for (const { record } of loaded) latestByObject.set(record.objectKey, record.name); // sorted by start
   const all = loaded.map((l) =>
-    health(l, options.lake, latestByObject.get(l.record.objectKey) !== l.record.name),
+    health(l, options.lake, latestByObject.get(l.record.objectKey) !== l.record.name, workflow.datasets),
   );
 
   const lastActivity = loaded.reduce(

@@ -4,8 +4,10 @@
  * (a Fail state the workflow reached on purpose) is not, since redriving a Fail state only fails again:
  * the data or the rules are fixed and the object is rerun.
  */
+
+import { expectedNames } from '../handlers/core/classify';
 import { DATA_OUTCOME_ERRORS } from '../handlers/core/record-failure';
-import { UNKNOWN_PREFIX } from '../workflows/datasets';
+import { type Dataset, UNKNOWN_PREFIX } from '../workflows/datasets';
 import type { ExecutionRecord } from './execution-store';
 import { DEFAULT_LAKE } from './lake';
 
@@ -43,13 +45,15 @@ export function isDataOutcome(record: Pick<ExecutionRecord, 'status' | 'error'>)
 export function replayAdviceFor(
   record: Pick<ExecutionRecord, 'name' | 'status' | 'error' | 'objectKey'>,
   lake?: string,
+  /** The workflow's datasets, whose routes the advice for an unknown name spells out. */
+  datasets?: readonly Dataset[],
 ): ReplayAdvice | null {
   if (record.status === 'SUCCEEDED' || record.status === 'RUNNING') return null;
   if (record.error === 'ObjectRejected' && record.objectKey.startsWith(`${UNKNOWN_PREFIX}/`))
     return {
       kind: 'land',
       command: `npx lakestep run --data RENAMED_FILE${lakeFlag(lake)}`,
-      why: `its name matches no dataset (unknown_dataset), so a rerun would be rejected again: rename the file to a name one of the workflow's routes takes (its rejection cause lists them) and land it`,
+      why: `its name matches no dataset (unknown_dataset), so a rerun would be rejected again: rename the file to ${datasets ? expectedNames(datasets) : "a name one of the workflow's routes takes (its rejection cause lists them)"} and land it`,
     };
   if (isDataOutcome(record))
     return {

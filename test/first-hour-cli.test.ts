@@ -4,9 +4,11 @@
  * (6), duplicates counted apart (9), a fault on an object already processed (4), the sample kept apart
  * from a user's data (5), plurals and the advice for an unknown name (15).
  */
+
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replayAdviceFor } from '../local/replay-advice';
+import { YOUTUBE_DATASETS } from '../workflows/datasets';
 import { cli, tempDir } from './helpers/lake';
 import { REAL_DATA } from './helpers/python';
 
@@ -156,12 +158,16 @@ describe('first-hour answers of the CLI', () => {
   });
 
   it('the advice for an object with an unknown name is to rename and land it, not a rerun that fails again', () => {
-    const advice = replayAdviceFor({
-      name: 'unknown-notes-txt-123',
-      status: 'FAILED',
-      error: 'ObjectRejected',
-      objectKey: 'unknown/notes.txt',
-    });
+    const advice = replayAdviceFor(
+      {
+        name: 'unknown-notes-txt-123',
+        status: 'FAILED',
+        error: 'ObjectRejected',
+        objectKey: 'unknown/notes.txt',
+      },
+      undefined,
+      YOUTUBE_DATASETS,
+    );
     expect(advice).toMatchObject({ kind: 'land', command: 'npx lakestep run --data RENAMED_FILE' });
     expect(advice?.why).toContain('<CC>videos*.csv');
   });
