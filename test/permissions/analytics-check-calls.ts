@@ -10,7 +10,7 @@ import { checkAnalytics } from '../../handlers/core/check-analytics';
 import type { CorePorts } from '../../handlers/core/ports';
 import { resourceNames } from '../../infra/substitutions';
 import { CHECK_ANALYTICS_FUNCTION, checksOf, tablesCheckedBy } from '../../workflows/analytics-checks';
-import { athenaResultCalls } from './athena-result-calls';
+import { athenaCatalogReadCalls, athenaResultCalls } from './athena-result-calls';
 import { type AwsCall, S3_REQUESTS, s3Bucket, s3Object, stamp } from './calls';
 import type { Deployed } from './deployed';
 import { lambdaRuntimeCalls } from './lambda-calls';
@@ -70,24 +70,14 @@ export async function checkAnalyticsCalls({ deployed: d }: ProofInput): Promise<
   const database = (placeholder: string) => d.substitutions[placeholder] ?? '';
   for (const t of tablesCheckedBy(d.stack.workflow.materializations)) {
     const db = database(t.database);
-    const onTable = [
-      d.arn('glue', 'catalog'),
-      d.arn('glue', `database/${db}`),
-      d.arn('glue', `table/${db}/${t.table}`),
-    ];
-    for (const action of [
-      'glue:GetDatabase',
-      'glue:GetTable',
-      'glue:GetPartitions',
-      'glue:GetPartition',
-      'glue:BatchGetPartition',
-    ])
-      for (const resource of action === 'glue:GetDatabase' ? onTable.slice(0, 2) : onTable)
-        calls.push({
-          action,
-          resource,
-          because: `${why}: Athena reads ${t.database}.${t.table} in the catalog`,
-        });
+    calls.push(
+      ...athenaCatalogReadCalls(
+        d,
+        db,
+        t.table,
+        `${why}: Athena reads ${t.database}.${t.table} in the catalog`,
+      ),
+    );
     const bucket = d.bucket(t.database);
     const key =
       t.database === 'analytics'

@@ -5,7 +5,7 @@
  * output location), and the data-health route's reads of run summaries and quarantine records.
  */
 
-import { athenaResultCalls } from './athena-result-calls';
+import { athenaCatalogReadCalls, athenaResultCalls } from './athena-result-calls';
 import { type AwsCall, S3_REQUESTS, s3Bucket, s3Object, stamp } from './calls';
 import type { Deployed } from './deployed';
 import { lambdaRuntimeCalls } from './lambda-calls';
@@ -37,24 +37,14 @@ export function apiCalls({ deployed: d }: ProofInput): AwsCall[] {
       because: `${why}: ${action.slice(7)} (handlers/api-athena.ts)`,
     })),
   ];
-  const onTable = [
-    d.arn('glue', 'catalog'),
-    d.arn('glue', `database/${db}`),
-    d.arn('glue', `table/${db}/category_daily`),
-  ];
-  for (const action of [
-    'glue:GetDatabase',
-    'glue:GetTable',
-    'glue:GetPartitions',
-    'glue:GetPartition',
-    'glue:BatchGetPartition',
-  ])
-    for (const resource of action === 'glue:GetDatabase' ? onTable.slice(0, 2) : onTable)
-      calls.push({
-        action,
-        resource,
-        because: `${why}: Athena reads analytics.category_daily in the catalog`,
-      });
+  calls.push(
+    ...athenaCatalogReadCalls(
+      d,
+      db,
+      'category_daily',
+      `${why}: Athena reads analytics.category_daily in the catalog`,
+    ),
+  );
   const analytics = d.bucket('analytics');
   calls.push(
     {

@@ -44,3 +44,25 @@ export function athenaResultCalls(
       calls.push({ action, resource: s3Object(results, key), because: `${why}: ${resultUse} ${key}` });
   return calls;
 }
+
+/** The catalog reads Athena makes for a query over one table (the database alone for GetDatabase). */
+export function athenaCatalogReadCalls(d: Deployed, db: string, table: string, because: string): AwsCall[] {
+  const onTable = [
+    d.arn('glue', 'catalog'),
+    d.arn('glue', `database/${db}`),
+    d.arn('glue', `table/${db}/${table}`),
+  ];
+  return [
+    'glue:GetDatabase',
+    'glue:GetTable',
+    'glue:GetPartitions',
+    'glue:GetPartition',
+    'glue:BatchGetPartition',
+  ].flatMap((action) =>
+    (action === 'glue:GetDatabase' ? onTable.slice(0, 2) : onTable).map((resource) => ({
+      action,
+      resource,
+      because,
+    })),
+  );
+}
