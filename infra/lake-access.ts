@@ -5,7 +5,7 @@
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import type { Dataset, Stage } from '../workflows/datasets';
+import { type Dataset, type Stage, transformedAtIngest } from '../workflows/datasets';
 import type { LakeBuckets } from './lake-buckets';
 import { STAGING_PREFIX } from './lake-buckets';
 import { addStatementWithWildcards } from './nag';
@@ -46,7 +46,7 @@ export function functionLakeAccess(
   datasets: readonly Dataset[],
 ): Readonly<Record<string, readonly PrefixAccess[]>> {
   const DATASET_PREFIXES = datasetPrefixes(datasets);
-  const transformed = datasetPrefixes(datasets.filter((d) => d.format === 'csv'));
+  const transformed = datasetPrefixes(datasets.filter((d) => !transformedAtIngest(d)));
   return {
     IngestObject: [
       {

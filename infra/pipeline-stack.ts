@@ -9,6 +9,7 @@ import * as cdk from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { assertWorkflow } from '../workflows/check-workflow';
+import { transformedAtIngest } from '../workflows/datasets';
 import { REGION_MERGE_FUNCTIONS, regionMergesOf } from '../workflows/region-merge';
 import { aslFileName } from '../workflows/render-asl';
 import { admissionGatesOf } from '../workflows/transform-admission';
@@ -77,7 +78,9 @@ export class PipelineStack extends cdk.Stack {
     this.workflow = workflow;
     assertWorkflow(workflow);
     const specs = Object.fromEntries(
-      workflow.datasets.flatMap((d) => (d.format === 'csv' ? [[d.name, d.transform] as const] : [])),
+      workflow.datasets.flatMap((d) =>
+        transformedAtIngest(d) ? [] : [[d.name, { ...d.transform, format: d.format }] as const],
+      ),
     );
     const prefix = props.namePrefix ?? settings.namePrefix;
     if (!/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(prefix))

@@ -9,7 +9,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import type { StatisticsSpec } from '../workflows/datasets';
+import type { TransformSpec } from '../workflows/datasets';
 import type { GlueSecurity } from './glue-security';
 import { grantLakeAccess, type PrefixAccess } from './lake-access';
 import type { LakeBuckets } from './lake-buckets';
@@ -22,7 +22,7 @@ export const GLUE_RULES_MODULE = path.join(REPO_ROOT, 'glue', 'lakestep_rules.py
 export interface TransformJobProps {
   readonly jobName: string;
   /** The transform spec of each CSV dataset of the workflow, by dataset name (`--transform_specs`). */
-  readonly specs: Readonly<Record<string, StatisticsSpec>>;
+  readonly specs: Readonly<Record<string, TransformSpec>>;
   readonly buckets: LakeBuckets;
   readonly security: GlueSecurity;
   /** The Glue step's own timeout: a run never outlives the task waiting for it. */

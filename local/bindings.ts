@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { capText, LakeError } from '../handlers/core/errors';
 import type { CorePorts } from '../handlers/core/ports';
-import type { Dataset } from '../workflows/datasets';
+import { type Dataset, transformedAtIngest } from '../workflows/datasets';
 import { RESOURCES } from '../workflows/render-asl';
 import { exportAnalyticsSnapshot } from './api/snapshot';
 import type { Warehouse } from './catalog';
@@ -250,13 +250,13 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
         const startedOn = new Date();
         const id = `jr_${createHash('sha256').update(JSON.stringify(Arguments)).update(startedOn.toISOString()).digest('hex').slice(0, 32)}`;
         const dataset = ctx.datasets.find((d) => d.name === Arguments['--dataset']);
-        if (dataset?.format !== 'csv')
+        if (!dataset || transformedAtIngest(dataset))
           throw glueFailure(
             JobName,
             id,
             `The transform job has no transform for dataset ${Arguments['--dataset']} (it transforms ${
               ctx.datasets
-                .filter((d) => d.format === 'csv')
+                .filter((d) => !transformedAtIngest(d))
                 .map((d) => d.name)
                 .join(', ') || 'no dataset'
             })`,

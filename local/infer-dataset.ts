@@ -6,7 +6,7 @@
  * separately, for a person to accept, since a sample says what happened, not what must.
  */
 import { dateParser, parseIsoInstant, parseSignedBigint } from '../handlers/core/transform-rules';
-import type { SchemaColumn, StatisticsSpec } from '../workflows/datasets';
+import type { SchemaColumn, TransformSpec } from '../workflows/datasets';
 import type { RowRule } from '../workflows/row-rules';
 
 /** Date formats tried, in order: the first that reads every non-empty value wins. */
@@ -26,7 +26,7 @@ const ACCEPTED_VALUES_MAX = 10;
 
 export interface InferredDataset {
   /** The spec: raw columns from the header, typed schema, the rules that make the types safe. */
-  readonly spec: StatisticsSpec;
+  readonly spec: TransformSpec;
   /** Rules the sample suggests but does not prove (not null, unique, accepted values): for review. */
   readonly proposed: readonly RowRule[];
   /** Why each column got its type, for the comment beside it. */

@@ -4,13 +4,13 @@
  * The Glue script implements the same rule kinds in Python; each kind is written once per engine.
  */
 import { decimalShape } from '../workflows/column-types';
-import { type BatchValue, rawSourceOf, type SchemaColumn, type StatisticsSpec } from '../workflows/datasets';
+import { type BatchValue, rawSourceOf, type SchemaColumn, type TransformSpec } from '../workflows/datasets';
 import { compileDerivedColumns } from '../workflows/expressions-spec';
 import { derivedColumnSql } from '../workflows/expressions-sql';
 import { dateFormatParts, isBatchRowRule, type RowRule } from '../workflows/row-rules';
 
 /** Raw staging columns: record number, field count, then c0..c15 in contract order. */
-export const rawColumn = (spec: StatisticsSpec, name: string): string => {
+export const rawColumn = (spec: TransformSpec, name: string): string => {
   const i = spec.rawColumns.indexOf(name);
   if (i < 0) throw new Error(`transform spec: no raw column '${name}'`);
   return `c${i}`;
@@ -19,7 +19,7 @@ export const rawColumn = (spec: StatisticsSpec, name: string): string => {
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** A SQL condition that is TRUE when the record breaks the rule. */
-export function ruleBroken(spec: StatisticsSpec, rule: RowRule): string {
+export function ruleBroken(spec: TransformSpec, rule: RowRule): string {
   switch (rule.kind) {
     case 'fieldCount':
       return `field_count <> ${rule.expected}`;
@@ -75,7 +75,7 @@ export function ruleBroken(spec: StatisticsSpec, rule: RowRule): string {
 }
 
 /** TRUE when any of the columns (each coalesced to '') breaks the check. */
-function anyColumn(spec: StatisticsSpec, columns: readonly string[], broken: (c: string) => string): string {
+function anyColumn(spec: TransformSpec, columns: readonly string[], broken: (c: string) => string): string {
   return `(${columns.map((col) => broken(`coalesce(${rawColumn(spec, col)}, '')`)).join(' OR ')})`;
 }
 
@@ -111,7 +111,7 @@ function yyddmmToDate(c: string, cast: 'try_cast' | 'CAST'): string {
   return `${cast}('20' || substr(${c}, 1, 2) || '-' || substr(${c}, 7, 2) || '-' || substr(${c}, 4, 2) AS DATE)`;
 }
 
-export function ruleCaseSql(spec: StatisticsSpec): string {
+export function ruleCaseSql(spec: TransformSpec): string {
   const record = spec.rules.filter((r) => !isBatchRowRule(r));
   if (record.length === 0) return 'CAST(NULL AS VARCHAR)';
   const whens = record.map((r) => `WHEN ${ruleBroken(spec, r)} THEN ${lit(r.name)}`).join('\n    ');
@@ -122,7 +122,7 @@ export function ruleCaseSql(spec: StatisticsSpec): string {
  * `relation` (with its `rule` column) with the batch rules applied in spec order: a record that broke no
  * rule yet and is not the first of its text in the rule's columns (by record_no) breaks the rule.
  */
-function withBatchRules(spec: StatisticsSpec, relation: string): string {
+function withBatchRules(spec: TransformSpec, relation: string): string {
   return spec.rules.filter(isBatchRowRule).reduce((inner, rule) => {
     const key = rule.columns.map((c) => `coalesce(${rawColumn(spec, c)}, '')`).join(', ');
     const later = `row_number() OVER (PARTITION BY rule IS NULL, ${key} ORDER BY record_no) > 1`;
@@ -141,7 +141,7 @@ const BATCH_SQL: Record<BatchValue, string> = {
  * The SQL of a derived column: its expression with each column it reads replaced by that column's
  * own typed SQL (inline, not by alias: a schema column named like a staging column c0 cannot capture it).
  */
-function derivedExpr(spec: StatisticsSpec, col: SchemaColumn): string {
+function derivedExpr(spec: TransformSpec, col: SchemaColumn): string {
   const d = compileDerivedColumns(spec).find((x) => x.column.name === col.name);
   if (!d) throw new Error(`transform spec: '${col.name}' is not a derived column`);
   return derivedColumnSql(d.ast, col.type, (name) => {
@@ -151,7 +151,7 @@ function derivedExpr(spec: StatisticsSpec, col: SchemaColumn): string {
 }
 
 /** The typed expression of a schema column (without alias): workflows/datasets.ts SchemaColumn. */
-function typedExpr(spec: StatisticsSpec, col: SchemaColumn, cast: 'CAST' | 'try_cast' = 'CAST'): string {
+function typedExpr(spec: TransformSpec, col: SchemaColumn, cast: 'CAST' | 'try_cast' = 'CAST'): string {
   if (col.derived !== undefined) return derivedExpr(spec, col);
   const c = rawColumn(spec, rawSourceOf(col) as string);
   // Exact: the column's `decimal` rule (workflows/check-datasets.ts) leaves nothing for the cast to round.
@@ -188,7 +188,7 @@ function formattedDate(c: string, format: string, cast: 'CAST' | 'try_cast'): st
 }
 
 /** The typed expression for each cleansed column; `$region`, `$source_object`, `$ingested_at` are bound. */
-export function typedSelectSql(spec: StatisticsSpec): string {
+export function typedSelectSql(spec: TransformSpec): string {
   const exprs = spec.schema.map((col) =>
     col.batch ? `${BATCH_SQL[col.batch]} AS ${col.name}` : `${typedExpr(spec, col)} AS "${col.name}"`,
   );
@@ -196,7 +196,7 @@ export function typedSelectSql(spec: StatisticsSpec): string {
 }
 
 /** The cleansed columns the batch carries (the rest are bound per batch: region, source, ingest time). */
-const carried = (spec: StatisticsSpec) => spec.schema.filter((c) => !c.batch);
+const carried = (spec: TransformSpec) => spec.schema.filter((c) => !c.batch);
 
 /**
  * Statements over `source`, a relation of raw records (record_no, field_count, c0..c15): a table, or
@@ -207,7 +207,7 @@ const carried = (spec: StatisticsSpec) => spec.schema.filter((c) => !c.batch);
  * `checked` is a TEMP table, so DuckDB spills it to its temp directory beyond the memory limit.
  */
 export function transformStatements(
-  spec: StatisticsSpec,
+  spec: TransformSpec,
   source: string,
 ): {
   checked: string;

@@ -11,7 +11,7 @@ import { BIGINT, type DuckDBConnection, DuckDBDataChunk, INTEGER, VARCHAR } from
 import { type BatchSummary, STAGED } from '../handlers/core/contracts';
 import * as csv from '../handlers/core/csv-records';
 import { decodeUtf8 } from '../handlers/core/validate-object';
-import type { StatisticsSpec } from '../workflows/datasets';
+import type { TransformSpec } from '../workflows/datasets';
 import type { FsStorage } from './fs-storage';
 import { writeRecordsInParallel } from './parallel-records';
 import { PARQUET_OPTIONS } from './parquet-settings';
@@ -34,7 +34,7 @@ export async function transformStatistics(
   conn: DuckDBConnection,
   storage: FsStorage,
   args: TransformArgs,
-  spec: StatisticsSpec,
+  spec: TransformSpec,
 ): Promise<BatchSummary> {
   const loaded = await loadRecords(conn, storage, args, spec.rawColumns.length);
   try {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { transformSpecProblems } from '../workflows/check-datasets';
 import type { ColumnType } from '../workflows/column-types';
-import type { SchemaColumn, StatisticsSpec } from '../workflows/datasets';
+import type { SchemaColumn, TransformSpec } from '../workflows/datasets';
 import { parseExpression } from '../workflows/expressions';
 import { columnExprType, typeExpression } from '../workflows/expressions-check';
 import { expressionSql } from '../workflows/expressions-sql';
@@ -103,7 +103,7 @@ const BASE_SCHEMA: readonly SchemaColumn[] = [
   { name: 'nd', type: 'DECIMAL(10,2)', derived: 'CASE WHEN NOT flag THEN d END' },
 ];
 
-const CONFORMANCE: StatisticsSpec = {
+const CONFORMANCE: TransformSpec = {
   name: 'conformance',
   rawColumns: RAW,
   rules: [
@@ -147,7 +147,7 @@ describe('derived columns on every transform engine', () => {
 
 describe('a derived column in the dedupe order', () => {
   /** The greatest `score` of a key wins; a NULL score loses to any number, a negative one too. */
-  const SCORED: StatisticsSpec = {
+  const SCORED: TransformSpec = {
     name: 'scored',
     rawColumns: ['k', 'a', 'flag'],
     rules: [{ name: 'a', kind: 'integer', columns: ['k', 'a'], min: -1000, max: 1000 }],
@@ -240,7 +240,7 @@ describe("the checker's model of DuckDB's DECIMAL widths", () => {
 const PAYMENTS_FILE = join(SHARED, 'data', 'jaffle-shop', 'raw_payments.csv');
 
 /** jaffle-shop's raw payments (amount in integer cents) with `amount` in dollars beside the cents. */
-const PAYMENTS: StatisticsSpec = {
+const PAYMENTS: TransformSpec = {
   name: 'payments',
   rawColumns: ['id', 'order_id', 'payment_method', 'amount'],
   rules: [

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { cleansedParquet } from '../handlers/core/transform-parquet';
-import type { StatisticsSpec } from '../workflows/datasets';
+import type { TransformSpec } from '../workflows/datasets';
 
 const SCHEMA = [
   { name: 'small', type: 'DECIMAL(9,2)' },
@@ -29,7 +29,7 @@ describe('DECIMAL columns in the Lambda transform’s Parquet', () => {
       await conn.run(
         `COPY (SELECT CAST('1.25' AS DECIMAL(9,2)) AS small, CAST('-10.00' AS DECIMAL(18,2)) AS money, CAST('-12345678901234567890123456789012.3456' AS DECIMAL(38,4)) AS wide UNION ALL SELECT NULL, NULL, NULL) TO '${duck}'`,
       );
-      const spec = { schema: SCHEMA } as unknown as StatisticsSpec;
+      const spec = { schema: SCHEMA } as unknown as TransformSpec;
       writeFileSync(
         lambda,
         cleansedParquet(spec, [

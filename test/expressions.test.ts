@@ -7,14 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformSpecProblems } from '../workflows/check-datasets';
 import type { ColumnType } from '../workflows/column-types';
-import type { SchemaColumn, StatisticsSpec } from '../workflows/datasets';
+import type { SchemaColumn, TransformSpec } from '../workflows/datasets';
 import { ExpressionError, parseExpression } from '../workflows/expressions';
 import { compileDerivedColumns } from '../workflows/expressions-spec';
 import { derivedColumnSql } from '../workflows/expressions-sql';
 import { DERIVED_SQL_FUNCTIONS } from '../workflows/sql-dialect';
 
 /** A spec whose typed columns are cents (BIGINT, bounded to 10 digits), price (DECIMAL(10,2)), name, paid. */
-function specWith(...derived: SchemaColumn[]): StatisticsSpec {
+function specWith(...derived: SchemaColumn[]): TransformSpec {
   return {
     name: 'payments',
     rawColumns: ['cents', 'price', 'name', 'paid'],
@@ -182,7 +182,7 @@ describe('type-checking a derived column against its declared type', () => {
   it("is what docs/writing-a-workflow.md's example error says", () => {
     const doc = readFileSync(join(__dirname, '..', 'docs', 'writing-a-workflow.md'), 'utf8');
     const shown = /```\n(workflow jaffle-shop[\s\S]*?)```/.exec(doc)?.[1]?.replace(/\s+/g, ' ').trim();
-    const spec: StatisticsSpec = {
+    const spec: TransformSpec = {
       ...specWith(),
       rawColumns: ['amount'],
       rules: [],

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { compileRules } from '../handlers/core/transform-rules';
 import { ruleBroken } from '../local/transform-sql';
-import type { StatisticsSpec } from '../workflows/datasets';
+import type { TransformSpec } from '../workflows/datasets';
 import { ROW_RULE_KINDS, type RowRule, rowRuleProblems } from '../workflows/row-rules';
 import { GLUE_PREAMBLE } from './helpers/glue-python';
 import { python } from './helpers/python';
@@ -16,7 +16,7 @@ import { python } from './helpers/python';
 const COLUMNS = ['a', 'b'];
 
 /** A dataset of two raw columns with one rule: what each engine's rule check takes. */
-const specOf = (rule: RowRule): StatisticsSpec =>
+const specOf = (rule: RowRule): TransformSpec =>
   ({
     rawColumns: COLUMNS,
     rules: [rule],
@@ -280,7 +280,7 @@ describe('npm run asl and cdk synth check the transform spec', () => {
     const { YOUTUBE_TRENDING } =
       require('../workflows/youtube-trending.workflow') as typeof import('../workflows/youtube-trending.workflow');
     const transform = { ...STATISTICS, dedupeKey: [...STATISTICS.dedupeKey, 'regon'] };
-    const datasets = YOUTUBE_DATASETS.map((d) => (d.format === 'csv' ? { ...d, transform } : d));
+    const datasets = YOUTUBE_DATASETS.map((d) => (d.name === 'statistics' ? { ...d, transform } : d));
     expect(() => assertWorkflow({ ...YOUTUBE_TRENDING, datasets })).toThrow(
       'workflow youtube-trending, dataset statistics: dedupeKey names "regon"',
     );
@@ -310,7 +310,7 @@ describe('a schema column is typed alike on every engine', () => {
     dedupeKey: ['n'],
     dedupeOrder: [],
     partitionBy: [],
-  } as unknown as StatisticsSpec;
+  } as unknown as TransformSpec;
   const records = [
     ['29/02/2024', 'yes', '-42', '2017-11-13T17:13:01.123456Z', "it's"],
     ['01/01/0001', 'Y', '007', '1969-12-31T23:59:59Z', ''],
@@ -389,7 +389,7 @@ print(json.dumps([[cell(v) for v in rules.typed_row(r, spec, context)] for r in 
         { name: 'odd', type: 'VARCHAR', batch: 'partition' },
         { name: 'flag2', type: 'BOOLEAN', raw: 'flag' },
       ],
-    } as unknown as StatisticsSpec;
+    } as unknown as TransformSpec;
     expect(transformSpecProblems('w', [bad])).toEqual([
       'workflow w, dataset statistics: schema[0] (day): a DATE needs dateFormat, e.g. "%Y-%m-%d"',
       'workflow w, dataset statistics: schema[1] (flag): a spelling is listed as both true and false',

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformSpecProblems } from '../workflows/check-datasets';
-import type { StatisticsSpec } from '../workflows/datasets';
+import type { TransformSpec } from '../workflows/datasets';
 import { SHARED } from './helpers/python';
 import { duckdbEngine, pythonEngine, typescriptEngine } from './helpers/transform-engines';
 
@@ -40,7 +40,7 @@ const ORDERS = {
   dedupeKey: ['order_id'],
   dedupeOrder: [],
   partitionBy: [],
-} as unknown as StatisticsSpec;
+} as unknown as TransformSpec;
 
 /** The real file's records, then one record per broken rule, in this order. */
 function records(): string[][] {

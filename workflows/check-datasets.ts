@@ -4,12 +4,12 @@
  * and the fix — never a run that fails on its first object.
  */
 import { COLUMN_TYPE_HINT, decimalShape, isColumnType } from './column-types';
-import { BATCH_VALUES, rawSourceOf, type SchemaColumn, type StatisticsSpec } from './datasets';
+import { BATCH_VALUES, rawSourceOf, type SchemaColumn, type TransformSpec } from './datasets';
 import { derivedColumnProblems } from './expressions-problems';
 import { dateFormatParts, rowRuleProblems } from './row-rules';
 
 /** Every problem of the specs, each prefixed with the workflow and the dataset it is in. */
-export function transformSpecProblems(workflow: string, specs: readonly StatisticsSpec[]): string[] {
+export function transformSpecProblems(workflow: string, specs: readonly TransformSpec[]): string[] {
   return specs.flatMap((spec) => {
     const at = `workflow ${workflow}, dataset ${spec.name}`;
     const schema = new Set(spec.schema.map((c) => c.name));
@@ -30,7 +30,7 @@ export function transformSpecProblems(workflow: string, specs: readonly Statisti
 }
 
 /** Throws one error listing every problem (nothing when the specs are sound). */
-export function assertTransformSpecs(workflow: string, specs: readonly StatisticsSpec[]): void {
+export function assertTransformSpecs(workflow: string, specs: readonly TransformSpec[]): void {
   const problems = transformSpecProblems(workflow, specs);
   if (problems.length)
     throw new Error(
@@ -39,7 +39,7 @@ export function assertTransformSpecs(workflow: string, specs: readonly Statistic
 }
 
 /** What is wrong with where a schema column comes from and how it is typed. */
-function schemaColumnProblems(spec: StatisticsSpec, col: SchemaColumn): string[] {
+function schemaColumnProblems(spec: TransformSpec, col: SchemaColumn): string[] {
   const problems: string[] = [];
   if (!isColumnType(col.type)) problems.push(`type is "${col.type}": ${COLUMN_TYPE_HINT}`);
   if (col.derived !== undefined) {
@@ -83,7 +83,7 @@ function schemaColumnProblems(spec: StatisticsSpec, col: SchemaColumn): string[]
 }
 
 /** True when a `decimal` rule on the raw column admits only texts DECIMAL(precision, scale) holds exactly. */
-function hasDecimalRule(spec: StatisticsSpec, raw: string, precision: number, scale: number): boolean {
+function hasDecimalRule(spec: TransformSpec, raw: string, precision: number, scale: number): boolean {
   return spec.rules.some(
     (r) =>
       r.kind === 'decimal' &&

@@ -65,10 +65,10 @@ function routeProblems(d: Dataset, all: readonly Dataset[]): string[] {
 
 /** Every problem of the workflow, each naming the workflow and the field. */
 export function workflowProblems(workflow: Workflow): string[] {
-  const specs = workflow.datasets.flatMap((d) => (d.format === 'csv' ? [d.transform] : []));
+  const specs = workflow.datasets.map((d) => d.transform);
   const problems = [...datasetProblems(workflow), ...transformSpecProblems(workflow.name, specs)];
   for (const d of workflow.datasets)
-    if (d.format === 'csv' && d.transform.name !== d.name)
+    if (d.transform.name !== d.name)
       problems.push(
         `workflow ${workflow.name}, dataset ${d.name}: transform.name is "${d.transform.name}": it must be the dataset's name`,
       );

@@ -33,28 +33,71 @@ export interface DatasetRoute {
 }
 
 /**
- * A dataset of the workflow. `csv`: RFC 4180 text with a header equal to the spec's raw columns, UTF-8,
- * transformed by the spec's row rules (DuckDB locally, the Lambda for small objects, Glue for large
- * ones). `categoryReference`: the YouTube API's category list (JSON), parsed and staged by the ingest
- * step itself.
+ * How a dataset's objects are written (decision 0034). Every format is decoded into the same records
+ * of text fields in `rawColumns` order, so the row rules, types, derived columns and dedupe run alike on
+ * every engine whatever the format:
+ * - `csv`: UTF-8 text (a BOM is fine), a header record equal to `rawColumns`, read as Python's
+ *   `csv.reader` reads it with this dialect: `delimiter` (default `,`) and `quote` (default `"`, doubled
+ *   inside a quoted field), each one ASCII character other than CR and LF.
+ * - `jsonLines`: UTF-8 text, one JSON object per line (blank lines skipped); a line that is not an object
+ *   of the declared shape is quarantined with the rule `record_shape`.
+ * - `json`: one UTF-8 JSON document whose records are the array at `records` (a dot path; `''` for a
+ *   top-level array). It is held whole (a reference list, an API page), so the ingest step transforms
+ *   it itself, no Glue job. `onBadRecord: 'reject'` rejects the whole object (`reference_shape`) when a
+ *   record is out of shape or breaks a row rule, as a reference list must be whole; default `quarantine`.
+ * - `parquet`: a Parquet file whose columns include `rawColumns`; each value becomes the text a JSON
+ *   value of its type would (workflows/record-text.ts).
+ * For the JSON formats, `fields` says where each raw column's value is in a record (absent: the key of
+ * the column's name), and a value becomes text as workflows/record-text.ts says.
  */
-export type Dataset =
+export type DatasetFormat =
+  | { readonly kind: 'csv'; readonly delimiter?: string; readonly quote?: string }
+  | { readonly kind: 'jsonLines'; readonly fields?: Readonly<Record<string, JsonField>> }
   | {
-      readonly name: DatasetName;
-      readonly format: 'csv';
-      readonly route: DatasetRoute;
-      readonly transform: StatisticsSpec;
-      /** Batch DQ rules; absent: BATCH_DQ_RULES. */
-      readonly batchRules?: readonly BatchDqRule[];
+      readonly kind: 'json';
+      readonly records: string;
+      readonly fields?: Readonly<Record<string, JsonField>>;
+      readonly onBadRecord?: 'quarantine' | 'reject';
     }
+  | { readonly kind: 'parquet' };
+
+/**
+ * Where a raw column's value is in a JSON record: a dot path (`snippet.title`), or the path with the
+ * JSON type the value must have. `required`: a record whose value is missing, null or of another type
+ * is out of shape; otherwise such a value is an empty field (NULL), as an empty CSV field is.
+ */
+export type JsonField =
+  | string
   | {
-      readonly name: DatasetName;
-      readonly format: 'categoryReference';
-      readonly route: DatasetRoute;
-      readonly schema: readonly Column[];
-      readonly partitionBy: readonly string[];
-      readonly batchRules?: readonly BatchDqRule[];
+      readonly path: string;
+      readonly type?: 'string' | 'number' | 'boolean';
+      readonly required?: boolean;
     };
+
+/** A format's kind, for the messages and the choices that depend only on it. */
+export type FormatKind = DatasetFormat['kind'];
+
+/** The CSV dialect of RFC 4180: what a dataset without a `format` is read as. */
+export const CSV: DatasetFormat = { kind: 'csv' };
+
+/**
+ * A dataset of the workflow: its route, its format, its transform spec (row rules, typed schema,
+ * dedupe: DuckDB locally, the Lambda for small objects, Glue for large ones, the ingest step for a
+ * `json` document) and its batch DQ rules.
+ */
+export interface Dataset {
+  readonly name: DatasetName;
+  readonly format: DatasetFormat;
+  readonly route: DatasetRoute;
+  readonly transform: TransformSpec;
+  /** Batch DQ rules; absent: BATCH_DQ_RULES. */
+  readonly batchRules?: readonly BatchDqRule[];
+}
+
+/** A `json` document is transformed by the ingest step itself; every other format by the transform path. */
+export function transformedAtIngest(dataset: Dataset): boolean {
+  return dataset.format.kind === 'json';
+}
 
 /** Where objects whose name maps to no dataset are landed (and then rejected). */
 export const UNKNOWN_PREFIX = 'unknown';
@@ -94,7 +137,7 @@ export interface SchemaColumn extends Column {
   readonly derived?: string;
 }
 
-export interface StatisticsSpec {
+export interface TransformSpec {
   readonly name: string;
   readonly rawColumns: readonly string[];
   readonly rules: readonly RowRule[];
@@ -103,6 +146,8 @@ export interface StatisticsSpec {
   /** Key of the dedupe, and the order whose greatest row is kept. */
   readonly dedupeKey: readonly string[];
   readonly dedupeOrder: readonly string[];
+  /** Which record a tie on the dedupe order keeps: the first (default) or the last, as a dict would. */
+  readonly dedupeKeep?: 'first' | 'last';
   readonly partitionBy: readonly string[];
 }
 
@@ -114,7 +159,7 @@ export function rawSourceOf(column: SchemaColumn): string | null {
 /** The spellings of the real files' booleans. */
 const TRUE_FALSE = { true: ['True', 'TRUE'], false: ['False', 'FALSE'] } as const;
 
-export const STATISTICS: StatisticsSpec = {
+export const STATISTICS: TransformSpec = {
   name: 'statistics',
   rawColumns: [
     'video_id',
@@ -170,21 +215,30 @@ export const STATISTICS: StatisticsSpec = {
   partitionBy: ['region', 'source_file'],
 };
 
-export interface CategoriesSpec {
-  readonly name: 'categories';
-  readonly schema: readonly Column[];
-  readonly partitionBy: readonly string[];
-}
-
-export const CATEGORIES: CategoriesSpec = {
+/**
+ * A region's category reference (the YouTube API's list): an id that is a JSON string of digits below
+ * 2^63, a string title, an `assignable` flag when it is a boolean; a repeated id takes the later item's
+ * place, as the reference program's dict does.
+ */
+export const CATEGORIES: TransformSpec = {
   name: 'categories',
+  rawColumns: ['id', 'title', 'assignable'],
+  rules: [{ name: 'category_id', kind: 'unsignedInteger', columns: ['id'] }],
   schema: [
-    { name: 'region', type: 'VARCHAR' },
-    { name: 'category_id', type: 'BIGINT' },
-    { name: 'category_title', type: 'VARCHAR' },
-    { name: 'assignable', type: 'BOOLEAN' },
-    { name: 'source_object', type: 'VARCHAR' },
+    { name: 'region', type: 'VARCHAR', batch: 'region' },
+    { name: 'category_id', type: 'BIGINT', raw: 'id' },
+    { name: 'category_title', type: 'VARCHAR', raw: 'title' },
+    {
+      name: 'assignable',
+      type: 'BOOLEAN',
+      raw: 'assignable',
+      booleans: { true: ['true'], false: ['false'] },
+    },
+    { name: 'source_object', type: 'VARCHAR', batch: 'sourceObject' },
   ],
+  dedupeKey: ['region', 'category_id'],
+  dedupeOrder: [],
+  dedupeKeep: 'last',
   partitionBy: ['region', 'source_file'],
 };
 
@@ -225,7 +279,7 @@ export type Stage = (typeof STAGES)[number];
 export const YOUTUBE_DATASETS: readonly Dataset[] = [
   {
     name: 'statistics',
-    format: 'csv',
+    format: CSV,
     route: {
       fileName: /^(?<partition>[A-Z]{2})videos[^/]*\.csv$/,
       landingPrefix: 'raw_statistics',
@@ -236,26 +290,34 @@ export const YOUTUBE_DATASETS: readonly Dataset[] = [
   },
   {
     name: 'categories',
-    format: 'categoryReference',
+    format: {
+      kind: 'json',
+      records: 'items',
+      fields: {
+        id: { path: 'id', type: 'string', required: true },
+        title: { path: 'snippet.title', type: 'string', required: true },
+        assignable: { path: 'snippet.assignable', type: 'boolean' },
+      },
+      onBadRecord: 'reject',
+    },
     route: {
       fileName: /^(?<partition>[A-Z]{2})_category_id[^/]*\.json$/,
       landingPrefix: 'raw_statistics_reference_data',
       describe: '<CC>_category_id*.json',
       examples: ['US_category_id.json'],
     },
-    schema: CATEGORIES.schema,
-    partitionBy: CATEGORIES.partitionBy,
+    transform: CATEGORIES,
   },
 ];
 
 /** The typed columns of a dataset's cleansed table, in table order. */
 export function cleansedSchema(dataset: Dataset): readonly Column[] {
-  return dataset.format === 'csv' ? dataset.transform.schema : dataset.schema;
+  return dataset.transform.schema;
 }
 
 /** The partition keys of a dataset's cleansed table. */
 export function partitionKeysOf(dataset: Dataset): readonly string[] {
-  return dataset.format === 'csv' ? dataset.transform.partitionBy : dataset.partitionBy;
+  return dataset.transform.partitionBy;
 }
 
 /** The dataset of that name, or an error that names the object and the workflow's datasets. */

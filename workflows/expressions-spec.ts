@@ -4,7 +4,7 @@
  * order and no cycle can be written. A BIGINT read from a raw column is bounded by an `integer` rule
  * with both min and max on that column, which is what lets `amount_cents * 0.01` fit DECIMAL(18,2).
  */
-import type { SchemaColumn, StatisticsSpec } from './datasets';
+import type { SchemaColumn, TransformSpec } from './datasets';
 import { rawSourceOf } from './datasets';
 import { type Expr, ExpressionError, parseExpression } from './expressions';
 import { columnExprType, declaredTypeProblem, type ExprType, typeExpression } from './expressions-check';
@@ -18,7 +18,7 @@ export interface CompiledDerived {
 }
 
 /** The largest number of integer digits an integer rule with both bounds allows on a raw column, or 19. */
-function boundedDigits(spec: StatisticsSpec, raw: string): number {
+function boundedDigits(spec: TransformSpec, raw: string): number {
   let digits = 19;
   for (const rule of spec.rules)
     if (
@@ -43,7 +43,7 @@ export type DerivedOutcome =
  * A column with a problem is still readable by later ones at its declared type, so each problem is
  * reported once, at its own column.
  */
-export function derivedOutcomes(spec: StatisticsSpec): DerivedOutcome[] {
+export function derivedOutcomes(spec: TransformSpec): DerivedOutcome[] {
   const readable = new Map<string, ExprType>();
   const outcomes: DerivedOutcome[] = [];
   spec.schema.forEach((column, index) => {
@@ -79,7 +79,7 @@ export function derivedOutcomes(spec: StatisticsSpec): DerivedOutcome[] {
  * The derived columns of the spec, in schema order, each parsed and typed; throws the first problem
  * (workflows/check-datasets.ts reports them all, with the workflow and the dataset, before anything runs).
  */
-export function compileDerivedColumns(spec: StatisticsSpec): CompiledDerived[] {
+export function compileDerivedColumns(spec: TransformSpec): CompiledDerived[] {
   return derivedOutcomes(spec).map((o) => {
     if ('error' in o) {
       const where = o.error instanceof ExpressionError ? ` at offset ${o.error.at}` : '';

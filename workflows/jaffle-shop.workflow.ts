@@ -8,7 +8,7 @@
  * order and give the same tables); their checks are the tests the example states for them, an order
  * whose customer is absent a warning (the customers file may still be on its way).
  */
-import type { Dataset, SchemaColumn, StatisticsSpec } from './datasets';
+import { CSV, type Dataset, type SchemaColumn, type TransformSpec } from './datasets';
 import { declareWorkflow } from './pipeline-steps';
 import type { Materialization, Workflow } from './types';
 
@@ -22,11 +22,11 @@ const LINEAGE: readonly SchemaColumn[] = [
 function wholeTable(
   name: string,
   fileName: string,
-  transform: Omit<StatisticsSpec, 'name' | 'partitionBy' | 'dedupeKey' | 'dedupeOrder'>,
+  transform: Omit<TransformSpec, 'name' | 'partitionBy' | 'dedupeKey' | 'dedupeOrder'>,
 ): Dataset {
   return {
     name,
-    format: 'csv',
+    format: CSV,
     route: {
       fileName: new RegExp(`^${fileName.replace('.', '\\.')}$`),
       partition: 'all',

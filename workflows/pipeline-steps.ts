@@ -9,7 +9,7 @@
  * alarms, dashboard and runbooks are all generated from this list.
  */
 import { analyticsCheckSteps } from './analytics-checks';
-import type { Dataset } from './datasets';
+import { type Dataset, transformedAtIngest } from './datasets';
 import { finishRegionMerge, MERGE_TIMEOUT_SECONDS, regionMergeRequestSteps } from './region-merge';
 import {
   ATHENA_API_RETRY,
@@ -147,10 +147,10 @@ function pipelineSteps(d: WorkflowDeclaration, first: Materialization): Step[] {
           next: 'objectRejected',
           label: 'rejected',
         },
-        // A CSV dataset is transformed; a category reference was staged by the ingest step itself.
+        // A `json` document was transformed by the ingest step itself; every other format is transformed here.
         ...d.datasets.map((dataset) => ({
           when: { variable: '$.ingest.dataset', stringEquals: dataset.name },
-          next: dataset.format === 'csv' ? 'transformPath' : 'checkDataQuality',
+          next: transformedAtIngest(dataset) ? 'checkDataQuality' : 'transformPath',
           label: dataset.name,
         })),
       ],

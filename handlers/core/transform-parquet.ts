@@ -6,7 +6,7 @@
  */
 import { parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
 import { type ColumnType, decimalShape } from '../../workflows/column-types';
-import type { StatisticsSpec } from '../../workflows/datasets';
+import type { TransformSpec } from '../../workflows/datasets';
 import type { SqlType } from '../../workflows/types';
 
 /**
@@ -74,7 +74,7 @@ function write(columns: readonly { name: string; type: ColumnType; data: CellVal
 }
 
 /** The cleansed batch file: one column per schema column, in schema order (`rows` are in that order). */
-export function cleansedParquet(spec: StatisticsSpec, rows: readonly (readonly CellValue[])[]): Uint8Array {
+export function cleansedParquet(spec: TransformSpec, rows: readonly (readonly CellValue[])[]): Uint8Array {
   return write(
     spec.schema.map((col, i) => ({ name: col.name, type: col.type, data: rows.map((r) => r[i] ?? null) })),
   );
@@ -94,7 +94,7 @@ export interface RejectedRecord {
  * columns as read (a missing field is NULL, fields beyond the contract's are not kept).
  */
 export function rejectedParquet(
-  spec: StatisticsSpec,
+  spec: TransformSpec,
   sourceObject: string,
   records: readonly RejectedRecord[],
 ): Uint8Array {

@@ -4,7 +4,7 @@
  * local/transform-sql.ts in DuckDB SQL, so that a batch gives the same quarantine reasons and the same
  * typed values on every path. No query engine: the rules are string checks and integer arithmetic.
  */
-import type { StatisticsSpec } from '../../workflows/datasets';
+import type { TransformSpec } from '../../workflows/datasets';
 import { BIGINT_RANGE, dateFormatParts, isBatchRowRule, type RowRule } from '../../workflows/row-rules';
 import { isDigits, withoutLeadingZeros } from './text-scan';
 
@@ -150,7 +150,7 @@ export function parseBoolean(value: string): boolean | null {
 type BrokenCheck = (fields: readonly string[]) => boolean;
 
 /** The rules of a spec in their order, each compiled once: `brokenRule(fields)` names the first broken one. */
-export function compileRules(spec: StatisticsSpec): (fields: readonly string[]) => string | null {
+export function compileRules(spec: TransformSpec): (fields: readonly string[]) => string | null {
   const index = new Map(spec.rawColumns.map((name, i) => [name, i]));
   const at = (column: string): number => {
     const i = index.get(column);
@@ -226,7 +226,7 @@ export function compileRules(spec: StatisticsSpec): (fields: readonly string[]) 
  * rule: names the first batch rule a record breaks (its text in the rule's columns was seen in an
  * earlier kept record), or null, in which case the record counts as seen for every batch rule.
  */
-export function batchRuleChecker(spec: StatisticsSpec): (fields: readonly string[]) => string | null {
+export function batchRuleChecker(spec: TransformSpec): (fields: readonly string[]) => string | null {
   const rules = spec.rules.filter(isBatchRowRule).map((rule) => {
     const at = rule.columns.map((c) => {
       const i = spec.rawColumns.indexOf(c);

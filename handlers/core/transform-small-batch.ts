@@ -5,6 +5,8 @@
  * the local DuckDB transform — data.parquet, rejected.parquet with each record's rule, summary.json — so
  * that data quality, promote, the catalog and replay do not know which path ran.
  */
+
+import { transformedAtIngest } from '../../workflows/datasets';
 import { SMALL_OBJECT_MAX_BYTES } from '../../workflows/small-objects';
 import type { Batch, BatchSummary, RowCounts } from './contracts';
 import { STAGED } from './contracts';
@@ -42,9 +44,9 @@ export async function transformSmallBatch(
   const { batch, objectKey } = input;
   const { storage } = ports;
   const dataset = datasetOf(ports.datasets, batch.dataset, objectKey);
-  if (dataset.format !== 'csv')
+  if (transformedAtIngest(dataset))
     throw new ContractError(
-      `Transform small batch got dataset ${batch.dataset} for ${objectKey}: only CSV datasets are transformed (a ${dataset.format} is staged by the ingest step); check the workflow's choice`,
+      `Transform small batch got dataset ${batch.dataset} for ${objectKey}: a ${dataset.format.kind} document is transformed by the ingest step, not here; check the workflow's choice`,
     );
   const spec = dataset.transform;
   const head = await storage.head(batch.bronze);

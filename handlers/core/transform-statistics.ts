@@ -4,7 +4,7 @@
  * tie) and the counts of the batch summary — what glue/lakestep_rules.py `transform` computes.
  */
 import { decimalShape } from '../../workflows/column-types';
-import { rawSourceOf, type StatisticsSpec } from '../../workflows/datasets';
+import { rawSourceOf, type TransformSpec } from '../../workflows/datasets';
 import { compileDerivedColumns } from '../../workflows/expressions-spec';
 import { ContractError, capText } from './errors';
 import { compileDerived } from './expression-eval';
@@ -60,7 +60,7 @@ export class StatisticsTransform {
   private read = 0;
 
   constructor(
-    private readonly spec: StatisticsSpec,
+    private readonly spec: TransformSpec,
     private readonly context: BatchContext,
   ) {
     this.brokenRule = compileRules(spec);
@@ -153,7 +153,7 @@ function compare(a: CellValue | undefined, b: CellValue | undefined): number {
  * The typed row of a record that broke no rule, in schema order (local/transform-sql.ts typedSelectSql):
  * each derived column is evaluated after the columns before it, from their typed values.
  */
-function typedRow(spec: StatisticsSpec, context: BatchContext): (fields: readonly string[]) => CellValue[] {
+function typedRow(spec: TransformSpec, context: BatchContext): (fields: readonly string[]) => CellValue[] {
   const derived = new Map(compileDerivedColumns(spec).map((d) => [d.column.name, compileDerived(d)]));
   const position = new Map(spec.schema.map((c, i) => [c.name, i]));
   type Cell = (fields: readonly string[], row: readonly CellValue[]) => CellValue;

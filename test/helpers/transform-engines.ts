@@ -8,7 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { StatisticsTransform } from '../../handlers/core/transform-statistics';
 import { transformStatements } from '../../local/transform-sql';
 import { decimalShape } from '../../workflows/column-types';
-import type { StatisticsSpec } from '../../workflows/datasets';
+import type { TransformSpec } from '../../workflows/datasets';
 import { GLUE_PREAMBLE } from './glue-python';
 import { python } from './python';
 
@@ -33,7 +33,7 @@ const countRules = (rejected: [number, string][]) => {
 };
 
 /** The TypeScript engine; `records` start with the header. */
-export function typescriptEngine(spec: StatisticsSpec, records: readonly string[][]): EngineOutcome {
+export function typescriptEngine(spec: TransformSpec, records: readonly string[][]): EngineOutcome {
   const t = new StatisticsTransform(spec, {
     region: 'xx',
     sourceObject: SOURCE_OBJECT,
@@ -67,7 +67,7 @@ function decimalText(v: bigint, scale: number): string {
 
 /** The DuckDB engine over the records staged as the local transform stages them. */
 export async function duckdbEngine(
-  spec: StatisticsSpec,
+  spec: TransformSpec,
   records: readonly string[][],
 ): Promise<EngineOutcome> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -115,7 +115,7 @@ export async function duckdbEngine(
 }
 
 /** The Glue script's engine over the records written as a CSV text. */
-export function pythonEngine(spec: StatisticsSpec, records: readonly string[][]): EngineOutcome {
+export function pythonEngine(spec: TransformSpec, records: readonly string[][]): EngineOutcome {
   const quote = (f: string) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
   const text = `${records.map((r) => r.map(quote).join(',')).join('\r\n')}\r\n`;
   const script = `${GLUE_PREAMBLE}
