@@ -10,6 +10,8 @@ import csv
 import datetime
 import decimal
 import io
+import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -675,6 +677,203 @@ def read_records(text):
         csv.field_size_limit(previous)
 
 
+# ---- the JSON Lines and Parquet formats (workflows/datasets.ts DatasetFormat) ---------------------------
+#
+# Every format becomes the same records of text fields in rawColumns order, so the rules below run
+# unchanged; each function is the twin of a TypeScript one (handlers/core/json-records.ts,
+# jsonl-records.ts, parquet-records.ts) and test/jsonl-engines.test.ts runs both over the same lines.
+
+# The rule of a record its format's reader could not make fields of (a JSON line out of shape).
+RECORD_SHAPE = "record_shape"
+# The largest integer a double holds exactly: beyond it a JSON reader may have changed the number.
+EXACT_INTEGER = 2**53
+# JSON's whitespace: a line of only these is blank (JSON.parse and json.loads skip the same characters).
+BLANK_LINE = re.compile(r"[ \t\r]*")
+JSON_TYPES = {"string": str, "number": float, "boolean": bool}
+
+
+@dataclass
+class BrokenRecord:
+    """A record out of shape: the rule it breaks, its raw text (the first raw columns) and why."""
+
+    rule: str
+    raw: list
+    problem: str = ""
+
+
+def js_number_text(x):
+    """A double as JavaScript's String(x) writes it (ECMAScript Number::toString): the shortest digits that
+    read back as x (Python's repr gives them), in plain notation for 1e-7 < |x| < 1e21, else e-notation."""
+    if x != x:
+        return "NaN"
+    if x == 0:
+        return "0"
+    if x < 0:
+        return "-" + js_number_text(-x)
+    if x == math.inf:
+        return "Infinity"
+    mantissa, _, exponent = repr(float(x)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    all_digits = whole + fraction
+    digits = all_digits.lstrip("0")
+    leading = len(all_digits) - len(digits)
+    digits = digits.rstrip("0")
+    k = len(digits)
+    # x = 0.<digits> * 10^n, as the spec puts it: s * 10^(n - k)
+    n = len(whole) + (int(exponent) if exponent else 0) - leading
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * -n + digits
+    sign = "+" if n - 1 >= 0 else "-"
+    head = digits[0] + ("." + digits[1:] if k > 1 else "")
+    return f"{head}e{sign}{abs(n - 1)}"
+
+
+def _not_json_constant(name):
+    raise ValueError(f"{name} is not JSON (RFC 8259)")
+
+
+def parse_json_line(line):
+    """A JSON text as JSON.parse reads it: NaN/Infinity refused, every number a double (an integer
+    becomes one first, as in JavaScript); ValueError when it is not JSON."""
+    return json.loads(line, parse_constant=_not_json_constant, parse_int=float)
+
+
+def field_locations(fields, raw_columns):
+    """(column, path keys, JSON type or None, required) per raw column (absent: the key of its name)."""
+    out = []
+    for column in raw_columns:
+        f = (fields or {}).get(column, column)
+        if isinstance(f, str):
+            f = {"path": f}
+        path = [] if f["path"] == "" else f["path"].split(".")
+        out.append((column, path, f.get("type"), bool(f.get("required", False))))
+    return out
+
+
+_MISSING = object()
+
+
+def _value_at(value, path):
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return _MISSING
+        value = value[key]
+    return value
+
+
+def json_scalar_text(v):
+    """(text, None) of a JSON scalar, or (None, why it has none)."""
+    if isinstance(v, str):
+        return v, None
+    if isinstance(v, bool):
+        return ("true" if v else "false"), None
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) > EXACT_INTEGER:
+            return None, f"the number {js_number_text(v)}, an integer beyond 2^53: write it as a JSON string"
+        return js_number_text(v), None
+    return None, "an object or array: name a path into it"
+
+
+def json_record_fields(record, fields, raw_columns):
+    """A parsed JSON record -> (its text fields in raw-column order, None), or (None, why it is out of
+    shape): handlers/core/json-records.ts jsonRecordFields."""
+    if not isinstance(record, dict):
+        return None, "it is not a JSON object"
+    out = []
+    for column, path, json_type, required in field_locations(fields, raw_columns):
+        v = _value_at(record, path)
+        wrong_type = json_type is not None and not (
+            isinstance(v, JSON_TYPES[json_type]) and not (json_type == "number" and isinstance(v, bool))
+        )
+        if v is _MISSING or v is None or wrong_type:
+            if required:
+                return None, f"it has no {'.'.join(path)!r} that is {'a JSON ' + json_type if json_type else 'a value'}"
+            out.append("")
+            continue
+        text, problem = json_scalar_text(v)
+        if problem:
+            return None, f"its {'.'.join(path)!r} is {problem}"
+        out.append(text)
+    return out, None
+
+
+def read_jsonl(text, spec):
+    """A decoded JSON Lines text -> records, the header (rawColumns) first: each non-blank line's fields,
+    or a BrokenRecord(record_shape) keeping the line when it is not JSON or out of shape."""
+    raw_columns = list(spec["rawColumns"])
+    fields = spec.get("format", {}).get("fields")
+    records = [raw_columns]
+    for number, line in enumerate(text.split("\n"), start=1):
+        if BLANK_LINE.fullmatch(line):
+            continue
+        if line.endswith("\r"):
+            line = line[:-1]
+        try:
+            value = parse_json_line(line)
+        except (ValueError, RecursionError) as e:
+            records.append(BrokenRecord(RECORD_SHAPE, [line], f"line {number} is not JSON ({cap_text(str(e))})"))
+            continue
+        out, problem = json_record_fields(value, fields, raw_columns)
+        records.append(out if problem is None else BrokenRecord(RECORD_SHAPE, [line], f"line {number}: {problem}"))
+    return records
+
+
+def _instant_text(value):
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    text = f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    return text + (f".{value.microsecond:06d}" if value.microsecond else "") + "Z"
+
+
+def parquet_value_text(value):
+    """A value Spark reads from Parquet (Row values after collect) -> its text field, as
+    handlers/core/parquet-records.ts writes it: int in digits, float as JavaScript's text, Decimal exactly
+    at its scale, date YYYY-MM-DD, datetime an ISO-8601 UTC instant (a naive one is UTC: the job runs in
+    UTC), bool true/false, str as is, None ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return js_number_text(value)
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime.datetime):
+        return _instant_text(value)
+    if isinstance(value, datetime.date):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    if isinstance(value, str):
+        return value
+    raise TypeError(
+        f"a Parquet value of type {type(value).__name__} has no text; the ingest step refuses such columns "
+        "(check that bronze holds what ingest accepted)"
+    )
+
+
+def parquet_records(rows, spec):
+    """A Parquet file's rows (each the values of rawColumns, in order) -> records, the header first."""
+    return [list(spec["rawColumns"])] + [[parquet_value_text(v) for v in row] for row in rows]
+
+
+def records_of(source, spec):
+    """The records of a batch, the header first, by the dataset's format: `source` is the decoded text
+    (csv, jsonLines) or the rows of values (parquet)."""
+    kind = spec.get("format", {"kind": "csv"})["kind"]
+    if kind == "jsonLines":
+        return read_jsonl(source, spec)
+    if kind == "parquet":
+        return parquet_records(source, spec)
+    if kind != "csv":
+        raise TransformSpecError(f"transform spec: the Glue job does not read the {kind!r} format")
+    return read_records(source)
+
+
 # ---- the transform -----------------------------------------------------------------------------------
 
 
@@ -841,9 +1040,10 @@ def _greatest_first_key(values):
 
 
 def transform(text, spec, *, region, source_object, ingested_at):
-    """Applies the spec to a decoded statistics text; the first record is the header."""
+    """Applies the spec to a batch (records_of: a decoded text, or a Parquet file's rows); the first
+    record is the header."""
     validate_spec(spec)
-    records = read_records(text)
+    records = records_of(text, spec)
     header = records[0] if records else []
     if header != list(spec["rawColumns"]):
         raise HeaderMismatch(
@@ -869,6 +1069,12 @@ def transform(text, spec, *, region, source_object, ingested_at):
     derived = derived_columns(spec)
     body = records[1:]
     for record_no, fields in enumerate(body, start=1):
+        if isinstance(fields, BrokenRecord):
+            # No fields (field count 0), its raw text in the first raw columns, as every engine records it.
+            rules[fields.rule] = rules.get(fields.rule, 0) + 1
+            raw = [fields.raw[i] if i < len(fields.raw) else None for i in range(width)]
+            rejected.append((record_no, fields.rule, 0, source_object, *raw))
+            continue
         rule = broken_rule(fields, spec, index)
         if rule is None:
             rule = batch_rules.broken(fields)

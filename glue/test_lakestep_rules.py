@@ -317,6 +317,7 @@ class FakeGlueWorld:
 
         world = self
         self.bronze, self.puts, self.deleted, self.writes, self.conf = bronze, {}, [], [], {}
+        self.parquet = {}  # uri -> {"columns": [...], "rows": [...]}: what spark.read.parquet gives
         self.listed = {"staging/b-1/rejected/part-0.parquet"}
 
         class S3:
@@ -367,6 +368,22 @@ class FakeGlueWorld:
             def createDataFrame(self, rows, schema):
                 return Frame(list(rows), schema)
 
+            @property
+            def read(self):
+                class Reader:
+                    def parquet(self, uri):
+                        table = world.parquet[uri]
+
+                        class Selected:
+                            def select(self, *cols):
+                                at = [table["columns"].index(c.strip("`")) for c in cols]
+                                return types.SimpleNamespace(
+                                    toLocalIterator=lambda: iter([tuple(r[i] for i in at) for r in table["rows"]]))
+
+                        return Selected()
+
+                return Reader()
+
         def resolved(argv, names):
             pairs = dict(zip(argv[1::2], argv[2::2]))
             return {n: pairs["--" + n] for n in names}
@@ -382,6 +399,9 @@ class FakeGlueWorld:
         spark_types.StructType = list
         sql = types.ModuleType("pyspark.sql")
         sql.types = spark_types
+        functions = types.ModuleType("pyspark.sql.functions")
+        functions.col = lambda name: name
+        sql.functions = functions
         sql.SparkSession = types.SimpleNamespace(builder=types.SimpleNamespace(getOrCreate=Session))
         self.modules = {
             "boto3": types.SimpleNamespace(client=lambda service: S3()),
@@ -390,6 +410,7 @@ class FakeGlueWorld:
             "pyspark": types.ModuleType("pyspark"),
             "pyspark.sql": sql,
             "pyspark.sql.types": spark_types,
+            "pyspark.sql.functions": functions,
         }
 
 
@@ -510,3 +531,92 @@ class DerivedColumnTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+JSONL_SPEC = {
+    "name": "events",
+    "format": {"kind": "jsonLines", "fields": {"id": {"path": "id", "type": "number", "required": True},
+                                                "who": "user.name", "ok": {"path": "ok", "type": "boolean"}}},
+    "rawColumns": ["id", "who", "ok", "amount"],
+    "rules": [{"name": "id_integer", "kind": "integer", "columns": ["id"]}],
+    "schema": [{"name": "id", "type": "BIGINT"}, {"name": "who", "type": "VARCHAR"},
+               {"name": "ok", "type": "BOOLEAN", "booleans": {"true": ["true"], "false": ["false"]}},
+               {"name": "amount", "type": "VARCHAR"}],
+    "dedupeKey": [], "dedupeOrder": [], "partitionBy": [],
+}
+
+
+class FormatTest(unittest.TestCase):
+    """The jsonLines and parquet formats' records (the twins of handlers/core/json-records.ts,
+    jsonl-records.ts and parquet-records.ts; test/jsonl-engines.test.ts compares the engines)."""
+
+    def test_js_number_text_is_javascripts_string_of_the_double(self):
+        cases = {1e21: "1e+21", 0.1: "0.1", -0.0: "0", 1e-7: "1e-7", 1e-6: "0.000001", 123.0: "123",
+                 1.5e300: "1.5e+300", 5e-324: "5e-324", 2.0**53 + 2: "9007199254740994", -2.5e-9: "-2.5e-9",
+                 123456789012345680000.0: "123456789012345680000", float("inf"): "Infinity", float("nan"): "NaN"}
+        self.assertEqual({k: rules.js_number_text(k) for k in cases}, cases)
+
+    def test_json_values_become_text_or_put_the_record_out_of_shape(self):
+        fields, raw = JSONL_SPEC["format"]["fields"], JSONL_SPEC["rawColumns"]
+        line = lambda t: rules.json_record_fields(rules.parse_json_line(t), fields, raw)
+        self.assertEqual(line('{"id": 1, "user": {"name": "a"}, "ok": true, "amount": 0.1}'),
+                         (["1", "a", "true", "0.1"], None))
+        # A wrong type or a missing value of an optional field is an empty field; of a required one, no record.
+        self.assertEqual(line('{"id": 2, "ok": "yes", "amount": null}'), (["2", "", "", ""], None))
+        for bad in ['{"id": "1"}', '{"ok": true}', '{"id": true}', '{"id": 9007199254740994}',
+                    '{"id": 1, "amount": {"x": 1}}', '{"id": 1, "amount": [1]}', '[1]', '"x"']:
+            self.assertIsNone(line(bad)[0], bad)
+        self.assertEqual(line('{"id": 1e-7, "amount": -0}')[0], ["1e-7", "", "", "0"])
+
+    def test_read_jsonl_skips_blank_lines_reads_crlf_and_keeps_broken_lines(self):
+        text = '{"id": 1}\r\n\r\n  \n{"id": NaN}\n{not json\r\n{"id": 1, "amount": 1e400}'
+        records = rules.read_jsonl(text, JSONL_SPEC)
+        self.assertEqual(records[0], JSONL_SPEC["rawColumns"])
+        self.assertEqual(records[1], ["1", "", "", ""])
+        self.assertEqual([(r.rule, r.raw) for r in records[2:4]],
+                         [("record_shape", ['{"id": NaN}']), ("record_shape", ["{not json"])])
+        self.assertEqual(records[4], ["1", "", "", "Infinity"])
+
+    def test_transform_counts_and_quarantines_a_shape_broken_line_with_field_count_zero(self):
+        text = '{"id": 1, "user": {"name": "a"}}\n{"id": 1.5}\n{"id": {"n": 1}}\n'
+        r = rules.transform(text, JSONL_SPEC, region="all", source_object="e.jsonl", ingested_at="2026-01-02T03:04:05Z")
+        self.assertEqual((r.read, r.cleansed, r.quarantined, r.rules), (3, 1, 2, {"id_integer": 1, "record_shape": 1}))
+        self.assertEqual(r.rows, [(1, "a", None, "")])
+        self.assertEqual(r.rejected[1], (3, "record_shape", 0, "e.jsonl", '{"id": {"n": 1}}', None, None, None))
+
+    def test_parquet_values_become_the_text_of_their_type(self):
+        utc = datetime.timezone.utc
+        cases = [
+            (None, ""), (True, "true"), (False, "false"), (9007199254740993, "9007199254740993"),
+            (18446744073709551615, "18446744073709551615"), (0.1, "0.1"), (1e21, "1e+21"), (-0.0, "0"),
+            (decimal.Decimal("12.50"), "12.50"), (decimal.Decimal("-0.05"), "-0.05"),
+            (decimal.Decimal("0E-8"), "0.00000000"), (datetime.date(2024, 2, 29), "2024-02-29"),
+            (datetime.datetime(2024, 1, 2, 3, 4, 5, 123456), "2024-01-02T03:04:05.123456Z"),
+            (datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc), "2024-01-02T03:04:05Z"),
+            (datetime.datetime(2024, 1, 2, 4, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=1))),
+             "2024-01-02T03:04:05Z"),
+            ("héllo", "héllo"),
+        ]
+        self.assertEqual([rules.parquet_value_text(v) for v, _ in cases], [t for _, t in cases])
+        with self.assertRaises(TypeError):
+            rules.parquet_value_text(b"\x00")
+
+    def test_the_job_reads_a_parquet_object_with_spark_and_passes_its_values(self):
+        from unittest import mock
+
+        import transform_batch
+
+        spec = {**JSONL_SPEC, "format": {"kind": "parquet"}}
+        world = FakeGlueWorld({})
+        world.parquet["s3://bronze/events/e.parquet"] = {
+            "columns": ["amount", "ok", "id", "who"],
+            "rows": [(decimal.Decimal("1.50"), True, 7, "a"), (None, None, 8, None)],
+        }
+        args = {"dataset": "events", "region": "all", "batch_id": "b-1", "source_object": "raw/e.parquet",
+                "source_file": "e.parquet", "bronze_bucket": "bronze", "bronze_key": "events/e.parquet",
+                "staging_bucket": "cleansed", "staging_prefix": "staging/b-1/",
+                "ingested_at": "2026-01-02T03:04:05.678Z", "transform_specs": json.dumps({"events": spec})}
+        argv = ["transform_batch.py"] + [x for k, v in args.items() for x in ("--" + k, v)]
+        with mock.patch.dict("sys.modules", world.modules), contextlib.redirect_stdout(io.StringIO()):
+            transform_batch.main(argv)
+        self.assertEqual(world.writes[0]["rows"], [(7, "a", True, "1.50"), (8, "", None, "")])

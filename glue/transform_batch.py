@@ -1,16 +1,19 @@
 """Glue 5.0 job "Transform batch": the AWS side of the statistics transform (DuckDB runs it locally).
 
-Thin on purpose: arguments in, the bronze object read with boto3, the rules applied by lakestep_rules
+Thin on purpose: arguments in, the bronze object read with boto3 (a Parquet one with Spark, its raw
+columns' values passed on), the rules applied by lakestep_rules
 (plain Python, unit-tested without Spark), Spark only to write Parquet with the spec's schema, and the
 batch summary written beside it for the "Check data quality" step.
 
 Arguments: the ones the "Transform batch" state passes (workflows/youtube-trending.ts) plus
---transform_specs, the JSON of the workflow's CSV datasets' transform specs by dataset name
+--transform_specs, the JSON of the workflow's transform-path datasets' specs (each with its `format`) by dataset name
 (workflows/datasets.ts) that the CDK stack sets as a default argument, so that each spec has one source
 of truth.
 """
 import json
+import os
 import sys
+import time
 
 import lakestep_rules
 
@@ -83,6 +86,18 @@ def delete_prefix(s3, bucket, prefix):
             s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
 
 
+def parquet_rows(spark, uri, raw_columns):
+    """The raw columns' values of a Parquet object, row by row, as Spark reads them (lakestep_rules
+    parquet_value_text makes their text). Streamed to the driver, as a CSV object's text is read whole."""
+    from pyspark.sql import functions as F
+
+    # A TIMESTAMP's value reaches Python as a naive datetime in the process's local time zone: make it UTC.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    columns = [F.col("`" + c.replace("`", "``") + "`") for c in raw_columns]
+    return [list(row) for row in spark.read.parquet(uri).select(*columns).toLocalIterator()]
+
+
 def main(argv):
     import boto3
     from awsglue.utils import getResolvedOptions
@@ -98,17 +113,20 @@ def main(argv):
     spec = lakestep_rules.validate_spec(specs[args["dataset"]])
     s3 = boto3.client("s3")
     bronze = f"s3://{args['bronze_bucket']}/{args['bronze_key']}"
-    blob = s3.get_object(Bucket=args["bronze_bucket"], Key=args["bronze_key"])["Body"].read()
-    text = lakestep_rules.decode_object(blob, where=f"bronze object {bronze} of {args['source_object']}")
+    spark = SparkSession.builder.getOrCreate()
+    if spec.get("format", {"kind": "csv"})["kind"] == "parquet":
+        source = parquet_rows(spark, bronze, spec["rawColumns"])
+    else:
+        blob = s3.get_object(Bucket=args["bronze_bucket"], Key=args["bronze_key"])["Body"].read()
+        source = lakestep_rules.decode_object(blob, where=f"bronze object {bronze} of {args['source_object']}")
     result = lakestep_rules.transform(
-        text,
+        source,
         spec,
         region=args["region"],
         source_object=args["source_object"],
         ingested_at=args["ingested_at"],
     )
 
-    spark = SparkSession.builder.getOrCreate()
     # Timestamps are UTC instants; write them as INT64 micros like DuckDB, not legacy INT96.
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")

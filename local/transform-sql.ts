@@ -3,6 +3,7 @@
  * the first row rule a record breaks, typed casts for the cleansed schema, and the in-batch dedupe.
  * The Glue script implements the same rule kinds in Python; each kind is written once per engine.
  */
+import { RECORD_SHAPE } from '../handlers/core/jsonl-records';
 import { decimalShape } from '../workflows/column-types';
 import { type BatchValue, rawSourceOf, type SchemaColumn, type TransformSpec } from '../workflows/datasets';
 import { compileDerivedColumns } from '../workflows/expressions-spec';
@@ -111,10 +112,16 @@ function yyddmmToDate(c: string, cast: 'try_cast' | 'CAST'): string {
   return `${cast}('20' || substr(${c}, 1, 2) || '-' || substr(${c}, 7, 2) || '-' || substr(${c}, 4, 2) AS DATE)`;
 }
 
+/**
+ * The first rule a record breaks. A record with no fields is one its format's reader could not make
+ * fields of (a JSON line out of shape: local/format-records.ts), broken before any rule is checked.
+ */
 export function ruleCaseSql(spec: TransformSpec): string {
   const record = spec.rules.filter((r) => !isBatchRowRule(r));
-  if (record.length === 0) return 'CAST(NULL AS VARCHAR)';
-  const whens = record.map((r) => `WHEN ${ruleBroken(spec, r)} THEN ${lit(r.name)}`).join('\n    ');
+  const whens = [
+    `WHEN field_count = 0 THEN ${lit(RECORD_SHAPE)}`,
+    ...record.map((r) => `WHEN ${ruleBroken(spec, r)} THEN ${lit(r.name)}`),
+  ].join('\n    ');
   return `CASE\n    ${whens}\n    ELSE NULL END`;
 }
 

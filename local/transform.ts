@@ -11,7 +11,8 @@ import { BIGINT, type DuckDBConnection, DuckDBDataChunk, INTEGER, VARCHAR } from
 import { type BatchSummary, STAGED } from '../handlers/core/contracts';
 import * as csv from '../handlers/core/csv-records';
 import { decodeUtf8 } from '../handlers/core/validate-object';
-import type { TransformSpec } from '../workflows/datasets';
+import { CSV, type DatasetFormat, type TransformSpec } from '../workflows/datasets';
+import { writeRecordsOfFormat } from './format-records';
 import type { FsStorage } from './fs-storage';
 import { writeRecordsInParallel } from './parallel-records';
 import { PARQUET_OPTIONS } from './parquet-settings';
@@ -35,8 +36,12 @@ export async function transformStatistics(
   storage: FsStorage,
   args: TransformArgs,
   spec: TransformSpec,
+  format: DatasetFormat = CSV,
 ): Promise<BatchSummary> {
-  const loaded = await loadRecords(conn, storage, args, spec.rawColumns.length);
+  const loaded =
+    format.kind === 'csv'
+      ? await loadRecords(conn, storage, args, spec.rawColumns.length)
+      : await loadRecordsOfFormat(conn, storage, args, spec.rawColumns, format);
   try {
     const st = transformStatements(spec, loaded.source);
     await conn.run(st.checked);
@@ -104,13 +109,7 @@ async function loadRecords(
   args: TransformArgs,
   width: number,
 ): Promise<{ source: string; cleanup: () => Promise<void> }> {
-  const dir =
-    String(
-      (await conn.runAndReadAll("SELECT current_setting('temp_directory') AS d")).getRowObjectsJS()[0]?.d ??
-        '',
-    ) || tmpdir();
-  await mkdir(dir, { recursive: true });
-  const prefix = join(dir, `records-${process.pid}-${args.batchId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+  const prefix = await recordsPrefix(conn, args);
   const files: string[] = [];
   const cleanup = async () => {
     await Promise.all(files.map((f) => rm(f, { force: true })));
@@ -147,16 +146,64 @@ async function loadRecords(
   return { source: relation(), cleanup };
 
   function readStrictCsv(filesSql: string): string {
-    const columns = [
-      `'record_no': 'BIGINT'`,
-      `'field_count': 'INTEGER'`,
-      ...Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`),
-    ].join(', ');
-    return (
-      `read_csv(${filesSql}, auto_detect = false, header = false, delim = ',', quote = '"', ` +
-      `escape = '"', new_line = '\\n', allow_quoted_nulls = false, filename = true, ` +
-      `max_line_size = ${MAX_NORMALIZED_RECORD + 1024}, columns = {${columns}})`
+    return strictCsvRelation(filesSql, width);
+  }
+}
+
+/** Where a batch's strict CSV files go: DuckDB's temp directory (or the system's), named by the batch. */
+async function recordsPrefix(conn: DuckDBConnection, args: TransformArgs): Promise<string> {
+  const dir =
+    String(
+      (await conn.runAndReadAll("SELECT current_setting('temp_directory') AS d")).getRowObjectsJS()[0]?.d ??
+        '',
+    ) || tmpdir();
+  await mkdir(dir, { recursive: true });
+  return join(dir, `records-${process.pid}-${args.batchId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+}
+
+/** DuckDB's reader over strict CSV files (record_no, field_count, c0..); `lineBytes`: the longest line. */
+function strictCsvRelation(filesSql: string, width: number, lineBytes = MAX_NORMALIZED_RECORD): string {
+  const columns = [
+    `'record_no': 'BIGINT'`,
+    `'field_count': 'INTEGER'`,
+    ...Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`),
+  ].join(', ');
+  return (
+    `read_csv(${filesSql}, auto_detect = false, header = false, delim = ',', quote = '"', ` +
+    `escape = '"', new_line = '\\n', allow_quoted_nulls = false, filename = true, ` +
+    `max_line_size = ${lineBytes + 1024}, columns = {${columns}})`
+  );
+}
+
+/**
+ * A jsonLines or parquet object's records, decoded in JavaScript (local/format-records.ts) into one
+ * strict CSV file; its lines carry whole records, so DuckDB is told the longest (no appender path).
+ */
+async function loadRecordsOfFormat(
+  conn: DuckDBConnection,
+  storage: FsStorage,
+  args: TransformArgs,
+  rawColumns: readonly string[],
+  format: DatasetFormat,
+): Promise<{ source: string; cleanup: () => Promise<void> }> {
+  const file = `${await recordsPrefix(conn, args)}.csv`;
+  const cleanup = () => rm(file, { force: true });
+  try {
+    const longest = await writeRecordsOfFormat(
+      storage,
+      args.bronze,
+      format,
+      rawColumns,
+      file,
+      `The bronze original ${args.bronze.bucket}/${args.bronze.key} of ${args.sourceObject}`,
     );
+    return {
+      source: strictCsvRelation(sqlString(file), rawColumns.length, Math.max(longest, MAX_NORMALIZED_RECORD)),
+      cleanup,
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
   }
 }
 

@@ -249,6 +249,7 @@ export const REJECTION_REASONS = [
   'encoding',
   'header_mismatch',
   'reference_shape',
+  'parquet_shape',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

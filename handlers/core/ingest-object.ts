@@ -11,6 +11,7 @@ import type { Batch, BatchSummary, IngestInput, IngestResult } from './contracts
 import { partitionPath, STAGED } from './contracts';
 import { datasetOf } from './dataset-of';
 import { capText, ObjectNotFoundError, ObjectTooLargeError } from './errors';
+import { checkObjectFormat } from './format-check';
 import { addDatasetDimensions } from './metrics';
 import type { CorePorts, ObjectRef } from './ports';
 import {
@@ -97,7 +98,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
   } else if (dataset.format.kind === 'json') {
     problem = await stageCategories(landed, batch, ports); // WIP: the generic document staging replaces it
   } else {
-    throw new Error(`WIP: format ${dataset.format.kind} is not read yet`);
+    problem = await checkObjectFormat(storage.read(landed), dataset);
   }
   if (problem) return reject(problem.reason, problem.detail);
 

@@ -14,6 +14,7 @@ import { CsvRecordReader } from './csv-records';
 import { datasetOf } from './dataset-of';
 import { ContractError, ObjectNotFoundError, ObjectTooLargeError } from './errors';
 import type { CorePorts, ObjectRef } from './ports';
+import { type ObjectSource, readRecordsOf } from './records-of';
 import { cleansedParquet, rejectedParquet } from './transform-parquet';
 import { StatisticsTransform } from './transform-statistics';
 import { decodeUtf8, EncodingProblem } from './validate-object';
@@ -70,16 +71,34 @@ export async function transformSmallBatch(
     sourceObject: batch.sourceObject,
     ingestedAt: ingestedAtMicros(batch.ingestedAt, objectKey),
   });
-  const reader = new CsvRecordReader((fields) => transform.push(fields));
-  try {
-    for await (const text of decodeUtf8(storage.read(batch.bronze))) reader.push(text);
-  } catch (e) {
-    if (!(e instanceof EncodingProblem)) throw e;
-    throw new ContractError(
-      `The bronze original s3://${batch.bronze.bucket}/${batch.bronze.key} of ${objectKey} is not UTF-8 (${e.message}); the ingest step should have rejected it: check that bronze holds what ingest accepted, then rerun the object`,
+  if (dataset.format.kind === 'csv') {
+    const reader = new CsvRecordReader((fields) => transform.push(fields));
+    try {
+      for await (const text of decodeUtf8(storage.read(batch.bronze))) reader.push(text);
+    } catch (e) {
+      if (!(e instanceof EncodingProblem)) throw e;
+      throw new ContractError(
+        `The bronze original s3://${batch.bronze.bucket}/${batch.bronze.key} of ${objectKey} is not UTF-8 (${e.message}); the ingest step should have rejected it: check that bronze holds what ingest accepted, then rerun the object`,
+      );
+    }
+    reader.end();
+  } else {
+    // The object is below the size bound, so a Parquet file is held whole (its footer is read first).
+    const source: ObjectSource = {
+      chunks: () => storage.read(batch.bronze),
+      buffer: async () => {
+        const bytes = await storage.readBytes(batch.bronze);
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      },
+    };
+    await readRecordsOf(
+      dataset.format,
+      spec.rawColumns,
+      source,
+      { record: (fields) => transform.push(fields), broken: (rule, raw) => transform.pushBroken(rule, raw) },
+      `The bronze original s3://${batch.bronze.bucket}/${batch.bronze.key} of ${objectKey}`,
     );
   }
-  reader.end();
   const result = transform.result();
 
   const staged = (name: string): ObjectRef => ({

@@ -102,6 +102,23 @@ export class StatisticsTransform {
     if (!best || greater(rank, best.rank)) this.kept.set(key, { rank, row });
   }
 
+  /**
+   * A record the format's reader could not make fields of (a JSON line out of shape): counted and
+   * quarantined under `rule` with field count 0 — a read record never has none — and its raw text in
+   * the first raw columns, as the local transform's SQL and the Glue script record it.
+   */
+  pushBroken(rule: string, raw: readonly string[]): void {
+    if (!this.sawHeader) this.checkHeader([]);
+    this.read++;
+    this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
+    this.rejected.push({
+      recordNo: this.read,
+      rule,
+      fieldCount: 0,
+      fields: raw.slice(0, this.spec.rawColumns.length),
+    });
+  }
+
   result(): StatisticsTransformResult {
     if (!this.sawHeader) this.checkHeader([]);
     const date = this.spec.schema.findIndex((c) => c.name === 'trending_date');

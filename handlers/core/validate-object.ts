@@ -9,7 +9,7 @@ import { isDigits } from './text-scan';
 import { parseUnsignedBigint } from './transform-rules';
 
 export interface Problem {
-  readonly reason: 'empty_object' | 'encoding' | 'header_mismatch' | 'reference_shape';
+  readonly reason: 'empty_object' | 'encoding' | 'header_mismatch' | 'reference_shape' | 'parquet_shape';
   readonly detail: string;
 }
 
