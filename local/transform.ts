@@ -287,6 +287,8 @@ async function copyAtomically(
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`, params);
+  // Only the batch values the schema has are bound: DuckDB refuses a parameter the query lacks.
+  const bound = params && Object.fromEntries(Object.entries(params).filter(([k]) => query.includes(`$${k}`)));
+  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`, bound);
   await rename(tmp, path);
 }
