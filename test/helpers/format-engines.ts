@@ -133,11 +133,11 @@ export async function stagedEngine(
 
 /**
  * The Glue script's rules over the object: its decoded text (csv, jsonLines), or for parquet the rows of
- * Python values a script builds from `pythonRows` (the source of each value, see parquet tests).
+ * Python values the script `pythonRows` builds as `source` from `payload["data"]` (as Spark would give them).
  */
 export function pythonEngine(
   dataset: Dataset,
-  source: { text: string } | { pythonRows: string },
+  source: { text: string } | { pythonRows: string; data: unknown },
 ): FormatOutcome {
   const script = `${GLUE_PREAMBLE}
 payload = json.loads(sys.stdin.read())
