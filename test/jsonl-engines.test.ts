@@ -10,7 +10,7 @@ import type { Dataset } from '../workflows/datasets';
 import { pythonEngine, stagedEngine } from './helpers/format-engines';
 import { tempDir } from './helpers/lake';
 
-export const EVENTS: Dataset = {
+const EVENTS: Dataset = {
   name: 'events',
   format: {
     kind: 'jsonLines',
@@ -48,7 +48,7 @@ export const EVENTS: Dataset = {
 };
 
 /** Each line and what it is (the records are numbered by non-blank line). */
-export const LINES: readonly (readonly [string, string])[] = [
+const LINES: readonly (readonly [string, string])[] = [
   ['{"id": 1, "amount": 1e21}', 'record_shape: an integer beyond 2^53'],
   ['{"id": 2, "amount": 0.1, "user": {"name": "Zoë"}}', '0.1'],
   ['{"id": 3, "amount": -0}', '-0 is 0'],

@@ -95,13 +95,15 @@ source = [[value(t, v) for t, v in row] for row in payload["data"]]
 
 describe('the parquet format', () => {
   const { dir, cleanup } = tempDir('parquet-format');
-  afterAll(cleanup);
   const file = (name: string) => join(dir, name);
   let db: DuckDBInstance;
   beforeAll(async () => {
     db = await DuckDBInstance.create(':memory:');
   });
-  afterAll(() => db.closeSync());
+  afterAll(() => {
+    db.closeSync();
+    cleanup();
+  });
   const run = async (sql: string) => {
     const conn = await db.connect();
     try {
