@@ -1,6 +1,6 @@
 /**
  * The Glue stand-in: executes the statistics transform spec with DuckDB. Records are read from bronze
- * with the contract's lenient CSV reading, loaded into a DuckDB table, checked by the row rules, typed,
+ * with the contract's lenient CSV reading (a JSON Lines or Parquet object by local/format-records.ts), loaded into a DuckDB table, checked by the row rules, typed,
  * deduped within the batch, and written as staged Parquet with the batch summary the DQ step reads.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';

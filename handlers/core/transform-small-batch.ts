@@ -1,7 +1,8 @@
 /**
  * Transform small batch: the statistics transform for an object below the workflow's size threshold, in
- * a Lambda instead of a Glue job (decision 0026). Reads the bronze original with the contract's lenient
- * CSV reader, applies the row rules in TypeScript, and writes the same staged batch as the Glue job and
+ * a Lambda instead of a Glue job (decision 0026). Reads the bronze original with its format's reader (the
+ * contract's lenient CSV reader, or handlers/core/records-of.ts for JSON Lines and Parquet), applies the
+ * row rules in TypeScript, and writes the same staged batch as the Glue job and
  * the local DuckDB transform — data.parquet, rejected.parquet with each record's rule, summary.json — so
  * that data quality, promote, the catalog and replay do not know which path ran.
  */
