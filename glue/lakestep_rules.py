@@ -40,7 +40,6 @@ BATCH_CONTEXT = {"region": "region", "sourceObject": "source_object", "ingestedA
 REJECTED_LEADING_COLUMNS = ("record_no", "rule", "field_count", "source_object")
 # The cleansed rows' order in this script's output (the local transform writes its batch file unordered;
 # the parity test in test/glue.test.ts compares in this order, unique within a batch).
-CLEANSED_ORDER = ("trending_date", "video_id")
 BIGINT_MAX = 2**63 - 1
 BIGINT_MIN = -(2**63)
 BOOLEANS = {"True": True, "TRUE": True, "False": False, "FALSE": False}
@@ -239,6 +238,7 @@ def validate_spec(spec):
     need(isinstance(spec, dict), "it is not a JSON object")
     for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder"):
         need(isinstance(spec.get(key), list), f"'{key}' is missing or not a list")
+    need(spec.get("dedupeKeep", "first") in ("first", "last"), "'dedupeKeep' must be 'first' or 'last'")
     raw = spec["rawColumns"]
     for rule in spec["rules"]:
         need(isinstance(rule, dict) and rule.get("kind") in RULE_KINDS, f"unknown rule {rule!r}")
@@ -861,6 +861,7 @@ def transform(text, spec, *, region, source_object, ingested_at):
     position = {name: i for i, name in enumerate(columns)}
     key_at = [position[c] for c in spec["dedupeKey"]]
     order_at = [position[c] for c in spec["dedupeOrder"]]
+    keep_last = spec.get("dedupeKeep", "first") == "last"
     width = len(spec["rawColumns"])
     index = _raw_index(spec)
 
@@ -882,12 +883,16 @@ def transform(text, spec, *, region, source_object, ingested_at):
         key = tuple(row[i] for i in key_at) if key_at else (record_no,)
         rank = _greatest_first_key(row[i] for i in order_at)
         best = kept.get(key)
-        # Strictly greater replaces: on a tie the first record wins (ORDER BY ..., record_no).
-        if best is None or rank > best[0]:
+        # Strictly greater replaces: on a tie the first record wins (ORDER BY ..., record_no), or the
+        # last with dedupeKeep 'last' (ORDER BY ..., record_no DESC).
+        if best is None or rank > best[0] or (keep_last and not best[0] > rank):
             kept[key] = (rank, row)
 
-    sort_at = [position[c] for c in CLEANSED_ORDER if c in position]
-    rows = sorted((row for _, row in kept.values()), key=lambda r: tuple(r[i] for i in sort_at))
+    # In dedupe-key order (unique once deduped), NULL last, as the TypeScript transform writes them.
+    rows = sorted(
+        (row for _, row in kept.values()),
+        key=lambda r: tuple((r[i] is None, r[i] if r[i] is not None else 0) for i in key_at),
+    )
     valid = len(body) - len(rejected)
     return TransformResult(
         columns=columns,

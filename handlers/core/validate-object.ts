@@ -1,12 +1,10 @@
 /**
- * Object-level validation of a landed object, streamed: UTF-8 (a leading BOM is fine), a CSV dataset's
- * header, the categories reference shape. Returns the first problem as a reason code and a message.
+ * Object-level validation of a landed object, streamed: UTF-8 (a leading BOM is fine) and a CSV dataset's
+ * header. Returns the first problem as a reason code and a message.
  */
 import { isUtf8 } from 'node:buffer';
 import { CsvRecordReader } from './csv-records';
 import { capText } from './errors';
-import { isDigits } from './text-scan';
-import { parseUnsignedBigint } from './transform-rules';
 
 export interface Problem {
   readonly reason: 'empty_object' | 'encoding' | 'header_mismatch' | 'reference_shape';
@@ -142,63 +140,4 @@ function describeHeaderMismatch(found: readonly string[], expected: readonly str
     );
   if (!missing.length && !extra.length) parts.push('the columns are out of order');
   return `${parts.join('; ')} (expected ${expected.join(',')})`;
-}
-
-export interface Category {
-  readonly id: bigint;
-  readonly title: string;
-  readonly assignable: boolean | null;
-}
-
-/**
- * Parses a category reference object. Any item out of shape rejects the whole object. JSON.parse is
- * RFC 8259 (NaN/Infinity are not JSON) and iterative in V8 (deep nesting is no reason to reject), and it
- * keeps a number apart from a string: an id must be a JSON string of digits, so `10`, `10.0` and `1e1` are
- * out of shape, and so is an id of 2^63 or more (it would not fit the BIGINT column).
- */
-export function parseCategories(text: string): { categories: Category[] } | Problem {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    return { reason: 'reference_shape', detail: `it is not JSON (${capText((e as Error).message, 200)})` };
-  }
-  const items = isRecord(doc) ? doc.items : undefined;
-  if (!Array.isArray(items)) return { reason: 'reference_shape', detail: 'it has no "items" list' };
-  const categories: Category[] = [];
-  for (const [i, item] of items.entries()) {
-    const snippet = isRecord(item) ? item.snippet : undefined;
-    const id = isRecord(item) ? item.id : undefined;
-    const title = isRecord(snippet) ? snippet.title : undefined;
-    if (typeof id !== 'string' || !isDigits(id))
-      return {
-        reason: 'reference_shape',
-        detail: `items[${i}] has no "id" that is a JSON string of digits (${describeJsonValue(id)})`,
-      };
-    const value = parseUnsignedBigint(id); // leading zeros are fine (the reference reads int(id))
-    if (value === null)
-      return {
-        reason: 'reference_shape',
-        detail: `items[${i}] has the id ${capText(id)}, which is not below 2^63 (a category id is a BIGINT)`,
-      };
-    if (typeof title !== 'string')
-      return { reason: 'reference_shape', detail: `items[${i}] has no string "snippet.title"` };
-    const assignable =
-      isRecord(snippet) && typeof snippet.assignable === 'boolean' ? snippet.assignable : null;
-    categories.push({ id: value, title, assignable });
-  }
-  return { categories };
-}
-
-/** What an out-of-shape id is, briefly: its JSON type, and a capped text of a scalar. */
-function describeJsonValue(v: unknown): string {
-  if (v === undefined) return 'it has none';
-  if (typeof v === 'string') return `the string ${capText(JSON.stringify(v))}`;
-  if (typeof v === 'number') return `the number ${v}`;
-  if (v === null) return 'null';
-  return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
