@@ -1,0 +1,193 @@
+/**
+ * A CSV dialect (`{ kind: 'csv', delimiter, quote }`) is read alike by every engine: the text reader of
+ * the Lambda transform and the ingest check (CsvRecordReader), the local transform's byte reader
+ * (StrictCsvWriter → the strict CSV DuckDB reads) and the Glue script's reading
+ * (glue/lakestep_rules.py read_records, with the dialect its spec's `format` carries) all give the
+ * records of Python's `csv.reader(…, delimiter=D, quotechar=Q)` — on tricky texts (quoted delimiters,
+ * doubled quotes, CR/LF inside quotes, characters after a closing quote, blank lines), every chunking,
+ * and random texts over each dialect's alphabet.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  type CsvDialect,
+  CsvRecordReader,
+  csvDialectProblems,
+  readCsvRecords,
+} from '../handlers/core/csv-records';
+import { sqlString } from '../local/sql';
+import { StrictCsvWriter } from '../local/strict-csv';
+import { GLUE_PREAMBLE } from './helpers/glue-python';
+import { tempDir } from './helpers/lake';
+import { python } from './helpers/python';
+
+const DIALECTS: readonly (CsvDialect & { readonly name: string })[] = [
+  { name: 'semicolon', delimiter: ';', quote: "'" },
+  { name: 'tab', delimiter: '\t', quote: "'" },
+  { name: 'pipe', delimiter: '|', quote: "'" },
+];
+
+/** Tricky texts written with `D` for the delimiter and `Q` for the quote (the first record is the header). */
+const TEXTS: readonly string[] = [
+  'h1Dh2\r\naDb\r\ncDd\r\n',
+  'hDh\naDb\ncDd',
+  'hDh\nQaDbQDc\n', // a quoted delimiter
+  'hDh\nQit QQisQQ hereQDQQ\n', // doubled quotes, an empty quoted field
+  'hDh\naDQline\r\nbreak\rinsideQDc\r\n', // CR/LF inside quotes
+  'hDh\nxDQtagsQ|QmoreQ|QendQDy\n', // characters after a closing quote stay in the field
+  'hDh\nQqQxQyQDz\n',
+  'hDh\n\n\r\n\nonlyDafterDblanks\n\n', // blank lines yield no record
+  'hDh\nbare\rcrDsplits\r\n',
+  'hDh\ntrailingDdelimiterD\r',
+  'hDh\nunterminatedDQquote\nruns toD the end',
+  'hDh\ncomma,and "double" quotes,are dataD"x"\n', // the excel dialect's characters are ordinary
+  'hDh\na\r\r\nb\n',
+  'hDh\nnon-asciiDQÜnïcødé ✓ देवनागरीQD🙂\n',
+  '\ufeffhDbom\nkeptDasDdata\n',
+  `hDh\n${Array.from({ length: 12 }, (_, i) => `f${i}`).join('D')}\n`,
+  '',
+  'Q',
+];
+
+const written = (text: string, d: CsvDialect) =>
+  text.replace(/D/g, d.delimiter as string).replace(/Q/g, d.quote as string);
+
+/** Python's csv module, the contract's reading: the plain reader and the Glue script's read_records. */
+function pythonReadings(cases: readonly { text: string; dialect: CsvDialect }[]): {
+  csvReader: string[][][];
+  glue: string[][][];
+} {
+  const script = `${GLUE_PREAMBLE}
+import csv, io
+cases = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+print(json.dumps({
+  "csvReader": [[r for r in csv.reader(io.StringIO(c["text"], newline=""), delimiter=c["dialect"]["delimiter"], quotechar=c["dialect"]["quote"]) if r] for c in cases],
+  "glue": [rules.read_records(c["text"], *rules.csv_dialect({"format": {"kind": "csv", **c["dialect"]}})) for c in cases],
+}))
+`;
+  return JSON.parse(python(script, [], JSON.stringify(cases)));
+}
+
+function readInChunks(text: string, size: number, dialect: CsvDialect): string[][] {
+  const out: string[][] = [];
+  const reader = new CsvRecordReader((r) => out.push(r), dialect);
+  for (let i = 0; i < text.length; i += size) reader.push(text.slice(i, i + size));
+  reader.end();
+  return out;
+}
+
+const WIDTH = 16;
+
+describe('a CSV dialect on every engine', () => {
+  const { dir, cleanup } = tempDir('csv-dialect');
+  let db: DuckDBInstance;
+  let conn: DuckDBConnection;
+  let n = 0;
+  beforeAll(async () => {
+    db = await DuckDBInstance.create(':memory:');
+    conn = await db.connect();
+  });
+  afterAll(() => {
+    conn.closeSync();
+    db.closeSync();
+    cleanup();
+  });
+
+  /** The local transform's reading: bytes → strict comma CSV → DuckDB's read_csv, as local/transform.ts does. */
+  async function viaStrictCsv(text: string, dialect: CsvDialect, chunk: number): Promise<string[][]> {
+    const bytes = Buffer.from(text, 'utf8');
+    const parts: Buffer[] = [];
+    const w = new StrictCsvWriter(WIDTH, (b) => parts.push(Buffer.from(b)), undefined, dialect);
+    for (let i = 0; i < bytes.length; i += chunk) w.push(bytes.subarray(i, i + chunk));
+    w.end();
+    if (w.records === 0) return [];
+    const file = join(dir, `r${n++}.csv`);
+    writeFileSync(file, Buffer.concat(parts));
+    const columns = [
+      `'record_no': 'BIGINT'`,
+      `'field_count': 'INTEGER'`,
+      ...Array.from({ length: WIDTH }, (_, i) => `'c${i}': 'VARCHAR'`),
+    ].join(', ');
+    const r = await conn.runAndReadAll(
+      `SELECT * FROM read_csv(${sqlString(file)}, auto_detect = false, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false, columns = {${columns}}) ORDER BY record_no`,
+    );
+    // Every record after the header, its fields up to its field count (WIDTH covers every text here).
+    return r.getRows().map((row) => row.slice(2, 2 + Number(row[1])).map((v) => String(v ?? '')));
+  }
+
+  const cases = DIALECTS.flatMap((d) =>
+    TEXTS.map((t) => ({ name: d.name, text: written(t, d), dialect: d })),
+  );
+  const dialectOf = (d: CsvDialect) => ({ delimiter: d.delimiter as string, quote: d.quote as string });
+  const fromPython = pythonReadings(cases.map((c) => ({ text: c.text, dialect: dialectOf(c.dialect) })));
+
+  it('the cases are tricky: the dialect changes how Python reads them', () => {
+    const excel = pythonReadings(
+      cases.map((c) => ({ text: c.text, dialect: { delimiter: ',', quote: '"' } })),
+    );
+    const differing = cases.filter(
+      (_, i) => JSON.stringify(excel.csvReader[i]) !== JSON.stringify(fromPython.csvReader[i]),
+    );
+    expect(differing.length).toBeGreaterThan(cases.length / 2);
+    expect(fromPython.csvReader.some((records) => records.some((r) => r.some((f) => /[\r\n]/.test(f))))).toBe(
+      true,
+    );
+  });
+
+  it.each(cases.map((c, i) => [c.name, c.text, i] as const))('%s %j', async (_, text, i) => {
+    const { dialect } = cases[i] as (typeof cases)[number];
+    const expected = fromPython.csvReader[i] as string[][];
+    expect(fromPython.glue[i]).toEqual(expected);
+    expect(readCsvRecords(text, dialect)).toEqual(expected);
+    for (const size of [1, 2, 3, 7]) expect(readInChunks(text, size, dialect)).toEqual(expected);
+    const body = readCsvRecords(text.replace(/^\uFEFF/, ''), dialect).slice(1);
+    for (const size of [1, 3, 1 << 20]) expect(await viaStrictCsv(text, dialect, size)).toEqual(body);
+  });
+
+  it('matches Python on random texts over each dialect’s alphabet', async () => {
+    let seed = 11;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const random = DIALECTS.flatMap((d) => {
+      const alphabet = ['a', 'b', d.delimiter, d.quote, '\r', '\n', ',', '"', ' '] as string[];
+      return Array.from({ length: 150 }, () => ({
+        text: Array.from(
+          { length: Math.floor(rand() * 30) },
+          () => alphabet[Math.floor(rand() * alphabet.length)],
+        ).join(''),
+        dialect: dialectOf(d),
+      }));
+    });
+    const expected = pythonReadings(random);
+    for (const [i, { text, dialect }] of random.entries()) {
+      expect([text, expected.glue[i]]).toEqual([text, expected.csvReader[i]]);
+      expect([text, readCsvRecords(text, dialect)]).toEqual([text, expected.csvReader[i]]);
+      expect([text, readInChunks(text, 3, dialect)]).toEqual([text, expected.csvReader[i]]);
+      const body = (expected.csvReader[i] as string[][]).slice(1);
+      expect([text, await viaStrictCsv(text, dialect, 5)]).toEqual([text, body]);
+    }
+  });
+
+  it('the default dialect is the excel one, as before', () => {
+    const text = 'a;"b,c";\'d\'\n';
+    expect(readCsvRecords(text)).toEqual([['a;"b', "c\";'d'"]]);
+    expect(readCsvRecords(text, {})).toEqual(readCsvRecords(text));
+  });
+
+  it.each([
+    [{ delimiter: 'ab' }, 'delimiter is "ab": it must be one ASCII character'],
+    [{ delimiter: '' }, 'delimiter is "": it must be one ASCII character'],
+    [{ quote: '\n' }, 'quote is "\\n": it must be one ASCII character other than CR and LF'],
+    [{ delimiter: '\r' }, 'delimiter is "\\r": it must be one ASCII character other than CR and LF'],
+    [{ delimiter: '§' }, 'delimiter is "§": it must be one ASCII character'],
+    [{ delimiter: ';', quote: ';' }, 'quote is ";", the same as delimiter'],
+    [{ delimiter: '"' }, 'quote is "\\"", the same as delimiter'],
+  ] as const)('refuses the dialect %j', (dialect, message) => {
+    expect(csvDialectProblems(dialect).join('; ')).toContain(message);
+    expect(() => new CsvRecordReader(() => {}, dialect)).toThrow(message);
+    expect(() => new StrictCsvWriter(WIDTH, () => {}, undefined, dialect)).toThrow(message);
+  });
+});
