@@ -7,7 +7,7 @@
  * doubled quotes, CR/LF inside quotes, characters after a closing quote, blank lines), every chunking,
  * and random texts over each dialect's alphabet.
  */
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
@@ -16,6 +16,7 @@ import {
   csvDialectProblems,
   readCsvRecords,
 } from '../handlers/core/csv-records';
+import { writeRecordsInParallel } from '../local/parallel-records';
 import { sqlString } from '../local/sql';
 import { StrictCsvWriter } from '../local/strict-csv';
 import { GLUE_PREAMBLE } from './helpers/glue-python';
@@ -169,6 +170,31 @@ describe('a CSV dialect on every engine', () => {
       const body = (expected.csvReader[i] as string[][]).slice(1);
       expect([text, await viaStrictCsv(text, dialect, 5)]).toEqual([text, body]);
     }
+  });
+
+  it('the parallel byte reading of a large object (local/parallel-records.ts) reads in the dialect too', async () => {
+    const d = { delimiter: ';', quote: "'" };
+    const row = (i: number) =>
+      i % 3 === 0 ? `${i};'quoted; with ''it'' and a\nline break';x,"y"\r\n` : `${i};plain;'q'after\n`;
+    const text = `id;a;b\n${Array.from({ length: 60_000 }, (_, i) => row(i)).join('')}`;
+    const file = join(dir, 'large.csv');
+    writeFileSync(file, text);
+    const readCsv = (files: string) =>
+      `read_csv(${files}, auto_detect = false, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false, filename = true, columns = {${[
+        `'record_no': 'BIGINT'`,
+        `'field_count': 'INTEGER'`,
+        ...Array.from({ length: WIDTH }, (_, i) => `'c${i}': 'VARCHAR'`),
+      ].join(', ')}})`;
+    const parts = await writeRecordsInParallel(file, statSync(file).size, WIDTH, join(dir, 'large'), 3, d);
+    expect(parts?.used).toBe(3);
+    const rows = await conn.runAndReadAll(
+      `SELECT * FROM ${parts?.relation(readCsv, WIDTH)} ORDER BY record_no`,
+    );
+    const got = rows.getRows().map((r) => r.slice(2, 2 + Number(r[1])).map((v) => String(v ?? '')));
+    const want = readCsvRecords(text, d).slice(1);
+    expect(want[0]).toEqual(['0', "quoted; with 'it' and a\nline break", 'x,"y"']);
+    expect(got.length).toBe(want.length);
+    expect(got).toEqual(want);
   });
 
   it('the default dialect is the excel one, as before', () => {

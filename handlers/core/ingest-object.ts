@@ -93,7 +93,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
 
   let problem: Problem | null;
   if (dataset.format.kind === 'csv') {
-    problem = await validateCsvObject(storage.read(landed), dataset.transform.rawColumns);
+    problem = await validateCsvObject(storage.read(landed), dataset.transform.rawColumns, dataset.format);
   } else if (dataset.format.kind === 'json') {
     problem = await stageCategories(landed, batch, ports); // WIP: the generic document staging replaces it
   } else {
