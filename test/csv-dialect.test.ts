@@ -217,3 +217,78 @@ describe('a CSV dialect on every engine', () => {
     expect(() => new StrictCsvWriter(WIDTH, () => {}, undefined, dialect)).toThrow(message);
   });
 });
+
+describe('a bad dialect is a definition error', () => {
+  const { assertWorkflow, workflowProblems } =
+    require('../workflows/check-workflow') as typeof import('../workflows/check-workflow');
+  const { JAFFLE_SHOP } =
+    require('../workflows/jaffle-shop.workflow') as typeof import('../workflows/jaffle-shop.workflow');
+  const withFormat = (format: object) => ({
+    ...JAFFLE_SHOP,
+    datasets: JAFFLE_SHOP.datasets.map((d) => (d.name === 'orders' ? { ...d, format: format as never } : d)),
+  });
+
+  it('accepts the jaffle-shop workflow with a sound dialect', () => {
+    expect(workflowProblems(withFormat({ kind: 'csv', delimiter: '\t', quote: "'" }))).toEqual([]);
+    expect(workflowProblems(withFormat({ kind: 'csv', delimiter: ';' }))).toEqual([]);
+  });
+
+  it.each([
+    [
+      { kind: 'csv', delimiter: 'ab' },
+      'workflow jaffle-shop, dataset orders: format.delimiter is "ab": it must be one ASCII character other than CR and LF (e.g. ";" or "\\t")',
+    ],
+    [
+      { kind: 'csv', quote: '\r' },
+      'workflow jaffle-shop, dataset orders: format.quote is "\\r": it must be one ASCII character other than CR and LF (e.g. "\'")',
+    ],
+    [
+      { kind: 'csv', delimiter: '«' },
+      'workflow jaffle-shop, dataset orders: format.delimiter is "«": it must be one ASCII character other than CR and LF',
+    ],
+    [
+      { kind: 'csv', delimiter: "'", quote: "'" },
+      'workflow jaffle-shop, dataset orders: format.quote is "\'", the same as format.delimiter: they must differ (set format.quote to another character, e.g. "\\"")',
+    ],
+  ])('refuses %j, naming the workflow, the dataset, the field and the fix', (format, message) => {
+    expect(workflowProblems(withFormat(format))).toEqual([expect.stringContaining(message)]);
+    expect(() => assertWorkflow(withFormat(format))).toThrow(message);
+  });
+
+  it('is the check `npm run asl` and `cdk synth` run', () => {
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const { resolve } = require('node:path') as typeof import('node:path');
+    for (const file of ['workflows/write-asl.ts', 'infra/pipeline-stack.ts'])
+      expect(readFileSync(resolve(__dirname, '..', file), 'utf8')).toMatch(/assertWorkflow\(/);
+  });
+});
+
+describe('the Glue script refuses a bad dialect in its spec', () => {
+  it.each([
+    [
+      { kind: 'csv', delimiter: ';;' },
+      'format.delimiter is ";;": it must be one ASCII character other than CR and LF',
+    ],
+    [
+      { kind: 'csv', quote: '\n' },
+      'format.quote is "\\n": it must be one ASCII character other than CR and LF',
+    ],
+    [
+      { kind: 'csv', delimiter: '|', quote: '|' },
+      'format.quote is "|", the same as delimiter: they must differ',
+    ],
+    ['csv', "'format' is 'csv', not an object with a 'kind'"],
+  ])('%j', (format, message) => {
+    const { JAFFLE_SHOP } =
+      require('../workflows/jaffle-shop.workflow') as typeof import('../workflows/jaffle-shop.workflow');
+    const orders = JAFFLE_SHOP.datasets.find((d) => d.name === 'orders');
+    const script = `${GLUE_PREAMBLE}
+try:
+    rules.validate_spec(json.loads(sys.stdin.read()))
+    print("accepted")
+except rules.TransformSpecError as e:
+    print(e)
+`;
+    expect(python(script, [], JSON.stringify({ ...orders?.transform, format }))).toContain(message);
+  });
+});
