@@ -221,18 +221,18 @@ def parse_ingested_at(value):
 # ---- the spec ----------------------------------------------------------------------------------------
 
 
-def csv_dialect_problems(fmt):
+def csv_dialect_problems(fmt, prefix="format."):
     """What is wrong with a csv format's dialect, as handlers/core/csv-records.ts csvDialectProblems says it:
-    each character one ASCII character other than CR and LF, the two different."""
+    each character one ASCII character other than CR and LF (one byte of UTF-8, as the local byte reader
+    needs), the two different."""
     problems = []
     delimiter, quote = fmt.get("delimiter", ","), fmt.get("quote", '"')
+    shown = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731 - as JSON.stringify shows it
     for name, value in (("delimiter", delimiter), ("quote", quote)):
         if not isinstance(value, str) or len(value) != 1 or ord(value) > 127 or value in "\r\n":
-            problems.append(
-                f"{name} is {json.dumps(value)}: it must be one ASCII character other than CR and LF"
-            )
+            problems.append(f"{prefix}{name} is {shown(value)}: it must be one ASCII character other than CR and LF")
     if delimiter == quote:
-        problems.append(f"quote is {json.dumps(quote)}, the same as delimiter: they must differ")
+        problems.append(f"{prefix}quote is {shown(quote)}, the same as {prefix}delimiter: they must differ")
     return problems
 
 
@@ -257,7 +257,7 @@ def validate_spec(spec):
     need(isinstance(fmt, dict) and isinstance(fmt.get("kind"), str), f"'format' is {fmt!r}, not an object with a 'kind'")
     if fmt["kind"] == "csv":
         for problem in csv_dialect_problems(fmt):
-            need(False, f"format.{problem}")
+            need(False, problem)
     for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder"):
         need(isinstance(spec.get(key), list), f"'{key}' is missing or not a list")
     raw = spec["rawColumns"]

@@ -144,6 +144,65 @@ class ReadingTest(unittest.TestCase):
         self.assertEqual(csv.field_size_limit(), 131072)  # restored afterwards
 
 
+class CsvDialectTest(unittest.TestCase):
+    """The spec's `format` (infra/pipeline-stack.ts passes `{...transform, format}`) sets the CSV dialect."""
+
+    SEMICOLON = {"kind": "csv", "delimiter": ";", "quote": "'"}
+
+    def dialect_text(self, *records, fmt=SEMICOLON):
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=fmt["delimiter"], quotechar=fmt["quote"], lineterminator="\r\n")
+        writer.writerow(HEADER)
+        writer.writerows(records)
+        return buf.getvalue()
+
+    def test_read_records_reads_quoted_delimiters_doubled_quotes_and_line_breaks_in_the_dialect(self):
+        text = "a;b;c\r\n'x;y';'it''s';'two\r\nlines'\n\n1;'q'after;\"d\",e\r\n"
+        self.assertEqual(
+            rules.read_records(text, ";", "'"),
+            [["a", "b", "c"], ["x;y", "it's", "two\r\nlines"], ["1", "qafter", '"d",e']],
+        )
+        self.assertEqual(rules.read_records('a,"b,c"\n'), [["a", "b,c"]])  # the excel dialect by default
+
+    def test_the_spec_format_picks_the_dialect_and_its_absence_the_excel_one(self):
+        self.assertEqual(rules.csv_dialect(dict(SPEC, format=self.SEMICOLON)), (";", "'"))
+        self.assertEqual(rules.csv_dialect({k: v for k, v in SPEC.items() if k != "format"}), (",", '"'))
+        self.assertEqual(rules.csv_dialect(dict(SPEC, format={"kind": "csv", "delimiter": "\t"})), ("\t", '"'))
+        with self.assertRaisesRegex(rules.TransformSpecError, "format 'jsonLines' is not read as CSV"):
+            rules.csv_dialect(dict(SPEC, format={"kind": "jsonLines"}))
+
+    def test_a_semicolon_text_transforms_as_its_comma_twin_does(self):
+        records = [record(title="a; b, 'c'"), record(video_id="bad", description="x;\ny")]
+        spec = dict(SPEC, format=self.SEMICOLON)
+        args = dict(region="us", source_object="o", ingested_at="2026-01-02T03:04:05Z")
+        semicolon = rules.transform(self.dialect_text(*records), spec, **args)
+        comma = rules.transform(csv_text(*records), SPEC, **args)
+        self.assertEqual((semicolon.rows, semicolon.rejected, semicolon.rules), (comma.rows, comma.rejected, comma.rules))
+        self.assertEqual((semicolon.cleansed, semicolon.quarantined), (1, 1))
+        self.assertEqual(semicolon.rows[0][semicolon.columns.index("title")], "a; b, 'c'")
+
+    def test_a_comma_header_in_a_semicolon_dataset_is_a_header_mismatch(self):
+        with self.assertRaises(rules.HeaderMismatch):
+            rules.transform(csv_text(record()), dict(SPEC, format=self.SEMICOLON), region="us", source_object="o", ingested_at="2026-01-02T03:04:05Z")
+
+    def test_a_bad_dialect_is_refused_before_any_data_is_read_naming_the_field(self):
+        cases = (
+            ({"kind": "csv", "delimiter": "ab"}, 'format.delimiter is "ab": it must be one ASCII character other than CR and LF'),
+            ({"kind": "csv", "delimiter": ""}, 'format.delimiter is "": it must be one ASCII character'),
+            ({"kind": "csv", "quote": "\r"}, r'format.quote is "\r": it must be one ASCII character'),
+            ({"kind": "csv", "delimiter": "\u00a7"}, 'format.delimiter is "\u00a7": it must be one ASCII character'),
+            ({"kind": "csv", "delimiter": 59}, "format.delimiter is 59: it must be one ASCII character"),
+            ({"kind": "csv", "delimiter": '"'}, r'format.quote is "\"", the same as format.delimiter: they must differ'),
+            ([], "'format' is [], not an object with a 'kind'"),
+        )
+        for fmt, message in cases:
+            with self.subTest(fmt=fmt), self.assertRaises(rules.TransformSpecError) as caught:
+                rules.validate_spec(dict(SPEC, format=fmt))
+            self.assertIn(message, str(caught.exception))
+        rules.validate_spec(dict(SPEC, format=self.SEMICOLON))
+        rules.validate_spec(dict(SPEC, format={"kind": "csv", "delimiter": "\t"}))
+
+
 class FieldCountTest(unittest.TestCase):
     def test_17_and_15_fields_break_field_count_and_keep_their_raw_values(self):
         result = run(csv_text(record() + ["extra"], record()[:15]))

@@ -275,7 +275,7 @@ describe('the Glue script refuses a bad dialect in its spec', () => {
     ],
     [
       { kind: 'csv', delimiter: '|', quote: '|' },
-      'format.quote is "|", the same as delimiter: they must differ',
+      'format.quote is "|", the same as format.delimiter: they must differ',
     ],
     ['csv', "'format' is 'csv', not an object with a 'kind'"],
   ])('%j', (format, message) => {
