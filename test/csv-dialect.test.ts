@@ -292,3 +292,45 @@ except rules.TransformSpecError as e:
     expect(python(script, [], JSON.stringify({ ...orders?.transform, format }))).toContain(message);
   });
 });
+
+describe('the ingest header check reads the header in the dataset’s dialect', () => {
+  const { validateCsvObject } =
+    require('../handlers/core/validate-object') as typeof import('../handlers/core/validate-object');
+  async function* chunked(text: string, size: number): AsyncGenerator<Uint8Array> {
+    const bytes = Buffer.from(text, 'utf8');
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
+  const columns = ['id', 'na;me'];
+
+  it('accepts a quoted header field holding the delimiter, after a BOM and blank lines, in any chunking', async () => {
+    for (const size of [1, 2, 5, 1 << 16])
+      expect(
+        await validateCsvObject(chunked("\ufeff\r\n\nid;'na;me'\r\n1;x\r\n", size), columns, {
+          delimiter: ';',
+          quote: "'",
+        }),
+      ).toBeNull();
+  });
+
+  it('rejects a header in the excel dialect, naming the dialect and the header it expects', async () => {
+    expect(
+      await validateCsvObject(chunked('id,"na;me"\r\n1,x\r\n', 3), columns, { delimiter: ';', quote: "'" }),
+    ).toEqual({
+      reason: 'header_mismatch',
+      detail:
+        'its header has 2 columns, the contract has 2; missing: id, na;me; unexpected: "id,\\"na", "me\\"" (expected id;\'na;me\'); ' +
+        'it was read as CSV with delimiter ";" and quote "\'", the dataset\'s format: write the file in that dialect, or declare the one it is written in',
+    });
+    const tab = await validateCsvObject(chunked('id;na\r\n', 3), ['id', 'na'], { delimiter: '\t' });
+    expect(tab?.detail).toContain(
+      '(expected id\\tna); it was read as CSV with delimiter "\\t" and quote "\\""',
+    );
+  });
+
+  it('says nothing of the dialect for the excel one, as before', async () => {
+    const problem = await validateCsvObject(chunked('id;na\r\n', 3), ['id', 'na']);
+    expect(problem?.detail).toBe(
+      'its header has 1 columns, the contract has 2; missing: id, na; unexpected: "id;na" (expected id,na)',
+    );
+  });
+});

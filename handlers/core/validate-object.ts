@@ -117,9 +117,10 @@ export async function validateCsvObject(
 }
 
 /**
- * The expected header as the file should hold it (joined by the dialect's delimiter, escaped when it is
- * not printable), and, for a dialect other than the excel one, which dialect the header was read in: a
- * file written with commas then says why its header is one field.
+ * The expected header as the file should hold it (a column holding the delimiter, the quote or a line
+ * break quoted; joined by the delimiter, escaped when it is not printable), and, for a dialect other
+ * than the excel one, which dialect the header was read in: a file written with commas then says why
+ * its header is one field.
  */
 function describeDialect(
   expected: readonly string[],
@@ -129,8 +130,12 @@ function describeDialect(
   const quote = dialect.quote ?? '"';
   const shown = /^[!-~]$/.test(delimiter) ? delimiter : JSON.stringify(delimiter).slice(1, -1);
   const excel = delimiter === ',' && quote === '"';
+  const field = (c: string) =>
+    c.includes(delimiter) || c.includes(quote) || /[\r\n]/.test(c)
+      ? `${quote}${c.replaceAll(quote, quote + quote)}${quote}`
+      : c;
   return {
-    wanted: expected.join(shown),
+    wanted: expected.map(field).join(shown),
     readAs: excel
       ? ''
       : `; it was read as CSV with delimiter ${JSON.stringify(delimiter)} and quote ${JSON.stringify(quote)}, the dataset's format: write the file in that dialect, or declare the one it is written in`,
