@@ -453,7 +453,7 @@ class FakeGlueWorld:
 
 
 class TransformBatchScriptTest(unittest.TestCase):
-    def run_job(self, text):
+    def run_job(self, text, spec=SPEC):
         from unittest import mock
 
         import transform_batch
@@ -462,7 +462,7 @@ class TransformBatchScriptTest(unittest.TestCase):
         args = {"dataset": "statistics", "region": "us", "batch_id": "b-1", "source_object": "raw/US.csv",
                 "source_file": "US.csv", "bronze_bucket": "bronze", "bronze_key": "statistics/US.csv",
                 "staging_bucket": "cleansed", "staging_prefix": "staging/b-1/",
-                "ingested_at": "2026-01-02T03:04:05.678Z", "transform_specs": json.dumps({"statistics": SPEC})}
+                "ingested_at": "2026-01-02T03:04:05.678Z", "transform_specs": json.dumps({"statistics": spec})}
         argv = ["transform_batch.py"] + [x for k, v in args.items() for x in ("--" + k, v)]
         with mock.patch.dict("sys.modules", world.modules), contextlib.redirect_stdout(io.StringIO()):
             transform_batch.main(argv)
@@ -487,6 +487,19 @@ class TransformBatchScriptTest(unittest.TestCase):
                          (3, 1, 1, 1))
         self.assertEqual(world.conf["spark.sql.session.timeZone"], "UTC")
         self.assertEqual(world.deleted, [])
+
+    def test_the_spec_format_the_stack_passes_sets_the_dialect_the_bronze_object_is_read_in(self):
+        fmt = {"kind": "csv", "delimiter": "\t", "quote": "'"}
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter="\t", quotechar="'", lineterminator="\n")
+        writer.writerows([HEADER, record(title="tab\tinside, 'quoted'"), record(video_id="bad")])
+        world = self.run_job(buf.getvalue(), dict(SPEC, format=fmt))
+        summary = json.loads(world.puts[("cleansed", "staging/b-1/summary.json")][0])
+        self.assertEqual((summary["read"], summary["cleansed"], summary["quarantined"]), (2, 1, 1))
+        titles = [row[[n for n, _, _ in world.writes[0]["schema"]].index("title")] for row in world.writes[0]["rows"]]
+        self.assertEqual(titles, ["tab\tinside, 'quoted'"])
+        with self.assertRaisesRegex(rules.TransformSpecError, "format.delimiter is"):
+            self.run_job(buf.getvalue(), dict(SPEC, format={"kind": "csv", "delimiter": "\n"}))
 
     def test_a_decimal_column_is_written_as_a_spark_decimal_of_its_precision_and_scale(self):
         from unittest import mock
