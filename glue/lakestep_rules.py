@@ -10,6 +10,7 @@ import csv
 import datetime
 import decimal
 import io
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -219,6 +220,21 @@ def parse_ingested_at(value):
 # ---- the spec ----------------------------------------------------------------------------------------
 
 
+def csv_dialect_problems(fmt, prefix="format."):
+    """What is wrong with a csv format's dialect, as handlers/core/csv-records.ts csvDialectProblems says it:
+    each character one ASCII character other than CR and LF (one byte of UTF-8, as the local byte reader
+    needs), the two different."""
+    problems = []
+    delimiter, quote = fmt.get("delimiter", ","), fmt.get("quote", '"')
+    shown = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731 - as JSON.stringify shows it
+    for name, value in (("delimiter", delimiter), ("quote", quote)):
+        if not isinstance(value, str) or len(value) != 1 or ord(value) > 127 or value in "\r\n":
+            problems.append(f"{prefix}{name} is {shown(value)}: it must be one ASCII character other than CR and LF")
+    if delimiter == quote:
+        problems.append(f"{prefix}quote is {shown(quote)}, the same as {prefix}delimiter: they must differ")
+    return problems
+
+
 def validate_spec(spec):
     """Checks the spec's shape once, so that a bad --transform_spec fails before any data is read."""
 
@@ -236,6 +252,11 @@ def validate_spec(spec):
             need(False, f"{where}: {e}")
 
     need(isinstance(spec, dict), "it is not a JSON object")
+    fmt = spec.get("format", {"kind": "csv"})
+    need(isinstance(fmt, dict) and isinstance(fmt.get("kind"), str), f"'format' is {fmt!r}, not an object with a 'kind'")
+    if fmt["kind"] == "csv":
+        for problem in csv_dialect_problems(fmt):
+            need(False, problem)
     for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder"):
         need(isinstance(spec.get(key), list), f"'{key}' is missing or not a list")
     need(spec.get("dedupeKeep", "first") in ("first", "last"), "'dedupeKeep' must be 'first' or 'last'")
@@ -663,14 +684,27 @@ def decode_object(blob, where="the object"):
         ) from e
 
 
-def read_records(text):
-    """Records exactly as `csv.reader(io.StringIO(text, newline=''))` reads them, blank records skipped.
+def csv_dialect(spec):
+    """The (delimiter, quote) of the spec's `format` (a `csv` one; absent: the excel dialect's `,` and `"`)."""
+    fmt = spec.get("format", {"kind": "csv"})
+    if fmt.get("kind") != "csv":
+        raise TransformSpecError(
+            f"transform spec: format {fmt.get('kind')!r} is not read as CSV; this reading is for a csv format"
+        )
+    return fmt.get("delimiter", ","), fmt.get("quote", '"')
+
+
+def read_records(text, delimiter=",", quote='"'):
+    """Records exactly as `csv.reader(io.StringIO(text, newline=''), delimiter=delimiter, quotechar=quote)`
+    reads them (doublequote, no escape character, strict=False: the excel dialect but for the two
+    characters), blank records skipped.
 
     The field size limit is lifted while reading: the local reader has none, and one huge field must not
     make the AWS job fail where the local run succeeds."""
     previous = csv.field_size_limit(2**31 - 1)
     try:
-        return [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote)
+        return [r for r in reader if r]
     finally:
         csv.field_size_limit(previous)
 
@@ -843,7 +877,7 @@ def _greatest_first_key(values):
 def transform(text, spec, *, region, source_object, ingested_at):
     """Applies the spec to a decoded statistics text; the first record is the header."""
     validate_spec(spec)
-    records = read_records(text)
+    records = read_records(text, *csv_dialect(spec))
     header = records[0] if records else []
     if header != list(spec["rawColumns"]):
         raise HeaderMismatch(

@@ -279,6 +279,7 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
               ingestedAt: arg(Arguments, '--ingested_at'),
             },
             dataset.transform,
+            dataset.format,
           );
         } catch (e) {
           throw glueFailure(JobName, id, (e as Error).message);

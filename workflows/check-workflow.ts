@@ -1,12 +1,12 @@
 /**
  * Every definition-time check of a workflow in one place: its datasets' names, routes and formats
- * (workflows/check-formats.ts), their
- * transform specs (workflows/check-datasets.ts) and its materializations
+ * (workflows/check-formats.ts; CSV dialects: check-datasets.ts), their transform specs
+ * (workflows/check-datasets.ts) and its materializations
  * (workflows/check-materializations.ts). `npm run asl` and `cdk synth` call it, so a definition error
  * fails before anything is written or deployed, naming the workflow, the field and the fix.
  */
 import { classify } from '../handlers/core/classify';
-import { transformSpecProblems } from './check-datasets';
+import { csvFormatProblems, transformSpecProblems } from './check-datasets';
 import { formatProblems } from './check-formats';
 import { materializationProblems } from './check-materializations';
 import { DATASET_NAME, type Dataset, PARTITION_VALUE } from './datasets';
@@ -69,7 +69,11 @@ function routeProblems(d: Dataset, all: readonly Dataset[]): string[] {
 /** Every problem of the workflow, each naming the workflow and the field. */
 export function workflowProblems(workflow: Workflow): string[] {
   const specs = workflow.datasets.map((d) => d.transform);
-  const problems = [...datasetProblems(workflow), ...transformSpecProblems(workflow.name, specs)];
+  const problems = [
+    ...datasetProblems(workflow),
+    ...csvFormatProblems(workflow.name, workflow.datasets),
+    ...transformSpecProblems(workflow.name, specs),
+  ];
   for (const d of workflow.datasets)
     if (d.transform.name !== d.name)
       problems.push(

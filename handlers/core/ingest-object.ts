@@ -86,7 +86,7 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
 
   let problem: Problem | null;
   if (dataset.format.kind === 'csv') {
-    problem = await validateCsvObject(storage.read(landed), dataset.transform.rawColumns);
+    problem = await validateCsvObject(storage.read(landed), dataset.transform.rawColumns, dataset.format);
   } else if (dataset.format.kind === 'json') {
     problem = await stageDocument(landed, batch, dataset, ports);
   } else {

@@ -69,7 +69,9 @@ export async function transformSmallBatch(
     sourceObject: batch.sourceObject,
     ingestedAt: ingestedAtMicros(batch.ingestedAt, objectKey),
   });
-  const reader = new CsvRecordReader((fields) => transform.push(fields));
+  // The dataset's CSV dialect (transformedAtIngest above has refused a json document).
+  const dialect = dataset.format.kind === 'csv' ? dataset.format : undefined;
+  const reader = new CsvRecordReader((fields) => transform.push(fields), dialect);
   try {
     for await (const text of decodeUtf8(storage.read(batch.bronze))) reader.push(text);
   } catch (e) {
