@@ -1,4 +1,4 @@
-"""The statistics transform spec (workflows/datasets.ts STATISTICS, passed in as its JSON) applied in plain
+"""A dataset's transform spec (workflows/datasets.ts TransformSpec, passed in as its JSON) applied in plain
 Python: the Glue job's rule logic, kept free of Spark so that the machine's python3 can unit-test it.
 
 It implements each rule kind once, exactly as local/transform-sql.ts does in DuckDB SQL, so that a batch
@@ -58,7 +58,7 @@ DATE_FIELDS = {"Y": ("year4", 4), "y": ("year2", 2), "m": ("month", 2), "d": ("d
 
 
 class TransformSpecError(ValueError):
-    """The --transform_spec argument is not a statistics spec this script understands."""
+    """The --transform_spec argument is not a transform spec this script understands."""
 
 
 class HeaderMismatch(ValueError):
@@ -241,8 +241,8 @@ def validate_spec(spec):
     def need(cond, what):
         if not cond:
             raise TransformSpecError(
-                f"transform spec: {what}. Set --transform_spec to JSON.stringify(STATISTICS) "
-                "from workflows/datasets.ts (the CDK stack does this) and redeploy."
+                f"transform spec: {what}. Set --transform_specs to the workflow's transform specs "
+                "(infra/pipeline-stack.ts passes them) and redeploy."
             )
 
     def need_date_format(fmt, where):
@@ -724,6 +724,7 @@ class TransformResult:
     read: int = 0
     duplicates: int = 0
     rules: dict = field(default_factory=dict)
+    dataset: str = ""
 
     @property
     def cleansed(self):
@@ -875,7 +876,7 @@ def _greatest_first_key(values):
 
 
 def transform(text, spec, *, region, source_object, ingested_at):
-    """Applies the spec to a decoded statistics text; the first record is the header."""
+    """Applies the spec to a dataset's decoded text; the first record is the header."""
     validate_spec(spec)
     records = read_records(text, *csv_dialect(spec))
     header = records[0] if records else []
@@ -936,6 +937,7 @@ def transform(text, spec, *, region, source_object, ingested_at):
         read=len(body),
         duplicates=valid - len(rows),
         rules=dict(sorted(rules.items())),
+        dataset=spec["name"],
     )
 
 
@@ -943,7 +945,7 @@ def batch_summary(result, *, batch_id, region, source_object, data_file, rejecte
     """The batch summary (handlers/core/contracts.ts batchSummarySchema) the DQ step evaluates."""
     return {
         "batchId": batch_id,
-        "dataset": "statistics",
+        "dataset": result.dataset,
         "region": region,
         "sourceObject": source_object,
         "read": result.read,

@@ -361,6 +361,14 @@ class ReconciliationTest(unittest.TestCase):
         self.assertEqual((summary["batchId"], summary["dataset"], summary["read"]), ("b-1", "statistics", 9))
         json.dumps(summary)  # JSON-serialisable as written to summary.json
 
+    def test_the_summary_names_the_spec_s_dataset_not_statistics(self):
+        # A jaffle-shop batch on Glue must be summarized as its own dataset (the DQ step checks it).
+        spec = dict(SPEC, name="orders")
+        result = rules.transform(self.mixed(), spec, region="all", source_object="k", ingested_at="2026-01-02T03:04:05Z")
+        summary = rules.batch_summary(result, batch_id="b", region="all", source_object="k",
+                                      data_file="data/", rejected_file="rejected/")
+        self.assertEqual(summary["dataset"], "orders")
+
     def test_a_batch_without_quarantined_records_names_no_rejected_file(self):
         summary = rules.batch_summary(run(csv_text(record())), batch_id="b", region="us", source_object="k",
                                       data_file="data/", rejected_file="rejected/")
