@@ -1,4 +1,4 @@
-"""The statistics transform spec (workflows/datasets.ts STATISTICS, passed in as its JSON) applied in plain
+"""A dataset's transform spec (workflows/datasets.ts TransformSpec, passed in as its JSON) applied in plain
 Python: the Glue job's rule logic, kept free of Spark so that the machine's python3 can unit-test it.
 
 It implements each rule kind once, exactly as local/transform-sql.ts does in DuckDB SQL, so that a batch
@@ -42,7 +42,6 @@ BATCH_CONTEXT = {"region": "region", "sourceObject": "source_object", "ingestedA
 REJECTED_LEADING_COLUMNS = ("record_no", "rule", "field_count", "source_object")
 # The cleansed rows' order in this script's output (the local transform writes its batch file unordered;
 # the parity test in test/glue.test.ts compares in this order, unique within a batch).
-CLEANSED_ORDER = ("trending_date", "video_id")
 BIGINT_MAX = 2**63 - 1
 BIGINT_MIN = -(2**63)
 BOOLEANS = {"True": True, "TRUE": True, "False": False, "FALSE": False}
@@ -60,7 +59,7 @@ DATE_FIELDS = {"Y": ("year4", 4), "y": ("year2", 2), "m": ("month", 2), "d": ("d
 
 
 class TransformSpecError(ValueError):
-    """The --transform_spec argument is not a statistics spec this script understands."""
+    """The --transform_spec argument is not a transform spec this script understands."""
 
 
 class HeaderMismatch(ValueError):
@@ -222,14 +221,29 @@ def parse_ingested_at(value):
 # ---- the spec ----------------------------------------------------------------------------------------
 
 
+def csv_dialect_problems(fmt, prefix="format."):
+    """What is wrong with a csv format's dialect, as handlers/core/csv-records.ts csvDialectProblems says it:
+    each character one ASCII character other than CR and LF (one byte of UTF-8, as the local byte reader
+    needs), the two different."""
+    problems = []
+    delimiter, quote = fmt.get("delimiter", ","), fmt.get("quote", '"')
+    shown = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731 - as JSON.stringify shows it
+    for name, value in (("delimiter", delimiter), ("quote", quote)):
+        if not isinstance(value, str) or len(value) != 1 or ord(value) > 127 or value in "\r\n":
+            problems.append(f"{prefix}{name} is {shown(value)}: it must be one ASCII character other than CR and LF")
+    if delimiter == quote:
+        problems.append(f"{prefix}quote is {shown(quote)}, the same as {prefix}delimiter: they must differ")
+    return problems
+
+
 def validate_spec(spec):
     """Checks the spec's shape once, so that a bad --transform_spec fails before any data is read."""
 
     def need(cond, what):
         if not cond:
             raise TransformSpecError(
-                f"transform spec: {what}. Set --transform_spec to JSON.stringify(STATISTICS) "
-                "from workflows/datasets.ts (the CDK stack does this) and redeploy."
+                f"transform spec: {what}. Set --transform_specs to the workflow's transform specs "
+                "(infra/pipeline-stack.ts passes them) and redeploy."
             )
 
     def need_date_format(fmt, where):
@@ -239,8 +253,14 @@ def validate_spec(spec):
             need(False, f"{where}: {e}")
 
     need(isinstance(spec, dict), "it is not a JSON object")
+    fmt = spec.get("format", {"kind": "csv"})
+    need(isinstance(fmt, dict) and isinstance(fmt.get("kind"), str), f"'format' is {fmt!r}, not an object with a 'kind'")
+    if fmt["kind"] == "csv":
+        for problem in csv_dialect_problems(fmt):
+            need(False, problem)
     for key in ("rawColumns", "rules", "schema", "dedupeKey", "dedupeOrder"):
         need(isinstance(spec.get(key), list), f"'{key}' is missing or not a list")
+    need(spec.get("dedupeKeep", "first") in ("first", "last"), "'dedupeKeep' must be 'first' or 'last'")
     raw = spec["rawColumns"]
     for rule in spec["rules"]:
         need(isinstance(rule, dict) and rule.get("kind") in RULE_KINDS, f"unknown rule {rule!r}")
@@ -665,14 +685,27 @@ def decode_object(blob, where="the object"):
         ) from e
 
 
-def read_records(text):
-    """Records exactly as `csv.reader(io.StringIO(text, newline=''))` reads them, blank records skipped.
+def csv_dialect(spec):
+    """The (delimiter, quote) of the spec's `format` (a `csv` one; absent: the excel dialect's `,` and `"`)."""
+    fmt = spec.get("format", {"kind": "csv"})
+    if fmt.get("kind") != "csv":
+        raise TransformSpecError(
+            f"transform spec: format {fmt.get('kind')!r} is not read as CSV; this reading is for a csv format"
+        )
+    return fmt.get("delimiter", ","), fmt.get("quote", '"')
+
+
+def read_records(text, delimiter=",", quote='"'):
+    """Records exactly as `csv.reader(io.StringIO(text, newline=''), delimiter=delimiter, quotechar=quote)`
+    reads them (doublequote, no escape character, strict=False: the excel dialect but for the two
+    characters), blank records skipped.
 
     The field size limit is lifted while reading: the local reader has none, and one huge field must not
     make the AWS job fail where the local run succeeds."""
     previous = csv.field_size_limit(2**31 - 1)
     try:
-        return [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote)
+        return [r for r in reader if r]
     finally:
         csv.field_size_limit(previous)
 
@@ -871,7 +904,7 @@ def records_of(source, spec):
         return parquet_records(source, spec)
     if kind != "csv":
         raise TransformSpecError(f"transform spec: the Glue job does not read the {kind!r} format")
-    return read_records(source)
+    return read_records(source, *csv_dialect(spec))
 
 
 # ---- the transform -----------------------------------------------------------------------------------
@@ -889,6 +922,7 @@ class TransformResult:
     read: int = 0
     duplicates: int = 0
     rules: dict = field(default_factory=dict)
+    dataset: str = ""
 
     @property
     def cleansed(self):
@@ -1040,8 +1074,8 @@ def _greatest_first_key(values):
 
 
 def transform(text, spec, *, region, source_object, ingested_at):
-    """Applies the spec to a batch (records_of: a decoded text, or a Parquet file's rows); the first
-    record is the header."""
+    """Applies the spec to a batch (records_of: a dataset's decoded text, or a Parquet file's rows); the
+    first record is the header."""
     validate_spec(spec)
     records = records_of(text, spec)
     header = records[0] if records else []
@@ -1061,6 +1095,7 @@ def transform(text, spec, *, region, source_object, ingested_at):
     position = {name: i for i, name in enumerate(columns)}
     key_at = [position[c] for c in spec["dedupeKey"]]
     order_at = [position[c] for c in spec["dedupeOrder"]]
+    keep_last = spec.get("dedupeKeep", "first") == "last"
     width = len(spec["rawColumns"])
     index = _raw_index(spec)
 
@@ -1088,12 +1123,16 @@ def transform(text, spec, *, region, source_object, ingested_at):
         key = tuple(row[i] for i in key_at) if key_at else (record_no,)
         rank = _greatest_first_key(row[i] for i in order_at)
         best = kept.get(key)
-        # Strictly greater replaces: on a tie the first record wins (ORDER BY ..., record_no).
-        if best is None or rank > best[0]:
+        # Strictly greater replaces: on a tie the first record wins (ORDER BY ..., record_no), or the
+        # last with dedupeKeep 'last' (ORDER BY ..., record_no DESC).
+        if best is None or rank > best[0] or (keep_last and not best[0] > rank):
             kept[key] = (rank, row)
 
-    sort_at = [position[c] for c in CLEANSED_ORDER if c in position]
-    rows = sorted((row for _, row in kept.values()), key=lambda r: tuple(r[i] for i in sort_at))
+    # In dedupe-key order (unique once deduped), NULL last, as the TypeScript transform writes them.
+    rows = sorted(
+        (row for _, row in kept.values()),
+        key=lambda r: tuple((r[i] is None, r[i] if r[i] is not None else 0) for i in key_at),
+    )
     valid = len(body) - len(rejected)
     return TransformResult(
         columns=columns,
@@ -1103,6 +1142,7 @@ def transform(text, spec, *, region, source_object, ingested_at):
         read=len(body),
         duplicates=valid - len(rows),
         rules=dict(sorted(rules.items())),
+        dataset=spec["name"],
     )
 
 
@@ -1110,7 +1150,7 @@ def batch_summary(result, *, batch_id, region, source_object, data_file, rejecte
     """The batch summary (handlers/core/contracts.ts batchSummarySchema) the DQ step evaluates."""
     return {
         "batchId": batch_id,
-        "dataset": "statistics",
+        "dataset": result.dataset,
         "region": region,
         "sourceObject": source_object,
         "read": result.read,

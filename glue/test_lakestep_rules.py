@@ -144,6 +144,65 @@ class ReadingTest(unittest.TestCase):
         self.assertEqual(csv.field_size_limit(), 131072)  # restored afterwards
 
 
+class CsvDialectTest(unittest.TestCase):
+    """The spec's `format` (infra/pipeline-stack.ts passes `{...transform, format}`) sets the CSV dialect."""
+
+    SEMICOLON = {"kind": "csv", "delimiter": ";", "quote": "'"}
+
+    def dialect_text(self, *records, fmt=SEMICOLON):
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=fmt["delimiter"], quotechar=fmt["quote"], lineterminator="\r\n")
+        writer.writerow(HEADER)
+        writer.writerows(records)
+        return buf.getvalue()
+
+    def test_read_records_reads_quoted_delimiters_doubled_quotes_and_line_breaks_in_the_dialect(self):
+        text = "a;b;c\r\n'x;y';'it''s';'two\r\nlines'\n\n1;'q'after;\"d\",e\r\n"
+        self.assertEqual(
+            rules.read_records(text, ";", "'"),
+            [["a", "b", "c"], ["x;y", "it's", "two\r\nlines"], ["1", "qafter", '"d",e']],
+        )
+        self.assertEqual(rules.read_records('a,"b,c"\n'), [["a", "b,c"]])  # the excel dialect by default
+
+    def test_the_spec_format_picks_the_dialect_and_its_absence_the_excel_one(self):
+        self.assertEqual(rules.csv_dialect(dict(SPEC, format=self.SEMICOLON)), (";", "'"))
+        self.assertEqual(rules.csv_dialect({k: v for k, v in SPEC.items() if k != "format"}), (",", '"'))
+        self.assertEqual(rules.csv_dialect(dict(SPEC, format={"kind": "csv", "delimiter": "\t"})), ("\t", '"'))
+        with self.assertRaisesRegex(rules.TransformSpecError, "format 'jsonLines' is not read as CSV"):
+            rules.csv_dialect(dict(SPEC, format={"kind": "jsonLines"}))
+
+    def test_a_semicolon_text_transforms_as_its_comma_twin_does(self):
+        records = [record(title="a; b, 'c'"), record(video_id="bad", description="x;\ny")]
+        spec = dict(SPEC, format=self.SEMICOLON)
+        args = dict(region="us", source_object="o", ingested_at="2026-01-02T03:04:05Z")
+        semicolon = rules.transform(self.dialect_text(*records), spec, **args)
+        comma = rules.transform(csv_text(*records), SPEC, **args)
+        self.assertEqual((semicolon.rows, semicolon.rejected, semicolon.rules), (comma.rows, comma.rejected, comma.rules))
+        self.assertEqual((semicolon.cleansed, semicolon.quarantined), (1, 1))
+        self.assertEqual(semicolon.rows[0][semicolon.columns.index("title")], "a; b, 'c'")
+
+    def test_a_comma_header_in_a_semicolon_dataset_is_a_header_mismatch(self):
+        with self.assertRaises(rules.HeaderMismatch):
+            rules.transform(csv_text(record()), dict(SPEC, format=self.SEMICOLON), region="us", source_object="o", ingested_at="2026-01-02T03:04:05Z")
+
+    def test_a_bad_dialect_is_refused_before_any_data_is_read_naming_the_field(self):
+        cases = (
+            ({"kind": "csv", "delimiter": "ab"}, 'format.delimiter is "ab": it must be one ASCII character other than CR and LF'),
+            ({"kind": "csv", "delimiter": ""}, 'format.delimiter is "": it must be one ASCII character'),
+            ({"kind": "csv", "quote": "\r"}, r'format.quote is "\r": it must be one ASCII character'),
+            ({"kind": "csv", "delimiter": "\u00a7"}, 'format.delimiter is "\u00a7": it must be one ASCII character'),
+            ({"kind": "csv", "delimiter": 59}, "format.delimiter is 59: it must be one ASCII character"),
+            ({"kind": "csv", "delimiter": '"'}, r'format.quote is "\"", the same as format.delimiter: they must differ'),
+            ([], "'format' is [], not an object with a 'kind'"),
+        )
+        for fmt, message in cases:
+            with self.subTest(fmt=fmt), self.assertRaises(rules.TransformSpecError) as caught:
+                rules.validate_spec(dict(SPEC, format=fmt))
+            self.assertIn(message, str(caught.exception))
+        rules.validate_spec(dict(SPEC, format=self.SEMICOLON))
+        rules.validate_spec(dict(SPEC, format={"kind": "csv", "delimiter": "\t"}))
+
+
 class FieldCountTest(unittest.TestCase):
     def test_17_and_15_fields_break_field_count_and_keep_their_raw_values(self):
         result = run(csv_text(record() + ["extra"], record()[:15]))
@@ -302,6 +361,14 @@ class ReconciliationTest(unittest.TestCase):
         self.assertEqual((summary["batchId"], summary["dataset"], summary["read"]), ("b-1", "statistics", 9))
         json.dumps(summary)  # JSON-serialisable as written to summary.json
 
+    def test_the_summary_names_the_spec_s_dataset_not_statistics(self):
+        # A jaffle-shop batch on Glue must be summarized as its own dataset (the DQ step checks it).
+        spec = dict(SPEC, name="orders")
+        result = rules.transform(self.mixed(), spec, region="all", source_object="k", ingested_at="2026-01-02T03:04:05Z")
+        summary = rules.batch_summary(result, batch_id="b", region="all", source_object="k",
+                                      data_file="data/", rejected_file="rejected/")
+        self.assertEqual(summary["dataset"], "orders")
+
     def test_a_batch_without_quarantined_records_names_no_rejected_file(self):
         summary = rules.batch_summary(run(csv_text(record())), batch_id="b", region="us", source_object="k",
                                       data_file="data/", rejected_file="rejected/")
@@ -415,7 +482,7 @@ class FakeGlueWorld:
 
 
 class TransformBatchScriptTest(unittest.TestCase):
-    def run_job(self, text):
+    def run_job(self, text, spec=SPEC):
         from unittest import mock
 
         import transform_batch
@@ -424,7 +491,7 @@ class TransformBatchScriptTest(unittest.TestCase):
         args = {"dataset": "statistics", "region": "us", "batch_id": "b-1", "source_object": "raw/US.csv",
                 "source_file": "US.csv", "bronze_bucket": "bronze", "bronze_key": "statistics/US.csv",
                 "staging_bucket": "cleansed", "staging_prefix": "staging/b-1/",
-                "ingested_at": "2026-01-02T03:04:05.678Z", "transform_specs": json.dumps({"statistics": SPEC})}
+                "ingested_at": "2026-01-02T03:04:05.678Z", "transform_specs": json.dumps({"statistics": spec})}
         argv = ["transform_batch.py"] + [x for k, v in args.items() for x in ("--" + k, v)]
         with mock.patch.dict("sys.modules", world.modules), contextlib.redirect_stdout(io.StringIO()):
             transform_batch.main(argv)
@@ -449,6 +516,19 @@ class TransformBatchScriptTest(unittest.TestCase):
                          (3, 1, 1, 1))
         self.assertEqual(world.conf["spark.sql.session.timeZone"], "UTC")
         self.assertEqual(world.deleted, [])
+
+    def test_the_spec_format_the_stack_passes_sets_the_dialect_the_bronze_object_is_read_in(self):
+        fmt = {"kind": "csv", "delimiter": "\t", "quote": "'"}
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter="\t", quotechar="'", lineterminator="\n")
+        writer.writerows([HEADER, record(title="tab\tinside, 'quoted'"), record(video_id="bad")])
+        world = self.run_job(buf.getvalue(), dict(SPEC, format=fmt))
+        summary = json.loads(world.puts[("cleansed", "staging/b-1/summary.json")][0])
+        self.assertEqual((summary["read"], summary["cleansed"], summary["quarantined"]), (2, 1, 1))
+        titles = [row[[n for n, _, _ in world.writes[0]["schema"]].index("title")] for row in world.writes[0]["rows"]]
+        self.assertEqual(titles, ["tab\tinside, 'quoted'"])
+        with self.assertRaisesRegex(rules.TransformSpecError, "format.delimiter is"):
+            self.run_job(buf.getvalue(), dict(SPEC, format={"kind": "csv", "delimiter": "\n"}))
 
     def test_a_decimal_column_is_written_as_a_spark_decimal_of_its_precision_and_scale(self):
         from unittest import mock

@@ -48,7 +48,7 @@ function datasetText(constName: string, fileName: string, inferred: InferredData
   return [
     `const ${constName}: Dataset = {`,
     `  name: ${q(spec.name)},`,
-    "  format: 'csv',",
+    "  format: { kind: 'csv' }, // or { kind: 'csv', delimiter: ';', quote: \"'\" }: the file's dialect",
     '  route: {',
     `    // Exactly the sample's name. For one file per day or region, name that part of the file name`,
     `    // as the partition, e.g. /^orders_(?<partition>[a-z]{2})\\.csv$/, and drop \`partition\` below.`,

@@ -12,6 +12,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { CsvDialect } from '../handlers/core/csv-records';
 import type { PartDone, PartJob } from './records-worker';
 import { sqlString } from './sql';
 import { StrictCsvWriter } from './strict-csv';
@@ -37,7 +38,7 @@ interface Guess {
 }
 
 /** Guesses where a part starting near `at` begins; null when no line break is near. */
-function guessStart(fd: number, at: number, width: number): Guess | null {
+function guessStart(fd: number, at: number, width: number, dialect: CsvDialect | undefined): Guess | null {
   const window = Buffer.allocUnsafe(GUESS_WINDOW);
   const n = readSync(fd, window, 0, window.length, at);
   const lf = window.subarray(0, n).indexOf(LF);
@@ -46,7 +47,7 @@ function guessStart(fd: number, at: number, width: number): Guess | null {
   let best: (Guess & { plausible: number }) | null = null;
   for (const inQuoted of [false, true]) {
     const boundaries = new Map<number, number>();
-    const w = new StrictCsvWriter(width, () => {}, { offset, inQuoted });
+    const w = new StrictCsvWriter(width, () => {}, { offset, inQuoted }, dialect);
     w.reportBoundaries((o, records) => boundaries.set(o, records));
     w.push(window.subarray(lf + 1, n));
     const plausible = w.records === 0 ? 0 : w.fullRecords / w.records;
@@ -83,12 +84,14 @@ export async function writeRecordsInParallel(
   width: number,
   outPrefix: string,
   parts: number,
+  /** The dataset's CSV dialect (default: the excel one). */
+  dialect?: CsvDialect,
 ): Promise<RecordParts | null> {
   const guesses: Guess[] = [];
   const fd = openSync(path, 'r');
   try {
     for (let k = 1; k < parts; k++) {
-      const g = guessStart(fd, Math.floor((size * k) / parts), width);
+      const g = guessStart(fd, Math.floor((size * k) / parts), width, dialect);
       if (!g || (guesses.length > 0 && g.from.offset <= (guesses.at(-1) as Guess).from.offset)) return null;
       guesses.push(g);
     }
@@ -102,6 +105,7 @@ export async function writeRecordsInParallel(
         path,
         out,
         width,
+        ...(dialect ? { dialect } : {}),
         from: k === 0 ? undefined : guesses[k - 1]?.from,
         watch: k < parts - 1 ? [...(guesses[k]?.boundaries ?? [])] : undefined,
       }),

@@ -5,12 +5,15 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CsvDialect } from '../handlers/core/csv-records';
 import { StrictCsvWriter } from './strict-csv';
 
 export interface PartJob {
   path: string;
   out: string;
   width: number;
+  /** The dataset's CSV dialect (absent: the excel one). */
+  dialect?: CsvDialect;
   from?: { offset: number; inQuoted: boolean };
   /** The next part's boundaries: [offset, its records before the offset]. */
   watch?: [number, number][];
@@ -32,6 +35,7 @@ export function readPart(job: PartJob): PartDone {
         writeSync(output, bytes);
       },
       job.from,
+      job.dialect,
     );
     if (job.watch) writer.stopAtAny(new Map(job.watch));
     const buf = Buffer.allocUnsafe(1 << 20);

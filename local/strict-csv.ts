@@ -6,7 +6,8 @@
 import * as csv from '../handlers/core/csv-records';
 
 // Module-local copies of the reader's constants: an imported binding is a getter call under CommonJS,
-// which made the byte loop ~5x slower.
+// which made the byte loop ~5x slower. COMMA and QUOTE are the strict CSV's own (what DuckDB reads);
+// the input's are the dialect's, `this.delimiter` and `this.quote`.
 const { COMMA, CR, EOL, LF, QUOTE } = csv;
 const S = csv.CsvState;
 
@@ -19,7 +20,8 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * The lenient reading of handlers/core/csv-records.ts — the same state machine (LenientCsvMachine), fed
  * bytes instead of text — rewriting each record after the header as one strict CSV line DuckDB's parallel reader splits
  * unambiguously: `record_no,field_count,"c0",…,"c15"` (quotes doubled inside; missing fields empty, so
- * NULL). The structural characters are ASCII, which never occur inside a UTF-8 sequence, so the
+ * NULL), whatever the dialect read (its delimiter and quote are ordinary bytes of the output). The
+ * structural characters are ASCII (a dialect's too), which never occur inside a UTF-8 sequence, so the
  * record boundaries are the text reader's; the bytes are copied, never decoded. Proven equal to
  * CsvRecordReader by test/bench-csv-normalizer.test.ts.
  */
@@ -57,14 +59,16 @@ export class StrictCsvWriter extends csv.LenientCsvMachine {
    * `sink` gets the strict CSV in pieces; a piece is only valid during the call (the buffer is reused).
    * Without `from` the bytes are an object from its start (a byte-order mark, then the header record);
    * with it, they start at `from.offset` in its middle, guessed to be a record's start (or, with
-   * `inQuoted`, a quoted field's inside), and every record is data.
+   * `inQuoted`, a quoted field's inside), and every record is data. `dialect`: the dataset's (default
+   * the excel one).
    */
   constructor(
     private readonly width: number,
     private readonly sink: (bytes: Buffer) => void,
     from?: { offset: number; inQuoted: boolean },
+    dialect?: csv.CsvDialect,
   ) {
-    super();
+    super(dialect);
     this.openField();
     if (from) {
       this.started = true;
@@ -154,24 +158,25 @@ export class StrictCsvWriter extends csv.LenientCsvMachine {
     this.chunk = chunk;
     this.sawAny = true;
     const n = chunk.length;
+    const { delimiter, quote } = this;
     for (let i = 0; i < n; i++) {
       const c = chunk[i] as number;
-      if (this.state === S.InField && c !== COMMA && c !== CR && c !== LF) {
+      if (this.state === S.InField && c !== delimiter && c !== CR && c !== LF) {
         if (this.segStart < 0) this.segStart = i;
         // Run to the end of the unquoted field in one tight loop.
         let j = i + 1;
         while (j < n) {
           const d = chunk[j];
-          if (d === COMMA || d === CR || d === LF) break;
+          if (d === delimiter || d === CR || d === LF) break;
           j++;
         }
         i = j - 1;
         continue;
       }
-      if (this.state === S.InQuoted && c !== QUOTE) {
+      if (this.state === S.InQuoted && c !== quote) {
         if (this.segStart < 0) this.segStart = i;
         // Jump to the closing quote: quoted descriptions are long.
-        const q = chunk.indexOf(QUOTE, i + 1);
+        const q = chunk.indexOf(quote, i + 1);
         i = (q < 0 ? n : q) - 1;
         continue;
       }
@@ -205,7 +210,7 @@ export class StrictCsvWriter extends csv.LenientCsvMachine {
     this.rec = bigger;
   }
 
-  /** Appends chunk[from, to) to the current field, doubling quotes. */
+  /** Appends chunk[from, to) to the current field, doubling the strict CSV's quotes (`"`, whatever the dialect's). */
   protected flushSegment(to: number): void {
     const from = this.segStart;
     if (from < 0) return;

@@ -232,7 +232,11 @@ export function transformStatements(
     .filter((k) => !batchColumns.has(k))
     .map((k) => `"${k}"`)
     .join(', ');
-  const order = [...spec.dedupeOrder.map((c) => `"${c}" DESC`), 'record_no'].join(', ');
+  // A tie keeps the first record, or the last with dedupeKeep 'last'.
+  const order = [
+    ...spec.dedupeOrder.map((c) => `"${c}" DESC`),
+    spec.dedupeKeep === 'last' ? 'record_no DESC' : 'record_no',
+  ].join(', ');
   const raw = spec.rawColumns.map((name, i) => `c${i} AS "${name}"`).join(', ');
   const cleansed = spec.schema.map((col) =>
     col.batch ? `${BATCH_SQL[col.batch]} AS ${col.name}` : `"${col.name}"`,
@@ -250,7 +254,7 @@ export function transformStatements(
         : ''),
     // Unordered: a batch file's row order means nothing to its readers (the catalog, the MERGE), and
     // sorting 1M rows cost ~2 s of a ~14 s run. The parity test with glue/lakestep_rules.py (which
-    // sorts by CLEANSED_ORDER, cheap in its plain Python) compares the rows in that order.
+    // sorts by the dedupe key, cheap in its plain Python) compares the rows in that order.
     kept: `SELECT\n  ${cleansed.join(',\n  ')}\nFROM checked AS r ANTI JOIN losers AS l ON r.record_no = l.record_no`,
     rejected: (sourceObject) =>
       `SELECT record_no, rule, field_count, ${lit(sourceObject)} AS source_object, ${raw} ` +

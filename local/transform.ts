@@ -36,11 +36,12 @@ export async function transformStatistics(
   storage: FsStorage,
   args: TransformArgs,
   spec: TransformSpec,
+  /** The dataset's format: a `csv` one is read in its dialect, the others by local/format-records.ts. */
   format: DatasetFormat = CSV,
 ): Promise<BatchSummary> {
   const loaded =
     format.kind === 'csv'
-      ? await loadRecords(conn, storage, args, spec.rawColumns.length)
+      ? await loadRecords(conn, storage, args, spec.rawColumns.length, format)
       : await loadRecordsOfFormat(conn, storage, args, spec.rawColumns, format);
   try {
     const st = transformStatements(spec, loaded.source);
@@ -51,11 +52,7 @@ export async function transformStatistics(
     const dataPath = stagePath(STAGED.data);
     await conn.run("SET disabled_optimizers = 'build_side_probe_side'");
     try {
-      await copyAtomically(conn, st.kept, dataPath, {
-        region: args.region,
-        source_object: args.sourceObject,
-        ingested_at: args.ingestedAt.replace('T', ' ').replace('Z', ''),
-      });
+      await copyAtomically(conn, st.kept, dataPath, batchValuesOf(st.kept, args));
     } finally {
       await conn.run('RESET disabled_optimizers');
     }
@@ -95,8 +92,23 @@ export async function transformStatistics(
 }
 
 /**
- * Makes bronze's records readable as a relation (record_no, field_count, c0..c15). The lenient reading
- * runs over bytes in JavaScript and writes each record as a strict CSV line (StrictCsvWriter) that
+ * The batch values the cleansed query binds: only those its schema has (DuckDB refuses a parameter the
+ * statement does not name, so a dataset without a region column, jaffle-shop's, failed here).
+ */
+function batchValuesOf(query: string, args: TransformArgs): Record<string, string> {
+  const values: Record<string, string> = {
+    region: args.region,
+    source_object: args.sourceObject,
+    ingested_at: args.ingestedAt.replace('T', ' ').replace('Z', ''),
+  };
+  return Object.fromEntries(
+    Object.entries(values).filter(([name]) => new RegExp(`\\$${name}\\b`).test(query)),
+  );
+}
+
+/**
+ * Makes bronze's records readable as a relation (record_no, field_count, c0..c15). The lenient reading,
+ * in the dataset's dialect, runs over bytes in JavaScript and writes each record as a strict CSV line (StrictCsvWriter) that
  * DuckDB's parallel native reader splits unambiguously — split over worker threads for a large object
  * (local/parallel-records.ts) — and the transform reads that once instead of holding the batch in JS
  * memory (~4x cheaper than a JS string per field appended to a table). A record too long for DuckDB's
@@ -108,6 +120,7 @@ async function loadRecords(
   storage: FsStorage,
   args: TransformArgs,
   width: number,
+  dialect: csv.CsvDialect | undefined,
 ): Promise<{ source: string; cleanup: () => Promise<void> }> {
   const prefix = await recordsPrefix(conn, args);
   const files: string[] = [];
@@ -122,14 +135,15 @@ async function loadRecords(
     const size = (await storage.head(args.bronze))?.size ?? 0;
     const parts = size >= PARALLEL_MIN_BYTES ? Math.min(availableParallelism(), MAX_PARTS) : 1;
     if (parts > 1) files.push(...Array.from({ length: parts }, (_, k) => `${prefix}.part${k}.csv`));
-    const parallel = parts > 1 ? await writeRecordsInParallel(bronzePath, size, width, prefix, parts) : null;
+    const parallel =
+      parts > 1 ? await writeRecordsInParallel(bronzePath, size, width, prefix, parts, dialect) : null;
     if (parallel) {
       longest = parallel.longest;
       relation = () => parallel.relation(readStrictCsv, width);
     } else {
       const file = `${prefix}.csv`;
       files.push(file);
-      longest = await writeRecordsAsync(storage.read(args.bronze), file, width);
+      longest = await writeRecordsAsync(storage.read(args.bronze), file, width, dialect);
       relation = () => readStrictCsv(sqlString(file));
     }
   } catch (e) {
@@ -140,7 +154,7 @@ async function loadRecords(
     await cleanup();
     const cols = Array.from({ length: width }, (_, i) => `c${i} VARCHAR`).join(', ');
     await conn.run(`CREATE OR REPLACE TEMP TABLE raw (record_no BIGINT, field_count INTEGER, ${cols})`);
-    await appendRecords(conn, storage, args, width);
+    await appendRecords(conn, storage, args, width, dialect);
     return { source: 'raw', cleanup: async () => {} };
   }
   return { source: relation(), cleanup };
@@ -219,12 +233,18 @@ async function writeRecordsAsync(
   chunks: AsyncIterable<Uint8Array>,
   file: string,
   width: number,
+  dialect: csv.CsvDialect | undefined,
 ): Promise<number> {
   const fd = openSync(file, 'w');
   try {
-    const writer = new StrictCsvWriter(width, (bytes) => {
-      writeSync(fd, bytes);
-    });
+    const writer = new StrictCsvWriter(
+      width,
+      (bytes) => {
+        writeSync(fd, bytes);
+      },
+      undefined,
+      dialect,
+    );
     for await (const bytes of chunks) writer.push(bytes);
     writer.end();
     return writer.longest;
@@ -245,6 +265,7 @@ async function appendRecords(
   storage: FsStorage,
   args: TransformArgs,
   width: number,
+  dialect: csv.CsvDialect | undefined,
 ): Promise<void> {
   const appender = await conn.createAppender('raw', 'main', 'temp');
   const types = [BIGINT, INTEGER, ...Array.from({ length: width }, () => VARCHAR)];
@@ -269,7 +290,7 @@ async function appendRecords(
     (columns[1] as number[]).push(fields.length);
     for (let i = 0; i < width; i++) (columns[i + 2] as (string | null)[]).push(fields[i] ?? null);
     if (recordNo % CHUNK_ROWS === 0) flush();
-  });
+  }, dialect);
   try {
     for await (const text of decodeUtf8(storage.read(args.bronze))) reader.push(text);
     reader.end();
@@ -287,8 +308,6 @@ async function copyAtomically(
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  // Only the batch values the schema has are bound: DuckDB refuses a parameter the query lacks.
-  const bound = params && Object.fromEntries(Object.entries(params).filter(([k]) => query.includes(`$${k}`)));
-  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`, bound);
+  await conn.run(`COPY (${query}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`, params);
   await rename(tmp, path);
 }

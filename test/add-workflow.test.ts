@@ -16,7 +16,7 @@ import { declareWorkflow } from './pipeline-steps';
 
 const THINGS: Dataset = {
   name: 'things',
-  format: 'csv',
+  format: { kind: 'csv' },
   route: {
     fileName: /^things_(?<partition>[a-z]{2})\\.csv$/,
     landingPrefix: 'things',

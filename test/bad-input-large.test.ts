@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream, readdirSync, statSync } from 'node
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { capText } from '../handlers/core/errors';
-import { readCategoryText } from '../handlers/core/ingest-object';
+import { readDocumentText } from '../handlers/core/ingest-document';
 import { HEADER_READ_BOUND, validateCsvObject } from '../handlers/core/validate-object';
 import { STATISTICS } from '../workflows/datasets';
 import { runFiles, tempDir } from './helpers/lake';
@@ -98,13 +98,13 @@ describe('the statistics header is read with a bound', () => {
 
 describe('a category reference is read whole only up to a bound', () => {
   it('is too large beyond the bound, yet still rejected as encoding when it is not UTF-8', async () => {
-    expect(await readCategoryText(generated(3 * MiB, 0x20), MiB)).toBe('too_large');
+    expect(await readDocumentText(generated(3 * MiB, 0x20), MiB)).toBe('too_large');
     const notUtf8 = async function* () {
       yield* generated(3 * MiB, 0x20);
       yield Buffer.from([0xff]);
     };
-    expect(await readCategoryText(notUtf8(), MiB)).toMatchObject({ reason: 'encoding' });
-    expect(await readCategoryText(generated(MiB, 0x20, '\ufeff{"items": []}'), MiB)).toHaveLength(MiB - 3);
+    expect(await readDocumentText(notUtf8(), MiB)).toMatchObject({ reason: 'encoding' });
+    expect(await readDocumentText(generated(MiB, 0x20, '\ufeff{"items": []}'), MiB)).toHaveLength(MiB - 3);
   });
 });
 

@@ -192,8 +192,8 @@ describe('glue/lakestep_rules.py', () => {
           );
           return r.getRows().map((row) => row.map((v) => (v === null ? null : String(v))));
         };
-        // The DuckDB batch file is unordered; the Python rules sort by CLEANSED_ORDER (unique in a batch).
-        const rows = await read(summary.files.data, STATISTICS.schema, 'trending_date, video_id');
+        // The DuckDB batch file is unordered; the Python rules sort by the dedupe key (unique in a batch).
+        const rows = await read(summary.files.data, STATISTICS.schema, STATISTICS.dedupeKey.join(', '));
         const rejectedCols = [
           { name: 'record_no', type: 'BIGINT' },
           { name: 'rule', type: 'VARCHAR' },

@@ -38,18 +38,20 @@ function runUnoptimized(script: string): string {
 describe('values of 16 MiB, where regular expressions would need stack in proportion', () => {
   const here = (p: string) => JSON.stringify(resolve(__dirname, '..', p));
 
-  it('a category id of 16 MiB digits (or zeros) is out of shape, not a RangeError', () => {
+  it('a category id of 16 MiB digits (or zeros) breaks its rule (then its reference is out of shape), not a RangeError', () => {
     const out = runUnoptimized(`
-      const { parseCategories } = require(${here('handlers/core/validate-object.ts')});
-      const doc = (id) => JSON.stringify({ items: [{ id, snippet: { title: 'x' } }] });
+      const { StatisticsTransform } = require(${here('handlers/core/transform-statistics.ts')});
+      const { CATEGORIES } = require(${here('workflows/datasets.ts')});
       const n = 16 * 1024 * 1024;
-      const answers = [doc('1'.repeat(n)), doc('0'.repeat(n)), doc('0'.repeat(n) + '7')].map((t) => {
-        const r = parseCategories(t);
-        return 'reason' in r ? r.reason : String(r.categories[0].id);
+      const answers = ['1'.repeat(n), '0'.repeat(n), '0'.repeat(n) + '7'].map((id) => {
+        const t = new StatisticsTransform(CATEGORIES, { region: 'us', sourceObject: 'k', ingestedAt: 0n });
+        t.push(CATEGORIES.rawColumns.slice());
+        const rule = t.push([id, 'x', '']);
+        return rule ?? String(t.result().rows[0][1]);
       });
       process.stdout.write(JSON.stringify(answers));
     `);
-    expect(JSON.parse(out)).toEqual(['reference_shape', '0', '7']);
+    expect(JSON.parse(out)).toEqual(['category_id', '0', '7']);
   });
 
   it('a fetched video whose id and publishedAt are 16 MiB long still becomes a record', () => {

@@ -100,3 +100,37 @@ describe('a jaffle-shop orders spec on every transform engine', () => {
     expect(pythonEngine(ORDERS, records())).toEqual(ts);
   });
 });
+
+describe("dedupeKeep 'last' on every transform engine", () => {
+  // Without the uniqueness rule, a repeated order id is a duplicate: the dedupe keeps one per id.
+  const spec = (keep: 'first' | 'last') =>
+    ({
+      ...ORDERS,
+      rules: (ORDERS.rules as readonly { kind: string }[]).filter((r) => r.kind !== 'uniqueInBatch'),
+      dedupeKeep: keep,
+    }) as unknown as TransformSpec;
+  const input = (): string[][] => [
+    ['id', 'user_id', 'order_date', 'status'],
+    ['1', '10', '2018-01-01', 'placed'],
+    ['2', '20', '2018-01-02', 'placed'],
+    ['1', '11', '2018-01-03', 'shipped'],
+    ['1', '12', '2018-01-04', 'completed'],
+  ];
+
+  it.each([
+    ['first', '10'],
+    ['last', '12'],
+  ] as const)(
+    'keeps the %s record of a tie (customer %s), alike in TypeScript, DuckDB and Python',
+    async (keep, customer) => {
+      const ts = typescriptEngine(spec(keep), input());
+      expect([ts.rows.length, ts.duplicates, ts.rows.find((x) => x[0] === '1')?.[1]]).toEqual([
+        2,
+        2,
+        customer,
+      ]);
+      expect(await duckdbEngine(spec(keep), input())).toEqual(ts);
+      expect(pythonEngine(spec(keep), input())).toEqual(ts);
+    },
+  );
+});

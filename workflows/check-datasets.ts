@@ -3,8 +3,9 @@
  * whose rules name a missing column or hold a bad parameter, with the workflow, the dataset, the field
  * and the fix — never a run that fails on its first object.
  */
+import { csvDialectProblems } from '../handlers/core/csv-records';
 import { COLUMN_TYPE_HINT, decimalShape, isColumnType } from './column-types';
-import { BATCH_VALUES, rawSourceOf, type SchemaColumn, type TransformSpec } from './datasets';
+import { BATCH_VALUES, type Dataset, rawSourceOf, type SchemaColumn, type TransformSpec } from './datasets';
 import { derivedColumnProblems } from './expressions-problems';
 import { dateFormatParts, rowRuleProblems } from './row-rules';
 
@@ -27,6 +28,20 @@ export function transformSpecProblems(workflow: string, specs: readonly Transfor
           );
     return problems;
   });
+}
+
+/**
+ * What is wrong with the datasets' CSV dialects: `format.delimiter` and `format.quote` must each be one
+ * ASCII character other than CR and LF, and differ (the rule every engine's reader enforces too).
+ */
+export function csvFormatProblems(workflow: string, datasets: readonly Dataset[]): string[] {
+  return datasets.flatMap((d) =>
+    d.format.kind === 'csv'
+      ? csvDialectProblems(d.format, (name) => `format.${name}`).map(
+          (p) => `workflow ${workflow}, dataset ${d.name}: ${p}`,
+        )
+      : [],
+  );
 }
 
 /** Throws one error listing every problem (nothing when the specs are sound). */

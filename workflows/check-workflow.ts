@@ -1,11 +1,13 @@
 /**
- * Every definition-time check of a workflow in one place: its datasets' names and routes, their
- * transform specs (workflows/check-datasets.ts) and its materializations
+ * Every definition-time check of a workflow in one place: its datasets' names, routes and formats
+ * (workflows/check-formats.ts; CSV dialects: check-datasets.ts), their transform specs
+ * (workflows/check-datasets.ts) and its materializations
  * (workflows/check-materializations.ts). `npm run asl` and `cdk synth` call it, so a definition error
  * fails before anything is written or deployed, naming the workflow, the field and the fix.
  */
 import { classify } from '../handlers/core/classify';
-import { transformSpecProblems } from './check-datasets';
+import { csvFormatProblems, transformSpecProblems } from './check-datasets';
+import { formatProblems } from './check-formats';
 import { materializationProblems } from './check-materializations';
 import { DATASET_NAME, type Dataset, PARTITION_VALUE } from './datasets';
 import type { Workflow } from './types';
@@ -25,6 +27,7 @@ export function datasetProblems(workflow: Workflow): string[] {
     if (seen.has(d.name)) problems.push(`${at}: the name is declared twice: datasets need distinct names`);
     seen.add(d.name);
     problems.push(...routeProblems(d, workflow.datasets).map((p) => `${at}: route.${p}`));
+    problems.push(...formatProblems(d).map((p) => `${at}: ${p}`));
   }
   return problems;
 }
@@ -66,7 +69,11 @@ function routeProblems(d: Dataset, all: readonly Dataset[]): string[] {
 /** Every problem of the workflow, each naming the workflow and the field. */
 export function workflowProblems(workflow: Workflow): string[] {
   const specs = workflow.datasets.map((d) => d.transform);
-  const problems = [...datasetProblems(workflow), ...transformSpecProblems(workflow.name, specs)];
+  const problems = [
+    ...datasetProblems(workflow),
+    ...csvFormatProblems(workflow.name, workflow.datasets),
+    ...transformSpecProblems(workflow.name, specs),
+  ];
   for (const d of workflow.datasets)
     if (d.transform.name !== d.name)
       problems.push(

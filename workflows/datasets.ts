@@ -38,7 +38,7 @@ export interface DatasetRoute {
  * every engine whatever the format:
  * - `csv`: UTF-8 text (a BOM is fine), a header record equal to `rawColumns`, read as Python's
  *   `csv.reader` reads it with this dialect: `delimiter` (default `,`) and `quote` (default `"`, doubled
- *   inside a quoted field), each one ASCII character other than CR and LF.
+ *   inside a quoted field), each one ASCII character other than CR and LF, the two different.
  * - `jsonLines`: UTF-8 text, one JSON object per line (blank lines skipped); a line that is not an object
  *   of the declared shape is quarantined with the rule `record_shape`.
  * - `json`: one UTF-8 JSON document whose records are the array at `records` (a dot path; `''` for a

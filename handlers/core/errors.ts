@@ -39,14 +39,14 @@ export class ContractError extends LakeError {
 
 /** An error as a message may quote it: name and message, capped (a driver may echo a whole value). */
 /**
- * An object too large for a step that must hold it whole (a category reference is parsed in memory):
+ * An object too large for a step that must hold it whole (a JSON document is parsed in memory):
  * a system fault naming the object and the bound, never a RangeError. Not retried: it would fail again.
  */
 export class ObjectTooLargeError extends LakeError {
   constructor(bucket: string, key: string, what: string, limit: string) {
     super(
       'Lake.ObjectTooLarge',
-      `${what} s3://${bucket}/${key} is larger than ${limit}, which this step holds whole in memory; the landed original is untouched. Check the file (a category reference is a few KB) and land a corrected one.`,
+      `${what} s3://${bucket}/${key} is larger than ${limit}, which this step holds whole in memory; the landed original is untouched. Check the file (a JSON document dataset is meant for reference lists and API pages; declare a large one as jsonLines) and land a corrected one.`,
     );
   }
 }

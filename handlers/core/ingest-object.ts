@@ -1,27 +1,20 @@
 /**
  * Ingest object: the first step of every execution. Classifies the landed object, rejects a bad object
  * whole (copied to quarantine with a reason file; the landed original is never touched), and stages a
- * good one as a batch: statistics are copied to bronze for the transform; category references are
- * parsed and staged as Parquet here (they are small and need no Glue job).
+ * good one as a batch: copied to bronze for the transform path, or, for a `json` document dataset,
+ * transformed and staged here (handlers/core/ingest-document.ts: a document is held whole, no Glue job).
  */
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { METRIC } from '../../workflows/alarms';
 import { classify, expectedNames, partitionValueFor } from './classify';
-import type { Batch, BatchSummary, IngestInput, IngestResult } from './contracts';
-import { partitionPath, STAGED } from './contracts';
+import type { Batch, IngestInput, IngestResult } from './contracts';
+import { partitionPath } from './contracts';
 import { datasetOf } from './dataset-of';
-import { capText, ObjectNotFoundError, ObjectTooLargeError } from './errors';
+import { capText, ObjectNotFoundError } from './errors';
 import { checkObjectFormat } from './format-check';
+import { stageDocument } from './ingest-document';
 import { addDatasetDimensions } from './metrics';
 import type { CorePorts, ObjectRef } from './ports';
-import {
-  type Category,
-  decodeUtf8,
-  EncodingProblem,
-  type Problem,
-  parseCategories,
-  validateCsvObject,
-} from './validate-object';
+import { type Problem, validateCsvObject } from './validate-object';
 
 /** The longest detail a rejection's cause carries (the object's key comes on top). */
 const DETAIL_CHARACTERS = 1000;
@@ -94,9 +87,9 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
 
   let problem: Problem | null;
   if (dataset.format.kind === 'csv') {
-    problem = await validateCsvObject(storage.read(landed), dataset.transform.rawColumns);
+    problem = await validateCsvObject(storage.read(landed), dataset.transform.rawColumns, dataset.format);
   } else if (dataset.format.kind === 'json') {
-    problem = await stageCategories(landed, batch, ports); // WIP: the generic document staging replaces it
+    problem = await stageDocument(landed, batch, dataset, ports);
   } else {
     problem = await checkObjectFormat(storage.read(landed), dataset);
   }
@@ -117,84 +110,4 @@ export async function ingestObject(input: IngestInput, ports: CorePorts): Promis
     batch,
     sizeBytes,
   };
-}
-
-/** The most characters of a category reference held as one string (V8's limit is ~2^29). */
-export const CATEGORY_TEXT_LIMIT = 2 ** 28;
-
-/**
- * A category reference's text, or its encoding problem, or 'too_large' beyond `limit` characters. The
- * whole object is proven UTF-8 first (as the reference decodes it all), so a huge file that is not UTF-8
- * is still the data outcome `encoding`, and only a valid one too large to hold is a fault.
- */
-export async function readCategoryText(
-  chunks: AsyncIterable<Uint8Array>,
-  limit = CATEGORY_TEXT_LIMIT,
-): Promise<string | Problem | 'too_large'> {
-  const parts: string[] = [];
-  let length = 0;
-  try {
-    for await (const part of decodeUtf8(chunks)) {
-      length += part.length;
-      if (length <= limit) parts.push(part);
-    }
-  } catch (e) {
-    if (e instanceof EncodingProblem)
-      return { reason: 'encoding', detail: `it is not UTF-8 (${e.message}); re-export it as UTF-8` };
-    throw e;
-  }
-  return length > limit ? 'too_large' : parts.join('');
-}
-
-/** Categories: parse, keep the last item per id (as a dict would), stage Parquet and the batch summary. */
-async function stageCategories(landed: ObjectRef, batch: Batch, ports: CorePorts): Promise<Problem | null> {
-  const read = await readCategoryText(ports.storage.read(landed));
-  if (read === 'too_large')
-    throw new ObjectTooLargeError(
-      landed.bucket,
-      landed.key,
-      'The category reference',
-      `${CATEGORY_TEXT_LIMIT} characters`,
-    );
-  if (typeof read !== 'string') return read;
-  const parsed = parseCategories(read);
-  if ('reason' in parsed) return parsed;
-  const byId = new Map<bigint, Category>();
-  for (const cat of parsed.categories) {
-    byId.delete(cat.id); // a repeated id takes the later item's place, as the reference's dict does
-    byId.set(cat.id, cat);
-  }
-  const rows = [...byId.values()];
-  const data = parquetWriteBuffer({
-    columnData: [
-      { name: 'region', data: rows.map(() => batch.region), type: 'STRING', nullable: false },
-      { name: 'category_id', data: rows.map((r) => r.id), type: 'INT64', nullable: false },
-      { name: 'category_title', data: rows.map((r) => r.title), type: 'STRING', nullable: false },
-      { name: 'assignable', data: rows.map((r) => r.assignable), type: 'BOOLEAN', nullable: true },
-      { name: 'source_object', data: rows.map(() => batch.sourceObject), type: 'STRING', nullable: false },
-    ],
-  });
-  const staging = (name: string): ObjectRef => ({
-    bucket: batch.staging.bucket,
-    key: `${batch.staging.prefix}${name}`,
-  });
-  await ports.storage.write(staging(STAGED.data), new Uint8Array(data), 'application/vnd.apache.parquet');
-  const summary: BatchSummary = {
-    batchId: batch.id,
-    dataset: 'categories',
-    region: batch.region,
-    sourceObject: batch.sourceObject,
-    read: parsed.categories.length,
-    cleansed: rows.length,
-    quarantined: 0,
-    duplicates: parsed.categories.length - rows.length,
-    rules: {},
-    files: { data: STAGED.data, rejected: null },
-  };
-  await ports.storage.write(
-    staging(STAGED.summary),
-    `${JSON.stringify(summary, null, 2)}\n`,
-    'application/json',
-  );
-  return null;
 }

@@ -1,5 +1,5 @@
 /**
- * The statistics row rules (workflows/datasets.ts STATISTICS) in plain TypeScript, for the Lambda that
+ * A transform spec's row rules (workflows/datasets.ts TransformSpec) in plain TypeScript, for the Lambda that
  * transforms small objects: each rule kind once, exactly as glue/lakestep_rules.py does in Python and
  * local/transform-sql.ts in DuckDB SQL, so that a batch gives the same quarantine reasons and the same
  * typed values on every path. No query engine: the rules are string checks and integer arithmetic.

@@ -9,14 +9,13 @@
 
 import { transformedAtIngest } from '../../workflows/datasets';
 import { SMALL_OBJECT_MAX_BYTES } from '../../workflows/small-objects';
-import type { Batch, BatchSummary, RowCounts } from './contracts';
-import { STAGED } from './contracts';
+import type { Batch, RowCounts } from './contracts';
 import { CsvRecordReader } from './csv-records';
 import { datasetOf } from './dataset-of';
 import { ContractError, ObjectNotFoundError, ObjectTooLargeError } from './errors';
-import type { CorePorts, ObjectRef } from './ports';
+import type { CorePorts } from './ports';
 import { type ObjectSource, readRecordsOf } from './records-of';
-import { cleansedParquet, rejectedParquet } from './transform-parquet';
+import { stageTransformed } from './stage-batch';
 import { StatisticsTransform } from './transform-statistics';
 import { decodeUtf8, EncodingProblem } from './validate-object';
 
@@ -73,7 +72,7 @@ export async function transformSmallBatch(
     ingestedAt: ingestedAtMicros(batch.ingestedAt, objectKey),
   });
   if (dataset.format.kind === 'csv') {
-    const reader = new CsvRecordReader((fields) => transform.push(fields));
+    const reader = new CsvRecordReader((fields) => transform.push(fields), dataset.format);
     try {
       for await (const text of decodeUtf8(storage.read(batch.bronze))) reader.push(text);
     } catch (e) {
@@ -102,43 +101,7 @@ export async function transformSmallBatch(
   }
   const result = transform.result();
 
-  const staged = (name: string): ObjectRef => ({
-    bucket: batch.staging.bucket,
-    key: `${batch.staging.prefix}${name}`,
-  });
-  await storage.write(
-    staged(STAGED.data),
-    cleansedParquet(spec, result.rows),
-    'application/vnd.apache.parquet',
-  );
-  const quarantined = result.rejected.length;
-  // A stale file of an earlier attempt must not outlive its batch (the Glue job deletes it too).
-  if (quarantined > 0)
-    await storage.write(
-      staged(STAGED.rejected),
-      rejectedParquet(spec, batch.sourceObject, result.rejected),
-      'application/vnd.apache.parquet',
-    );
-  else await storage.delete([staged(STAGED.rejected)]);
-
-  const rows: RowCounts = {
-    read: result.read,
-    cleansed: result.rows.length,
-    quarantined,
-    duplicates: result.duplicates,
-  };
-  const summary: BatchSummary = {
-    batchId: batch.id,
-    dataset: spec.name,
-    region: batch.region,
-    sourceObject: batch.sourceObject,
-    ...rows,
-    rules: result.rules,
-    files: { data: STAGED.data, rejected: quarantined > 0 ? STAGED.rejected : null },
-  };
-  // Written last: a summary means the files it names are complete.
-  const summaryRef = staged(STAGED.summary);
-  await storage.write(summaryRef, `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
+  const { summaryKey, rows } = await stageTransformed(spec, batch, result, ports);
   ports.log.info('batch transformed', { object: objectKey, batch: batch.id, engine: 'lambda', ...rows });
-  return { summaryKey: summaryRef.key, rows };
+  return { summaryKey, rows };
 }

@@ -27,7 +27,7 @@ export interface BatchContext {
 }
 
 export interface StatisticsTransformResult {
-  /** Typed rows in schema order, sorted by (trending_date, video_id) as the Glue script writes them. */
+  /** Typed rows in schema order, sorted by the dedupe key as the Glue script writes them. */
   readonly rows: CellValue[][];
   readonly rejected: RejectedRecord[];
   readonly read: number;
@@ -56,6 +56,7 @@ export class StatisticsTransform {
   private readonly kept = new Map<string, Kept>();
   private readonly rejected: RejectedRecord[] = [];
   private readonly rules = new Map<string, number>();
+  private readonly keepLast: boolean;
   private sawHeader = false;
   private read = 0;
 
@@ -72,59 +73,68 @@ export class StatisticsTransform {
       return i;
     };
     this.keyAt = spec.dedupeKey.map(position);
+    this.keepLast = spec.dedupeKeep === 'last';
     this.rankAt = spec.dedupeOrder.map(position);
   }
 
-  push(fields: string[]): void {
+  /** Takes a record (the first is the header); returns the rule it broke, or null when it is kept. */
+  push(fields: string[]): string | null {
     if (!this.sawHeader) {
       this.sawHeader = true;
       this.checkHeader(fields);
-      return;
+      return null;
     }
     this.read++;
     const rule = this.brokenRule(fields) ?? this.brokenBatchRule(fields);
     if (rule !== null) {
-      this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
-      this.rejected.push({
-        recordNo: this.read,
-        rule,
-        fieldCount: fields.length,
-        fields: fields.slice(0, this.spec.rawColumns.length),
-      });
-      return;
+      this.quarantine(rule, fields);
+      return rule;
     }
     const row = this.typed(fields);
     // An empty dedupe key keeps every valid record: each is a key of its own.
     const key = this.keyAt.length ? this.keyAt.map((i) => String(row[i])).join('\u0000') : String(this.read);
     const rank = this.rankAt.map((i) => row[i] as Rank);
     const best = this.kept.get(key);
-    // Strictly greater replaces: on a tie the first record wins (ORDER BY …, record_no).
-    if (!best || greater(rank, best.rank)) this.kept.set(key, { rank, row });
+    // Strictly greater replaces: on a tie the first record wins (ORDER BY …, record_no), or the last
+    // with dedupeKeep 'last' (ORDER BY …, record_no DESC).
+    if (!best || greater(rank, best.rank) || (this.keepLast && !greater(best.rank, rank)))
+      this.kept.set(key, { rank, row });
+    return null;
   }
 
   /**
-   * A record the format's reader could not make fields of (a JSON line out of shape): counted and
-   * quarantined under `rule` with field count 0 — a read record never has none — and its raw text in
-   * the first raw columns, as the local transform's SQL and the Glue script record it.
+   * Takes a record its format could not decode into fields (a JSON record out of shape): it is read and
+   * quarantined under `rule` with `raw` as its raw fields (e.g. its text in the first raw column) and a
+   * field count of 0 — a decoded record never has none, which is how the local transform's SQL and the
+   * Glue script know such a record (local/format-records.ts).
    */
   pushBroken(rule: string, raw: readonly string[]): void {
-    if (!this.sawHeader) this.checkHeader([]);
+    if (!this.sawHeader) throw new Error('pushBroken before the header record');
     this.read++;
+    this.quarantine(rule, raw, 0);
+  }
+
+  private quarantine(rule: string, fields: readonly string[], fieldCount = fields.length): void {
     this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
     this.rejected.push({
       recordNo: this.read,
       rule,
-      fieldCount: 0,
-      fields: raw.slice(0, this.spec.rawColumns.length),
+      fieldCount,
+      fields: fields.slice(0, this.spec.rawColumns.length),
     });
   }
 
   result(): StatisticsTransformResult {
     if (!this.sawHeader) this.checkHeader([]);
-    const date = this.spec.schema.findIndex((c) => c.name === 'trending_date');
-    const id = this.spec.schema.findIndex((c) => c.name === 'video_id');
+    // In dedupe-key order (unique once deduped), as glue/lakestep_rules.py writes them; DuckDB's is unordered.
     const rows = [...this.kept.values()].map((k) => k.row);
-    rows.sort((a, b) => compare(a[date], b[date]) || compare(a[id], b[id]));
+    rows.sort((a, b) => {
+      for (const i of this.keyAt) {
+        const c = compare(a[i], b[i]);
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
     const valid = this.read - this.rejected.length;
     return {
       rows,
@@ -161,8 +171,11 @@ function greater(a: readonly Rank[], b: readonly Rank[]): boolean {
   return false;
 }
 
+/** Ascending, NULL last (as the Python rules sort). */
 function compare(a: CellValue | undefined, b: CellValue | undefined): number {
   if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
   return (a as string | number) < (b as string | number) ? -1 : 1;
 }
 

@@ -1,12 +1,10 @@
 /**
- * Object-level validation of a landed object, streamed: UTF-8 (a leading BOM is fine), a CSV dataset's
- * header, the categories reference shape. Returns the first problem as a reason code and a message.
+ * Object-level validation of a landed object, streamed: UTF-8 (a leading BOM is fine) and a CSV dataset's
+ * header. Returns the first problem as a reason code and a message.
  */
 import { isUtf8 } from 'node:buffer';
-import { CsvRecordReader } from './csv-records';
+import { type CsvDialect, CsvRecordReader } from './csv-records';
 import { capText } from './errors';
-import { isDigits } from './text-scan';
-import { parseUnsignedBigint } from './transform-rules';
 
 export interface Problem {
   readonly reason: 'empty_object' | 'encoding' | 'header_mismatch' | 'reference_shape' | 'parquet_shape';
@@ -65,17 +63,20 @@ export const HEADER_READ_BOUND = 64 * 1024;
 
 /**
  * Reads the whole object to prove it is UTF-8 — byte-level validation, no decoding to strings, so a
- * large object costs little more than reading it — and checks its first record against the contract
- * header (only the bytes up to the header are decoded, and at most HEADER_READ_BOUND characters of it).
+ * large object costs little more than reading it — and checks its first record, read in the dataset's
+ * dialect (default: the excel one), against the contract header (only the bytes up to the header are
+ * decoded, and at most HEADER_READ_BOUND characters of it).
  */
 export async function validateCsvObject(
   chunks: AsyncIterable<Uint8Array>,
   expected: readonly string[],
+  dialect: CsvDialect = {},
 ): Promise<Problem | null> {
   let header: string[] | null = null;
   const reader = new CsvRecordReader((r) => {
     header ??= r;
-  });
+  }, dialect);
+  const { wanted, readAs } = describeDialect(expected, dialect);
   const decoder = new TextDecoder('utf-8'); // the header's bytes, once proven valid (a BOM is dropped)
   let headerChars = 0; // characters of the first record pushed so far (leading blank lines not counted)
   let headerTooLong = false;
@@ -105,12 +106,38 @@ export async function validateCsvObject(
   if (headerTooLong)
     return {
       reason: 'header_mismatch',
-      detail: `its first record is longer than ${HEADER_READ_BOUND} characters, so it is not the contract header (expected ${expected.join(',')})`,
+      detail: `its first record is longer than ${HEADER_READ_BOUND} characters, so it is not the contract header (expected ${wanted})${readAs}`,
     };
   if (header === null) reader.end();
   const found: string[] = header ?? [];
   if (found.length === expected.length && found.every((c, i) => c === expected[i])) return null;
-  return { reason: 'header_mismatch', detail: describeHeaderMismatch(found, expected) };
+  return { reason: 'header_mismatch', detail: `${describeHeaderMismatch(found, expected, wanted)}${readAs}` };
+}
+
+/**
+ * The expected header as the file should hold it (a column holding the delimiter, the quote or a line
+ * break quoted; joined by the delimiter, escaped when it is not printable), and, for a dialect other
+ * than the excel one, which dialect the header was read in: a file written with commas then says why
+ * its header is one field.
+ */
+function describeDialect(
+  expected: readonly string[],
+  dialect: CsvDialect,
+): { wanted: string; readAs: string } {
+  const delimiter = dialect.delimiter ?? ',';
+  const quote = dialect.quote ?? '"';
+  const shown = /^[!-~]$/.test(delimiter) ? delimiter : JSON.stringify(delimiter).slice(1, -1);
+  const excel = delimiter === ',' && quote === '"';
+  const field = (c: string) =>
+    c.includes(delimiter) || c.includes(quote) || /[\r\n]/.test(c)
+      ? `${quote}${c.replaceAll(quote, quote + quote)}${quote}`
+      : c;
+  return {
+    wanted: expected.map(field).join(shown),
+    readAs: excel
+      ? ''
+      : `; it was read as CSV with delimiter ${JSON.stringify(delimiter)} and quote ${JSON.stringify(quote)}, the dataset's format: write the file in that dialect, or declare the one it is written in`,
+  };
 }
 
 /** How many CR and LF characters `text` starts with (a scan: a chunk may be a MiB of blank lines). */
@@ -127,7 +154,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function describeHeaderMismatch(found: readonly string[], expected: readonly string[]): string {
+function describeHeaderMismatch(
+  found: readonly string[],
+  expected: readonly string[],
+  wanted: string,
+): string {
   if (found.length === 0) return 'it has no header record';
   const missing = expected.filter((c) => !found.includes(c));
   const extra = found.filter((c) => !expected.includes(c));
@@ -141,64 +172,5 @@ function describeHeaderMismatch(found: readonly string[], expected: readonly str
         .join(', ')}${extra.length > 5 ? `, … (${extra.length} in all)` : ''}`,
     );
   if (!missing.length && !extra.length) parts.push('the columns are out of order');
-  return `${parts.join('; ')} (expected ${expected.join(',')})`;
-}
-
-export interface Category {
-  readonly id: bigint;
-  readonly title: string;
-  readonly assignable: boolean | null;
-}
-
-/**
- * Parses a category reference object. Any item out of shape rejects the whole object. JSON.parse is
- * RFC 8259 (NaN/Infinity are not JSON) and iterative in V8 (deep nesting is no reason to reject), and it
- * keeps a number apart from a string: an id must be a JSON string of digits, so `10`, `10.0` and `1e1` are
- * out of shape, and so is an id of 2^63 or more (it would not fit the BIGINT column).
- */
-export function parseCategories(text: string): { categories: Category[] } | Problem {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    return { reason: 'reference_shape', detail: `it is not JSON (${capText((e as Error).message, 200)})` };
-  }
-  const items = isRecord(doc) ? doc.items : undefined;
-  if (!Array.isArray(items)) return { reason: 'reference_shape', detail: 'it has no "items" list' };
-  const categories: Category[] = [];
-  for (const [i, item] of items.entries()) {
-    const snippet = isRecord(item) ? item.snippet : undefined;
-    const id = isRecord(item) ? item.id : undefined;
-    const title = isRecord(snippet) ? snippet.title : undefined;
-    if (typeof id !== 'string' || !isDigits(id))
-      return {
-        reason: 'reference_shape',
-        detail: `items[${i}] has no "id" that is a JSON string of digits (${describeJsonValue(id)})`,
-      };
-    const value = parseUnsignedBigint(id); // leading zeros are fine (the reference reads int(id))
-    if (value === null)
-      return {
-        reason: 'reference_shape',
-        detail: `items[${i}] has the id ${capText(id)}, which is not below 2^63 (a category id is a BIGINT)`,
-      };
-    if (typeof title !== 'string')
-      return { reason: 'reference_shape', detail: `items[${i}] has no string "snippet.title"` };
-    const assignable =
-      isRecord(snippet) && typeof snippet.assignable === 'boolean' ? snippet.assignable : null;
-    categories.push({ id: value, title, assignable });
-  }
-  return { categories };
-}
-
-/** What an out-of-shape id is, briefly: its JSON type, and a capped text of a scalar. */
-function describeJsonValue(v: unknown): string {
-  if (v === undefined) return 'it has none';
-  if (typeof v === 'string') return `the string ${capText(JSON.stringify(v))}`;
-  if (typeof v === 'number') return `the number ${v}`;
-  if (v === null) return 'null';
-  return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return `${parts.join('; ')} (expected ${wanted})`;
 }
