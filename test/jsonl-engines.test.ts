@@ -154,4 +154,25 @@ describe('jsonLines on the three engines', () => {
     expect(duckdb).toEqual(lambda);
     expect(py).toEqual(lambda);
   });
+
+  it("reads a line longer than the CSV path's record bound on DuckDB as on the Lambda", async () => {
+    const long = 'é'.repeat(1 << 20); // 2 MiB of UTF-8: above MAX_NORMALIZED_RECORD
+    const text = `{"id": 1, "amount": "${long}"}\n{"id": 2, "amount": {"${long}": 1}}\n`;
+    const [lambda, duckdb] = [
+      await stagedEngine('lambda', dir, EVENTS, Buffer.from(text)),
+      await stagedEngine('duckdb', dir, EVENTS, Buffer.from(text)),
+    ];
+    expect(lambda.counts).toEqual({
+      read: 2,
+      cleansed: 1,
+      quarantined: 1,
+      duplicates: 0,
+      rules: { record_shape: 1 },
+    });
+    // Compared as booleans: a failure must not print megabytes.
+    expect(lambda.rows[0]?.[3] === long).toBe(true);
+    expect(lambda.rejected[0]?.[4] === `{"id": 2, "amount": {"${long}": 1}}`).toBe(true);
+    expect(duckdb.counts).toEqual(lambda.counts);
+    expect(duckdb.rows[0]?.[3] === long && duckdb.rejected[0]?.[4] === lambda.rejected[0]?.[4]).toBe(true);
+  });
 });
