@@ -45,10 +45,12 @@ export interface DatasetRoute {
  *   top-level array). It is held whole (a reference list, an API page), so the ingest step transforms
  *   it itself, no Glue job. `onBadRecord: 'reject'` rejects the whole object (`reference_shape`) when a
  *   record is out of shape or breaks a row rule, as a reference list must be whole; default `quarantine`.
- * - `parquet`: a Parquet file whose columns include `rawColumns`; each value becomes the text a JSON
- *   value of its type would (workflows/record-text.ts).
+ * - `parquet`: a Parquet file whose columns include `rawColumns`, each a flat column of a scalar type
+ *   (else the object is rejected, `parquet_shape`); each value becomes text as
+ *   handlers/core/parquet-records.ts says: integers exact, floats as a JSON number's text, DECIMAL
+ *   exactly at its scale, DATE `YYYY-MM-DD`, TIMESTAMP an ISO-8601 instant, null empty.
  * For the JSON formats, `fields` says where each raw column's value is in a record (absent: the key of
- * the column's name), and a value becomes text as workflows/record-text.ts says.
+ * the column's name), and a value becomes text as handlers/core/json-records.ts says.
  */
 export type DatasetFormat =
   | { readonly kind: 'csv'; readonly delimiter?: string; readonly quote?: string }
