@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { LocalRuntime } from '../local/runtime';
+import { workflowProblems } from '../workflows/check-workflow';
 import type { Dataset } from '../workflows/datasets';
 import { declareWorkflow } from '../workflows/pipeline-steps';
 import { renderAslText } from '../workflows/render-asl';
@@ -142,6 +143,10 @@ describe.each([
     await sql('bad/prices.parquet', "SELECT 'a-1' AS sku, 1.5 AS price");
     conn.closeSync();
     db.closeSync();
+  });
+
+  it('is a definition npm run asl and cdk synth accept', () => {
+    expect(workflowProblems(WORKFLOW)).toEqual([]);
   });
 
   it('transforms both, quarantines the shape-broken lines, materializes, and rejects a bad Parquet object', async () => {
