@@ -13,6 +13,8 @@ import io
 import json
 import math
 import re
+import sys
+import threading
 from dataclasses import dataclass, field
 
 RULE_KINDS = (
@@ -771,8 +773,41 @@ def _not_json_constant(name):
 
 def parse_json_line(line):
     """A JSON text as JSON.parse reads it: NaN/Infinity refused, every number a double (an integer
-    becomes one first, as in JavaScript); ValueError when it is not JSON."""
-    return json.loads(line, parse_constant=_not_json_constant, parse_int=float)
+    becomes one first, as in JavaScript), nesting as deep as it goes; ValueError when it is not JSON."""
+    try:
+        return json.loads(line, parse_constant=_not_json_constant, parse_int=float)
+    except RecursionError:
+        return _parse_deep(line)
+
+
+# JSON.parse nests without limit; Python's parser recurses. A line nested beyond the default limit is
+# parsed again on a thread with a stack this big and a recursion limit of DEEP_NESTING.
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+DEEP_NESTING = 1_000_000
+
+
+def _parse_deep(line):
+    out = {}
+
+    def run():
+        try:
+            out["value"] = json.loads(line, parse_constant=_not_json_constant, parse_int=float)
+        except (ValueError, RecursionError) as e:
+            out["error"] = e
+
+    limit = sys.getrecursionlimit()
+    stack = threading.stack_size(DEEP_STACK_BYTES)
+    sys.setrecursionlimit(max(limit, DEEP_NESTING))
+    try:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(stack)
+        sys.setrecursionlimit(limit)
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
 
 
 def field_locations(fields, raw_columns):

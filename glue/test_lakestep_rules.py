@@ -12,6 +12,7 @@ import io
 import json
 import os
 import subprocess
+import sys
 import unittest
 
 import lakestep_rules as rules
@@ -656,6 +657,16 @@ class FormatTest(unittest.TestCase):
         self.assertEqual([(r.rule, r.raw) for r in records[2:4]],
                          [("record_shape", ['{"id": NaN}']), ("record_shape", ["{not json"])])
         self.assertEqual(records[4], ["1", "", "", "Infinity"])
+
+    def test_a_deeply_nested_line_is_json_as_for_json_parse(self):
+        depth = 20000
+        self.assertEqual(rules.parse_json_line('{"id": 1, "deep": ' + "[" * depth + "]" * depth + "}")["id"], 1.0)
+        with self.assertRaises(ValueError):
+            rules.parse_json_line("[" * depth)  # deep and unterminated: still not JSON
+        self.assertEqual(sys.getrecursionlimit(), self.limit)
+
+    def setUp(self):
+        self.limit = sys.getrecursionlimit()
 
     def test_transform_counts_and_quarantines_a_shape_broken_line_with_field_count_zero(self):
         text = '{"id": 1, "user": {"name": "a"}}\n{"id": 1.5}\n{"id": {"n": 1}}\n'

@@ -3,7 +3,8 @@
  * TypeScript, the local DuckDB transform and the Glue script's Python — over tricky lines: numbers as
  * JavaScript writes them (0.1, -0, 1e-7, 1e400), integers beyond 2^53 and nested values out of shape,
  * wrong types and missing values empty unless required, blank lines skipped, CRLF, lines that are not
- * JSON (NaN included) quarantined as `record_shape` with their text, multi-byte text split across chunks.
+ * JSON (NaN included) quarantined as `record_shape` with their text, multi-byte text split across chunks,
+ * a line nested 5000 deep (JSON.parse has no limit; Python's parser is given the stack for it).
  */
 import { readRecordsOf } from '../handlers/core/records-of';
 import type { Dataset } from '../workflows/datasets';
@@ -72,6 +73,7 @@ const LINES: readonly (readonly [string, string])[] = [
   ['{"id": 14, "amount": "two\\nlines", "id": 15}', 'a newline in a string; a repeated key: the last wins'],
   ['{"id": 16, "amount": 123456.789, "who": null}', 'null is empty'],
   ['{"id": -17, "amount": 5e-324}', 'the smallest double'],
+  [`{"id": 18, "deep": ${'['.repeat(5000)}${']'.repeat(5000)}}`, 'deep nesting is JSON (not at a field)'],
 ];
 
 const TEXT = LINES.map(([l]) => l).join('\n'); // no final newline: the last line is still a record
@@ -111,8 +113,8 @@ describe('jsonLines on the three engines', () => {
     const duckdb = await stagedEngine('duckdb', dir, EVENTS, bytes);
     const py = pythonEngine(EVENTS, { text: TEXT });
     expect(lambda.counts).toEqual({
-      read: 21,
-      cleansed: 10,
+      read: 22,
+      cleansed: 11,
       quarantined: 11,
       duplicates: 0,
       rules: { id_integer: 1, id_unique: 1, record_shape: 9 },
@@ -131,6 +133,7 @@ describe('jsonLines on the three engines', () => {
         ['4', '', null, '1e-7', src],
         ['8', '', null, '', src],
         ['-17', '', null, '5e-324', src],
+        ['18', '', null, '', src],
       ].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)),
     );
     // A broken line keeps its text (without the CR) in the first raw column, its field count 0.
