@@ -11,4 +11,7 @@ module.exports = {
   setupFiles: ['<rootDir>/local/polyfills.ts'],
   globalSetup: '<rootDir>/test/helpers/check-shared.js',
   testTimeout: 120000,
+  // Both cores of a CI machine: jest's default on 2 cores is a single worker, and CI had grown past
+  // its ~15 minutes. Tests start their own services on free ports, so two files run side by side.
+  maxWorkers: 2,
 };

@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { readCsvRecords } from '../handlers/core/csv-records';
 import { initWorkflowSource, type Sample } from '../local/init-workflow';
+import { sampleRecords } from '../local/sample-records';
 import { parse, UsageError } from './args';
 import { bold, dim } from './format';
 
@@ -51,7 +51,14 @@ export async function initCommand(argv: string[]): Promise<number> {
     } catch (e) {
       throw new UsageError(`lakestep init: cannot read the sample ${path}: ${(e as Error).message}`);
     }
-    return { fileName: basename(path), records: readCsvRecords(text.replace(/^\uFEFF/, '')) };
+    try {
+      const sample = sampleRecords(basename(path), text);
+      if (sample.skipped)
+        console.error(dim(`${path}: ${sample.skipped} records out of shape were left out of the inference`));
+      return { fileName: basename(path), format: sample.format, records: sample.records };
+    } catch (e) {
+      throw new UsageError(`lakestep init: ${(e as Error).message}`);
+    }
   });
   let source: string;
   try {

@@ -1,10 +1,10 @@
 /**
  * What `lakestep init NAME --sample FILE…` writes: the TypeScript of a starting workflow declaration,
- * one CSV dataset and route per sample file, its columns typed by local/infer-dataset.ts (with the rules
+ * one dataset and route per sample file (CSV, JSON Lines or a JSON document), its columns typed by local/infer-dataset.ts (with the rules
  * that guard the types), the rules a sample suggests proposed as comments, and one materialization that
  * counts each dataset's rows — ready for `npm run asl` and `lakestep run --workflow NAME`.
  */
-import { DATASET_NAME } from '../workflows/datasets';
+import { DATASET_NAME, type DatasetFormat } from '../workflows/datasets';
 import type { RowRule } from '../workflows/row-rules';
 import { type InferredDataset, inferDataset } from './infer-dataset';
 
@@ -14,7 +14,9 @@ export const WORKFLOW_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export interface Sample {
   /** The sample's file name: its route matches exactly this name. */
   readonly fileName: string;
-  /** Its CSV records, the header first. */
+  /** Its format (local/sample-records.ts guesses it): CSV in a dialect, JSON Lines, a JSON document. */
+  readonly format: DatasetFormat;
+  /** Its records as text fields, the column names first. */
   readonly records: readonly (readonly string[])[];
 }
 
@@ -30,17 +32,47 @@ const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const regexSource = (fileName: string) => `^${fileName.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`;
 
 function ruleText(rule: RowRule): string {
-  const fields = Object.entries(rule).map(([k, v]) => `${k}: ${JSON.stringify(v).replace(/"/g, "'")}`);
+  const fields = Object.entries(rule).map(([k, v]) => `${k}: ${literal(v)}`);
   return `{ ${fields.join(', ')} }`;
 }
 
-function datasetText(constName: string, fileName: string, inferred: InferredDataset): string {
-  const { spec, proposed, notes } = inferred;
+/** A JSON-like value as a TypeScript literal in the house style: `{ kind: 'csv', delimiter: ';' }`. */
+function literal(v: unknown): string {
+  if (typeof v === 'string') return q(v);
+  if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v).map(
+      ([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : q(k)}: ${literal(x)}`,
+    );
+    return `{ ${entries.join(', ')} }`;
+  }
+  return String(v);
+}
+
+/** The format as TypeScript, with a hint at what else it could be. */
+function formatText(format: DatasetFormat): string {
+  if (format.kind === 'csv')
+    return `${literal(format)}, // the dialect of the sample's header line; add quote: "'" for '-quoted fields`;
+  return `${literal(format)}, // where each raw column's value is: fields (dot paths), default the key of its name`;
+}
+
+function datasetText(
+  constName: string,
+  fileName: string,
+  format: DatasetFormat,
+  inferred: InferredDataset,
+): string {
+  const { proposed, notes } = inferred;
+  // fieldCount counts CSV fields: a JSON record has exactly its raw columns.
+  const spec =
+    format.kind === 'csv'
+      ? inferred.spec
+      : { ...inferred.spec, rules: inferred.spec.rules.filter((r) => r.kind !== 'fieldCount') };
   const schema = spec.schema.map((c) => {
     const { name, ...rest } = c;
     const fields = [
       `name: ${q(name)}`,
-      ...Object.entries(rest).map(([k, v]) => `${k}: ${JSON.stringify(v).replace(/"/g, "'")}`),
+      ...Object.entries(rest).map(([k, v]) => `${k}: ${literal(v)}`),
     ];
     const note = notes[name] ? ` // ${notes[name]}` : '';
     return `      { ${fields.join(', ')} },${note}`;
@@ -48,7 +80,7 @@ function datasetText(constName: string, fileName: string, inferred: InferredData
   return [
     `const ${constName}: Dataset = {`,
     `  name: ${q(spec.name)},`,
-    "  format: { kind: 'csv' }, // or { kind: 'csv', delimiter: ';', quote: \"'\" }: the file's dialect",
+    `  format: ${formatText(format)}`,
     '  route: {',
     `    // Exactly the sample's name. For one file per day or region, name that part of the file name`,
     `    // as the partition, e.g. /^orders_(?<partition>[a-z]{2})\\.csv$/, and drop \`partition\` below.`,
@@ -127,7 +159,7 @@ export function initWorkflowSource(name: string, samples: readonly Sample[]): st
   });
   const consts = names.map((d) => d.toUpperCase());
   const datasets = samples.map((s, i) =>
-    datasetText(consts[i] as string, s.fileName, inferDataset(names[i] as string, s.records)),
+    datasetText(consts[i] as string, s.fileName, s.format, inferDataset(names[i] as string, s.records)),
   );
   return [
     '/**',

@@ -4,7 +4,7 @@
  * with `lakestep run --workflow NAME`, every row cleansed; bad names and samples are clear usage errors.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { datasetNameOf, initWorkflowSource } from '../local/init-workflow';
 import { ROOT, tempDir } from './helpers/lake';
@@ -53,6 +53,71 @@ describe('lakestep init', () => {
     ]);
   });
 
+  it('reads JSON Lines (nested values as dot paths), a JSON document and a ;-delimited CSV, and the workflow runs on them', () => {
+    const data = join(dir, 'formats');
+    mkdirSync(data, { recursive: true });
+    const [head, ...lines] = readFileSync(join(DATA, 'raw_payments.csv'), 'utf8').trim().split(/\r?\n/);
+    expect(head).toBe('id,order_id,payment_method,amount');
+    const payments = lines.map((l) => l.split(','));
+    writeFileSync(
+      join(data, 'payments.jsonl'),
+      payments
+        .map(([id, order, method, cents]) =>
+          JSON.stringify({ id: Number(id), order: { id: Number(order) }, method, cents: Number(cents) }),
+        )
+        .join('\n'),
+    );
+    writeFileSync(
+      join(data, 'methods.json'),
+      JSON.stringify({
+        meta: { n: 2 },
+        data: {
+          rows: [
+            { method: 'coupon', online: true },
+            { method: 'gift_card', online: false },
+          ],
+        },
+      }),
+    );
+    const customers = readFileSync(join(DATA, 'raw_customers.csv'), 'utf8').replaceAll(',', ';');
+    writeFileSync(join(data, 'customers.csv'), customers);
+    const samples = ['payments.jsonl', 'methods.json', 'customers.csv'].flatMap((f) => [
+      '--sample',
+      join(data, f),
+    ]);
+    const init = node(project, ['init', 'formats', ...samples]);
+    expect([init.status, init.stderr]).toEqual([0, '']);
+    const text = readFileSync(join(project, 'workflows', 'formats.workflow.ts'), 'utf8');
+    expect(text).toContain("format: { kind: 'jsonLines', fields: { order_id: 'order.id' } },");
+    expect(text).toContain("format: { kind: 'json', records: 'data.rows' },");
+    expect(text).toContain("format: { kind: 'csv', delimiter: ';' },");
+    expect(text).toContain(
+      "{ name: 'online', type: 'BOOLEAN', booleans: { true: ['true'], false: ['false'] } }",
+    );
+    for (const script of ['workflows/write-registry.ts', 'workflows/write-asl.ts']) {
+      const r = tsx(project, [script]);
+      expect([script, r.status, r.stderr]).toEqual([script, 0, '']);
+    }
+    const run = node(project, [
+      'run',
+      '--workflow',
+      'formats',
+      '--data',
+      data,
+      '--lake',
+      join(dir, 'formats-lake'),
+      '--json',
+    ]);
+    expect([run.status, run.stderr]).toEqual([0, expect.anything()]);
+    const report = JSON.parse(run.stdout) as { tables: { name: string; rows: number }[] };
+    expect(report.tables).toEqual([
+      { name: 'cleansed.customers', rows: 100 },
+      { name: 'cleansed.methods', rows: 2 },
+      { name: 'cleansed.payments', rows: payments.length },
+      { name: 'analytics.dataset_rows', rows: 3 },
+    ]);
+  });
+
   it('refuses to overwrite a workflow, and a name or samples it cannot use', () => {
     const again = node(project, ['init', 'shop', '--sample', join(DATA, 'raw_orders.csv')]);
     expect([again.status, again.stderr]).toEqual([2, expect.stringContaining('shop.workflow.ts exists')]);
@@ -61,8 +126,8 @@ describe('lakestep init', () => {
     expect(() => initWorkflowSource('My Shop', [])).toThrow('workflow name "My Shop"');
     expect(() =>
       initWorkflowSource('x', [
-        { fileName: 'a-b.csv', records: [['id'], ['1']] },
-        { fileName: 'a_b.csv', records: [['id'], ['1']] },
+        { fileName: 'a-b.csv', format: { kind: 'csv' }, records: [['id'], ['1']] },
+        { fileName: 'a_b.csv', format: { kind: 'csv' }, records: [['id'], ['1']] },
       ]),
     ).toThrow('samples a-b.csv and a_b.csv give one dataset name "a_b"');
     expect(datasetNameOf('2024 Orders.CSV')).toBe('d_2024_orders');

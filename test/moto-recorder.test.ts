@@ -13,7 +13,7 @@ import {
   ScanCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -270,6 +270,9 @@ it('a stopped execution whose error is empty is recorded as States.Aborted, by t
     States: { [stateName('waitForCrawler')]: { Type: 'Wait', Seconds: 3600, End: true } },
   });
   const arn = await startExecution(world.sfn, machine, 'raw_statistics-US-stopped', objectCreated());
+  // moto runs the execution in a thread of its own: stopped before it entered the Wait, the history
+  // names no state (the under-load flake where failedState was null). Stop it where the case says.
+  await enteredState(world.sfn, arn, 'WaitStateEntered');
   // moto gap: StopExecution drops the error and cause it is given (the history says error ""), which
   // is what Step Functions records for a StopExecution without them: the case under test.
   await world.sfn.send(new StopExecutionCommand({ executionArn: arn, error: 'Operator', cause: 'by hand' }));
@@ -311,3 +314,14 @@ it('a stopped execution whose error is empty is recorded as States.Aborted, by t
   expect(pages.map((p) => p.Subject)).toEqual([`lakestep [system] aborted in Wait for crawler: ${KEY}`]);
   expect(pages[0]?.Message).toContain('Error:         States.Aborted');
 });
+
+/** Waits (up to 30 s) until the execution's history has an event of `type`. */
+async function enteredState(sfn: SFNClient, executionArn: string, type: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const h = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    if ((h.events ?? []).some((e) => e.type === type)) return;
+    if (Date.now() > deadline) throw new Error(`execution ${executionArn} has no ${type} after 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
