@@ -1,7 +1,8 @@
 /**
  * The Glue stand-in: executes the statistics transform spec with DuckDB. Records are read from bronze
- * with the contract's lenient CSV reading (a JSON Lines or Parquet object by local/format-records.ts), loaded into a DuckDB table, checked by the row rules, typed,
- * deduped within the batch, and written as staged Parquet with the batch summary the DQ step reads.
+ * with the contract's lenient CSV reading (a JSON Lines or Parquet object by local/format-records.ts),
+ * loaded into a DuckDB table, checked by the row rules, typed, deduped within the batch, and written as
+ * staged Parquet with the batch summary the DQ step reads.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
