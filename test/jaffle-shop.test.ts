@@ -142,8 +142,7 @@ describe('the jaffle-shop workflow', () => {
     for (const f of Object.values(FILES)) copyFileSync(join(DATA, f), join(data, f));
     const text = readFileSync(join(DATA, FILES.orders), 'utf8');
     // Order 7's status is not one of the five; a repeated order id 8 breaks uniqueness.
-    const broken =
-      text.replace(/\r\n7,(\d+),([0-9-]+),\w+\r\n/, '\r\n7,$1,$2,lost\r\n') + '8,1,2018-04-09,placed\r\n';
+    const broken = `${text.replace(/\r\n7,(\d+),([0-9-]+),\w+\r\n/, '\r\n7,$1,$2,lost\r\n')}8,1,2018-04-09,placed\r\n`;
     expect(broken).not.toBe(text);
     writeFileSync(join(data, FILES.orders), broken);
     const lake = join(dir, 'bad-lake');
