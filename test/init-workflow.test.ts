@@ -110,10 +110,11 @@ describe('lakestep init', () => {
     ]);
     expect([run.status, run.stderr]).toEqual([0, expect.anything()]);
     const report = JSON.parse(run.stdout) as { tables: { name: string; rows: number }[] };
+    // In the workflow's dataset order: the samples' order.
     expect(report.tables).toEqual([
-      { name: 'cleansed.customers', rows: 100 },
-      { name: 'cleansed.methods', rows: 2 },
       { name: 'cleansed.payments', rows: payments.length },
+      { name: 'cleansed.methods', rows: 2 },
+      { name: 'cleansed.customers', rows: 100 },
       { name: 'analytics.dataset_rows', rows: 3 },
     ]);
   });
