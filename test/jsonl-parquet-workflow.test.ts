@@ -145,8 +145,23 @@ describe.each([
     db.closeSync();
   });
 
-  it('is a definition npm run asl and cdk synth accept', () => {
+  it('is a definition npm run asl and cdk synth accept, and they refuse a rule named record_shape', () => {
     expect(workflowProblems(WORKFLOW)).toEqual([]);
+    const clash = {
+      ...EVENTS,
+      transform: {
+        ...EVENTS.transform,
+        rules: [
+          ...EVENTS.transform.rules,
+          { name: 'record_shape', kind: 'notNull', columns: ['id'] } as const,
+        ],
+      },
+    };
+    expect(workflowProblems({ ...WORKFLOW, datasets: [clash, PRICES] })).toEqual([
+      expect.stringMatching(
+        /events.*rule record_shape: record_shape is the rule a jsonLines record out of shape is quarantined under: give the rule another name/,
+      ),
+    ]);
   });
 
   it('transforms both, quarantines the shape-broken lines, materializes, and rejects a bad Parquet object', async () => {

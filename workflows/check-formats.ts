@@ -3,7 +3,7 @@
  * reads, JSON paths that are dot paths, `fields` that name raw columns, JSON types it knows, and no
  * row rule that only means something for another format. Each problem names the field and the fix.
  */
-import type { Dataset, JsonField } from './datasets';
+import { type Dataset, type JsonField, RECORD_SHAPE } from './datasets';
 
 const KINDS = ['csv', 'jsonLines', 'json', 'parquet'] as const;
 const JSON_TYPES = ['string', 'number', 'boolean'];
@@ -24,6 +24,12 @@ export function formatProblems(dataset: Dataset): string[] {
       if (rule.kind === 'fieldCount')
         problems.push(
           `format.kind is '${format.kind}', but rule ${rule.name} is a fieldCount, which counts CSV fields: remove it (a ${format.kind} record has exactly its raw columns)`,
+        );
+  if (format.kind === 'json' || format.kind === 'jsonLines')
+    for (const rule of rules)
+      if (rule.name === RECORD_SHAPE)
+        problems.push(
+          `rule ${rule.name}: ${RECORD_SHAPE} is the rule a ${format.kind} record out of shape is quarantined under: give the rule another name`,
         );
   if (format.kind === 'json') {
     if (format.records !== '' && !DOT_PATH.test(format.records))

@@ -76,6 +76,9 @@ export type JsonField =
       readonly required?: boolean;
     };
 
+/** The rule a record out of its JSON format's shape is quarantined under (no row rule may take its name). */
+export const RECORD_SHAPE = 'record_shape';
+
 /** A format's kind, for the messages and the choices that depend only on it. */
 export type FormatKind = DatasetFormat['kind'];
 

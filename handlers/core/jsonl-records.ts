@@ -4,11 +4,11 @@
  * that is not JSON, or not a record of the declared shape, is no error but a record broken by the rule
  * `record_shape`, its text kept for the quarantine file (glue/lakestep_rules.py `read_jsonl` reads alike).
  */
+import { RECORD_SHAPE } from '../../workflows/datasets';
 import type { FieldLocation } from './json-records';
 import { jsonRecordFields } from './json-records';
 
-/** The rule a record out of the declared shape breaks (every engine counts and quarantines it by this name). */
-export const RECORD_SHAPE = 'record_shape';
+export { RECORD_SHAPE } from '../../workflows/datasets';
 
 /** Where a reader sends an object's records: each record's fields, or a broken record's rule and raw text. */
 export interface RecordsSink {
