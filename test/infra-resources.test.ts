@@ -147,7 +147,7 @@ describe('Glue', () => {
       ExecutionProperty: { MaxConcurrentRuns: 5 },
       SecurityConfiguration: { Ref: Match.anyValue() },
       DefaultArguments: Match.objectLike({
-        '--transform_specs': JSON.stringify({ statistics: STATISTICS }),
+        '--transform_specs': JSON.stringify({ statistics: { ...STATISTICS, format: { kind: 'csv' } } }),
         '--extra-py-files': { 'Fn::Sub': Match.stringLikeRegexp('\\.py$') },
       }),
     });
