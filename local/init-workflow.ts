@@ -70,10 +70,7 @@ function datasetText(
       : { ...inferred.spec, rules: inferred.spec.rules.filter((r) => r.kind !== 'fieldCount') };
   const schema = spec.schema.map((c) => {
     const { name, ...rest } = c;
-    const fields = [
-      `name: ${q(name)}`,
-      ...Object.entries(rest).map(([k, v]) => `${k}: ${literal(v)}`),
-    ];
+    const fields = [`name: ${q(name)}`, ...Object.entries(rest).map(([k, v]) => `${k}: ${literal(v)}`)];
     const note = notes[name] ? ` // ${notes[name]}` : '';
     return `      { ${fields.join(', ')} },${note}`;
   });
