@@ -172,6 +172,11 @@ export class RunProgress {
     const rows = rowsLine(summary);
     this.emit(flight, `    → ${resultLabel(summary)}${rows ? dim(`  ${rows}`) : ''}`);
     if (summary.outcome !== 'succeeded' && summary.cause) this.emit(flight, dim(`      ${summary.cause}`));
+    for (const w of summary.warnings ?? [])
+      this.emit(
+        flight,
+        `    ! warning: check ${w.check} of analytics.${w.materialization}: ${w.violations} violating row${w.violations === 1 ? '' : 's'}`,
+      );
     flight.done = true;
     if (!this.blocks && tally !== 'succeeded') this.print(this.oneLine(summary, tally));
     this.flush();

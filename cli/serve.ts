@@ -42,11 +42,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `lakestep serve: --port must be a whole number from 0 to 65535, got "${values.port}"`,
     );
 
-  // The API and its dashboards serve the built-in workflow's category_daily (a lake not made yet: that one).
+  // The API and its dashboards serve a workflow that declares them (a lake not made yet: the built-in one).
   const workflow = chosenWorkflow(values.workflow, values.lake, 'serve', () => YOUTUBE_TRENDING.name);
-  if (workflow.name !== YOUTUBE_TRENDING.name)
+  if (!workflow.analyticsApi)
     throw new UsageError(
-      `lakestep serve: the analytics API and its dashboards serve workflow ${YOUTUBE_TRENDING.name}'s category_daily; workflow ${workflow.name} has none: read its tables with lakestep query`,
+      `lakestep serve: workflow ${workflow.name} declares no analyticsApi (the API and its dashboards serve a category_daily-shaped table, as workflow ${YOUTUBE_TRENDING.name} declares): read its tables with lakestep query`,
     );
   const serve = await startServe({ lake: values.lake ?? DEFAULT_LAKE, port });
   const { apiKey } = serve;

@@ -70,12 +70,15 @@ export function functionLakeAccess(
         objects: ['write'],
         why: 'copies a rejected object and its reason file under its key and execution',
       },
-      {
-        bucket: 'cleansed',
-        prefix: STAGING_PREFIX,
-        objects: ['write'],
-        why: 'stages a parsed category batch under its execution name',
-      },
+      // A json document dataset is transformed by the ingest step itself (handlers/core/ingest-document.ts).
+      ...datasets.filter(transformedAtIngest).map(
+        (d): PrefixAccess => ({
+          bucket: 'cleansed',
+          prefix: `${STAGING_PREFIX}${d.name}/`,
+          objects: ['write', 'delete'],
+          why: "stages the document's transformed batch under its execution name; deletes an earlier attempt's quarantined-rows file",
+        }),
+      ),
     ],
     // The Glue job's lake access (infra/transform-job.ts), for the objects small enough for a Lambda.
     TransformSmallBatch: [

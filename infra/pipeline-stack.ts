@@ -276,30 +276,36 @@ export class PipelineStack extends cdk.Stack {
       },
     });
 
-    const categoryDaily = workflow.materializations.find((m) => m.table === 'category_daily');
+    const apiTable = workflow.analyticsApi?.table;
+    // definition-checked (workflows/check-workflow.ts): the API's table is one of the materializations
+    const apiMaterialization = workflow.materializations.find((m) => m.table === apiTable);
     this.api =
-      categoryDaily &&
-      new AnalyticsApi(this, 'AnalyticsApi', {
-        namePrefix: prefix,
-        stageName: props.stage,
-        buckets: this.buckets,
-        workGroupName: resourceNames.athenaWorkGroup(prefix),
-        analyticsDatabase: catalog.analyticsDatabaseName,
-        table: 'category_daily',
-        throttle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
-        quotaPerDay: settings.apiQuotaPerDay,
-        logLevel: settings.logLevel,
-        logRetentionDays: settings.logRetentionDays,
-        removal: settings.removal,
-        metricsNamespace,
-      });
-    if (settings.quicksightPrincipalArn && categoryDaily)
+      apiTable === undefined
+        ? undefined
+        : new AnalyticsApi(this, 'AnalyticsApi', {
+            namePrefix: prefix,
+            stageName: props.stage,
+            buckets: this.buckets,
+            workGroupName: resourceNames.athenaWorkGroup(prefix),
+            analyticsDatabase: catalog.analyticsDatabaseName,
+            table: apiTable,
+            throttle: {
+              rateLimit: settings.apiThrottleRateLimit,
+              burstLimit: settings.apiThrottleBurstLimit,
+            },
+            quotaPerDay: settings.apiQuotaPerDay,
+            logLevel: settings.logLevel,
+            logRetentionDays: settings.logRetentionDays,
+            removal: settings.removal,
+            metricsNamespace,
+          });
+    if (settings.quicksightPrincipalArn && apiMaterialization)
       new AnalyticsQuickSight(this, 'QuickSight', {
         namePrefix: prefix,
         principalArn: settings.quicksightPrincipalArn,
         workGroupName: resourceNames.athenaWorkGroup(prefix),
         analyticsDatabase: catalog.analyticsDatabaseName,
-        materialization: categoryDaily,
+        materialization: apiMaterialization,
       });
 
     new cdk.CfnOutput(this, 'LandingBucketName', {

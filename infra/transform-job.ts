@@ -76,7 +76,8 @@ export class TransformJob extends Construct {
 
     this.job = new glue.CfnJob(this, 'Job', {
       name: props.jobName,
-      description: "lakestep: row rules, typing and dedupe of one CSV batch (its dataset's transform spec)",
+      description:
+        "lakestep: row rules, typing and dedupe of one batch in its dataset's format (its transform spec)",
       role: this.role.roleArn,
       glueVersion: '5.0',
       command: { name: 'glueetl', pythonVersion: '3', scriptLocation: script.s3ObjectUrl },

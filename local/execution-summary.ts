@@ -29,6 +29,11 @@ export interface ExecutionSummary {
   reason: string | null;
   states: StateRun[];
   rows: { read: number; cleansed: number; quarantined: number; duplicates: number } | null;
+  /**
+   * The analytics checks that found violations and only warn (a failing one ends the execution
+   * dq_failed with its cause): each with its count, e.g. jaffle-shop's orphan orders. Empty when none.
+   */
+  warnings: { materialization: string; check: string; violations: number }[];
   /** True when this object version had already been processed (a duplicate event) and was not run again. */
   duplicateEvent?: boolean;
 }
@@ -37,6 +42,8 @@ export interface ExecutionSummary {
 export interface SummaryStates {
   readonly ingest: string;
   readonly dataQuality: string;
+  /** The Check analytics step's state, when the workflow has one. */
+  readonly checkAnalytics?: string;
 }
 
 /** The summary of an execution from its record, events and task results. */
@@ -79,7 +86,20 @@ export function summarizeExecution(
     reason,
     states: stateRuns(events),
     rows: (quality?.rows as ExecutionSummary['rows']) ?? null,
+    warnings: warningsOf(states.checkAnalytics ? lastResult(states.checkAnalytics) : null),
   };
+}
+
+/** The warn checks with violations in a Check analytics result (handlers/core/check-analytics.ts). */
+function warningsOf(result: Record<string, unknown> | null): ExecutionSummary['warnings'] {
+  const checks = Array.isArray(result?.checks) ? (result.checks as Record<string, unknown>[]) : [];
+  return checks
+    .filter((c) => c.severity === 'warn' && typeof c.violations === 'number' && c.violations > 0)
+    .map((c) => ({
+      materialization: String(c.materialization),
+      check: String(c.name),
+      violations: c.violations as number,
+    }));
 }
 
 /**

@@ -12,6 +12,7 @@ import { executionNameFor } from '../handlers/core/execution-name';
 import type { CorePorts } from '../handlers/core/ports';
 import { releaseRegionMergesOf, releaseSlotsOf } from '../handlers/core/record-failure';
 import { DEFAULT_STAGE_SETTINGS } from '../infra/config';
+import { CHECK_ANALYTICS_STEP_ID } from '../workflows/analytics-checks';
 import { regionMergesOf } from '../workflows/region-merge';
 import { admissionGatesOf } from '../workflows/transform-admission';
 import type { Workflow } from '../workflows/types';
@@ -492,7 +493,11 @@ export class LocalRuntime {
       record,
       events ?? (await this.store.events(record.name)),
       tasks ?? (await this.store.tasks(record.name)),
-      { ingest: this.stateName('ingestObject'), dataQuality: this.stateName('checkDataQuality') },
+      {
+        ingest: this.stateName('ingestObject'),
+        dataQuality: this.stateName('checkDataQuality'),
+        checkAnalytics: this.stateName(CHECK_ANALYTICS_STEP_ID),
+      },
     );
   }
 

@@ -41,6 +41,7 @@ describe('lakestep CLI', () => {
           'rows',
           'states',
           'status',
+          'warnings',
         ].sort(),
       );
       for (const s of e.states)

@@ -10,7 +10,7 @@ import { LAKE_DEFAULTS, stageOverridesFrom } from '../infra/config';
 import { STAGING_PREFIX } from '../infra/lake-buckets';
 import { PipelineStack } from '../infra/pipeline-stack';
 import { resourceNames } from '../infra/substitutions';
-import { CSV, STAGES, STATISTICS } from '../workflows/datasets';
+import { STAGES, STATISTICS } from '../workflows/datasets';
 import type { LambdaStep } from '../workflows/types';
 import { CATEGORY_DAILY, YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 
@@ -147,8 +147,7 @@ describe('Glue', () => {
       ExecutionProperty: { MaxConcurrentRuns: 5 },
       SecurityConfiguration: { Ref: Match.anyValue() },
       DefaultArguments: Match.objectLike({
-        // Each spec carries its dataset's format: the job reads the object by it (csv dialect, jsonLines, parquet).
-        '--transform_specs': JSON.stringify({ statistics: { ...STATISTICS, format: CSV } }),
+        '--transform_specs': JSON.stringify({ statistics: { ...STATISTICS, format: { kind: 'csv' } } }),
         '--extra-py-files': { 'Fn::Sub': Match.stringLikeRegexp('\\.py$') },
       }),
     });

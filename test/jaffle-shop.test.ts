@@ -131,9 +131,13 @@ describe('the jaffle-shop workflow', () => {
       { orphan_order: 0, order_facts_present: 0, customer_id_present: 0 },
     ]);
     const ordersRun = results[order.indexOf('orders')] as (typeof results)[number];
-    expect(violations(ordersRun).orphan_order).toBe(
-      order.indexOf('customers') < order.indexOf('orders') ? 0 : 99,
+    const orphans = order.indexOf('customers') < order.indexOf('orders') ? 0 : 99;
+    expect(violations(ordersRun).orphan_order).toBe(orphans);
+    // The run report carries the warning, so `lakestep run` and `status` can show it.
+    expect(ordersRun.warnings).toEqual(
+      orphans ? [{ materialization: 'orders', check: 'orphan_order', violations: orphans }] : [],
     );
+    expect(last.warnings).toEqual([]);
   });
 
   it('quarantines a row that breaks a stated test with its rule, and promotes the rest', async () => {

@@ -45,6 +45,7 @@ function summary(n: string, over: Partial<ExecutionSummary> = {}): ExecutionSumm
     reason: null,
     states: [],
     rows: null,
+    warnings: [],
     ...over,
   };
 }
@@ -97,6 +98,16 @@ describe('run progress, off a terminal (lines)', () => {
     expect(usBlock).toMatch(/✓ Ingest object\s+\d+ ms/);
     expect(usBlock).toContain('→ FAILED');
     expect(text.slice(gb)).toContain('→ succeeded');
+  });
+
+  it("shows a materialization check's warning under the execution that found it", () => {
+    const h = harness('lines', 1);
+    h.progress.onEvent('exec-us', started('us', h.at()));
+    h.progress.finish(
+      summary('us', { warnings: [{ materialization: 'orders', check: 'orphan_order', violations: 99 }] }),
+    );
+    h.progress.close();
+    expect(h.output()).toContain('! warning: check orphan_order of analytics.orders: 99 violating rows');
   });
 
   it('counts a duplicate event apart from a run, and says it was not run again', () => {

@@ -866,7 +866,8 @@ export function alarmsFor(workflow: Workflow): AlarmSpec[] {
     ...analyticsCheckDrafts(workflow),
   ]
     .map(finish)
-    .concat(apiAlarms(runbookPath)); // the analytics API in front of the workflow's tables
+    // The analytics API in front of the workflow's tables, when it declares one.
+    .concat(workflow.analyticsApi ? apiAlarms(runbookPath) : []);
   const ids = new Set<string>();
   for (const a of metricAlarms) {
     if (ids.has(a.id)) throw new Error(`workflow ${workflow.name}: two alarms are named ${a.id}`);

@@ -79,6 +79,11 @@ export function workflowProblems(workflow: Workflow): string[] {
       problems.push(
         `workflow ${workflow.name}, dataset ${d.name}: transform.name is "${d.transform.name}": it must be the dataset's name`,
       );
+  const api = workflow.analyticsApi;
+  if (api && !workflow.materializations.some((m) => m.table === api.table))
+    problems.push(
+      `workflow ${workflow.name}: analyticsApi.table is "${api.table}", which no materialization writes (they write ${workflow.materializations.map((m) => m.table).join(', ')}): name one, or remove analyticsApi`,
+    );
   problems.push(
     ...materializationProblems(
       workflow,

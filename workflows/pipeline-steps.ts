@@ -28,7 +28,14 @@ import {
   TRANSFORM_ADMISSION_STEPS,
   TRANSFORM_TIMEOUT_SECONDS,
 } from './transform-admission';
-import type { AthenaStep, Materialization, Step, Workflow, WorkflowMonitoring } from './types';
+import type {
+  AnalyticsApiDeclaration,
+  AthenaStep,
+  Materialization,
+  Step,
+  Workflow,
+  WorkflowMonitoring,
+} from './types';
 
 /** What a workflow declares: data only. Its steps are derived (declareWorkflow). */
 export interface WorkflowDeclaration {
@@ -45,6 +52,8 @@ export interface WorkflowDeclaration {
   readonly smallObjectBytes?: number;
   readonly monitoring?: WorkflowMonitoring;
   readonly sources?: readonly RestSource[];
+  /** The analytics API over a category_daily-shaped table (workflows/types.ts AnalyticsApiDeclaration). */
+  readonly analyticsApi?: AnalyticsApiDeclaration;
 }
 
 /** The default execution timeout: a week (decision 0029). */

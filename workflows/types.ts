@@ -199,6 +199,18 @@ export interface Workflow {
   readonly monitoring?: WorkflowMonitoring;
   /** Scheduled REST fetches that land files as uploads would (workflows/sources.ts). */
   readonly sources?: readonly RestSource[];
+  /** The authenticated analytics API and its dashboards over this workflow's tables, when it has one. */
+  readonly analyticsApi?: AnalyticsApiDeclaration;
+}
+
+/**
+ * The analytics API (handlers/api.ts, `lakestep serve`, infra/api.ts): its queries are written for a
+ * table of `category_daily`'s shape (per region, day and category), so only such a table is served;
+ * the stack deploys the API, its alarms and runbooks only for a workflow that declares it.
+ */
+export interface AnalyticsApiDeclaration {
+  /** The materialization's table the API reads. */
+  readonly table: string;
 }
 
 /**

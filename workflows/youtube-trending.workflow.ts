@@ -71,6 +71,8 @@ export const YOUTUBE_TRENDING: Workflow = declareWorkflow({
   materializations: [CATEGORY_DAILY],
   // The daily fetch from the YouTube Data API (lakestep fetch; on AWS a scheduled Lambda per region).
   sources: [YOUTUBE_TRENDING_SOURCE],
+  // The authenticated API and dashboards over category_daily (lakestep serve; API Gateway on AWS).
+  analyticsApi: { table: CATEGORY_DAILY.table },
   monitoring: {
     // An object takes minutes end to end; half an hour at p99 means Glue or Athena is queueing.
     stateMachine: { executionDurationP99: { threshold: 30 } },
