@@ -6,7 +6,7 @@
  * of shape or breaking a row rule rejects it too with `onBadRecord: 'reject'`, and is quarantined with
  * its rule otherwise.
  */
-import type { Dataset } from '../../workflows/datasets';
+import { type Dataset, RECORD_SHAPE } from '../../workflows/datasets';
 import type { Batch } from './contracts';
 import { capText, ObjectTooLargeError } from './errors';
 import { fieldLocations, jsonRecordFields, splitPath, valueAt } from './json-records';
@@ -18,9 +18,6 @@ import { decodeUtf8, EncodingProblem, type Problem } from './validate-object';
 
 /** The most characters of a JSON document held as one string (V8's limit is ~2^29). */
 export const DOCUMENT_TEXT_LIMIT = 2 ** 28;
-
-/** The rule a quarantined record out of the declared shape is counted under. */
-export const RECORD_SHAPE_RULE = 'record_shape';
 
 /**
  * A document's text, or its encoding problem, or 'too_large' beyond `limit` characters. The whole
@@ -98,7 +95,7 @@ export async function stageDocument(
     const decoded = jsonRecordFields(record, locations);
     if ('problem' in decoded) {
       if (reject) return { reason: 'reference_shape', detail: `${at(i)}: ${decoded.problem}` };
-      transform.pushBroken(RECORD_SHAPE_RULE, [capText(JSON.stringify(record) ?? 'null', 1000)]);
+      transform.pushBroken(RECORD_SHAPE, [capText(JSON.stringify(record) ?? 'null', 1000)]);
       continue;
     }
     const rule = transform.push(decoded.fields);
