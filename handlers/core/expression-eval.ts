@@ -9,6 +9,7 @@ import type { Expr } from '../../workflows/expressions';
 import type { ExprType } from '../../workflows/expressions-check';
 import type { CompiledDerived } from '../../workflows/expressions-spec';
 import type { CellValue } from './transform-parquet';
+import { civilText } from './transform-rules';
 
 type Value = CellValue;
 type Compiled = (get: (name: string) => Value) => Value;
@@ -194,7 +195,7 @@ export function compileDerived(d: CompiledDerived): (get: (name: string) => Valu
           const v = f(g);
           if (v === null || from.kind === 'VARCHAR') return v;
           if (from.kind === 'BOOLEAN') return v ? 'true' : 'false';
-          if (from.kind === 'DATE') return isoDate(v as number);
+          if (from.kind === 'DATE') return civilText(v as number);
           return String(v);
         };
       }
@@ -202,21 +203,4 @@ export function compileDerived(d: CompiledDerived): (get: (name: string) => Valu
   };
   const target = decimalShape(d.column.type);
   return target ? at(d.ast, target.scale) : compile(d.ast);
-}
-
-/** YYYY-MM-DD of days since 1970-01-01 (H. Hinnant's civil_from_days: proleptic Gregorian, years 1–9999). */
-function isoDate(days: number): string {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const pad = (n: number, w: number) => String(n).padStart(w, '0');
-  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
 }

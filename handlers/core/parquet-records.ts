@@ -12,6 +12,7 @@ import {
   parquetSchema,
   type SchemaElement,
 } from 'hyparquet';
+import { civilText } from './transform-rules';
 
 /** How a column's values become text. */
 export type ParquetValueKind = 'boolean' | 'integer' | 'float' | 'string' | 'decimal' | 'date' | 'timestamp';
@@ -208,22 +209,6 @@ function floorDiv(a: bigint, b: bigint): bigint {
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
-
-/** Days since 1970-01-01 → YYYY-MM-DD, proleptic Gregorian (H. Hinnant's civil_from_days). */
-export function civilText(days: number): string {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return `${year < 0 ? '-' : ''}${pad(Math.abs(year), 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-}
 
 /** Microseconds since the epoch → `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (the fraction only when not zero). */
 export function instantText(micros: bigint): string {

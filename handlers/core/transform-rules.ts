@@ -39,6 +39,24 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146097 + doe - 719468;
 }
 
+/** Days since 1970-01-01 → YYYY-MM-DD, proleptic Gregorian (H. Hinnant's civil_from_days). */
+export function civilText(days: number): string {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return `${year < 0 ? '-' : ''}${padDigits(Math.abs(year), 4)}-${padDigits(month, 2)}-${padDigits(day, 2)}`;
+}
+
+const padDigits = (n: number, width: number) => String(n).padStart(width, '0');
+
 /** `YY.DD.MM`, ASCII digits, a real calendar date in 20YY → days since the epoch (a Parquet DATE), else null. */
 export function parseYyddmm(value: string): number | null {
   const m = YYDDMM.exec(value);
