@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { initWorkflowSource, type Sample } from '../local/init-workflow';
-import { sampleRecords } from '../local/sample-records';
+import { parquetSampleRecords, sampleRecords } from '../local/sample-records';
 import { parse, UsageError } from './args';
 import { bold, dim } from './format';
 
@@ -44,22 +44,8 @@ export async function initCommand(argv: string[]): Promise<number> {
   const file = join(dir, `${name}.workflow.ts`);
   if (existsSync(file))
     throw new UsageError(`lakestep init: ${file} exists: choose another name, or edit it`);
-  const samples: Sample[] = values.sample.map((path) => {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new UsageError(`lakestep init: cannot read the sample ${path}: ${(e as Error).message}`);
-    }
-    try {
-      const sample = sampleRecords(basename(path), text);
-      if (sample.skipped)
-        console.error(dim(`${path}: ${sample.skipped} records out of shape were left out of the inference`));
-      return { fileName: basename(path), format: sample.format, records: sample.records };
-    } catch (e) {
-      throw new UsageError(`lakestep init: ${(e as Error).message}`);
-    }
-  });
+  const samples: Sample[] = [];
+  for (const path of values.sample) samples.push(await readSample(path));
   let source: string;
   try {
     source = initWorkflowSource(name, samples);
@@ -72,4 +58,33 @@ export async function initCommand(argv: string[]): Promise<number> {
     dim(`Next: review it, then npm run asl, then npx lakestep run --workflow ${name} --data DIR --lake LAKE`),
   );
   return 0;
+}
+
+/** A sample file's format and records (local/sample-records.ts), or a usage error naming it. */
+async function readSample(path: string): Promise<Sample> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`lakestep init: cannot read the sample ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const fileName = basename(path);
+    if (/\.parquet$/i.test(fileName)) {
+      const sample = await parquetSampleRecords(fileName, bytes);
+      if (sample.leftOut.length)
+        console.error(
+          dim(
+            `${path}: columns left out (nested or of a type lakestep does not read): ${sample.leftOut.join(', ')}`,
+          ),
+        );
+      return { fileName, format: sample.format, records: sample.records };
+    }
+    const sample = sampleRecords(fileName, bytes.toString('utf8'));
+    if (sample.skipped)
+      console.error(dim(`${path}: ${sample.skipped} records out of shape were left out of the inference`));
+    return { fileName, format: sample.format, records: sample.records };
+  } catch (e) {
+    throw new UsageError(`lakestep init: ${(e as Error).message}`);
+  }
 }

@@ -1,12 +1,14 @@
 /**
  * A sample file as `lakestep init` reads it: its format guessed from its name and text (a `.jsonl` /
- * `.ndjson` is JSON Lines, a `.json` a document whose records are the first array of objects, anything
- * else CSV in the dialect its header line suggests) and its records as text fields, the column names
+ * `.ndjson` is JSON Lines, a `.json` a document whose records are the first array of objects, a
+ * `.parquet` a Parquet file, anything else CSV in the dialect its header line suggests) and its records as text fields, the column names
  * first — the records every format becomes (handlers/core/json-records.ts), for local/infer-dataset.ts.
  */
+import { parquetMetadata, parquetSchema } from 'hyparquet';
 import { readCsvRecords } from '../handlers/core/csv-records';
 import { documentRecords } from '../handlers/core/ingest-document';
 import { fieldLocations, isJsonObject, jsonRecordFields } from '../handlers/core/json-records';
+import { readParquetRecords, valueKind } from '../handlers/core/parquet-records';
 import type { DatasetFormat, JsonField } from '../workflows/datasets';
 
 export interface SampleRecords {
@@ -136,4 +138,32 @@ export function delimiterOf(text: string): string {
   let best = ',';
   for (const d of DELIMITERS) if ((counts.get(d) ?? 0) > (counts.get(best) ?? 0)) best = d;
   return best;
+}
+
+/** A Parquet sample: its flat columns of a type lakestep reads (others are left out, and named). */
+export async function parquetSampleRecords(
+  fileName: string,
+  bytes: Uint8Array,
+): Promise<SampleRecords & { leftOut: string[] }> {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let metadata: ReturnType<typeof parquetMetadata>;
+  try {
+    metadata = parquetMetadata(file);
+  } catch (e) {
+    throw new Error(`sample ${fileName}: it is not a Parquet file (${(e as Error).message})`);
+  }
+  const columns: string[] = [];
+  const leftOut: string[] = [];
+  for (const c of parquetSchema(metadata).children) {
+    const flat = c.children.length === 0 && c.element.repetition_type !== 'REPEATED';
+    if (flat && typeof valueKind(c.element) === 'string') columns.push(c.element.name);
+    else leftOut.push(c.element.name);
+  }
+  if (columns.length === 0)
+    throw new Error(
+      `sample ${fileName}: it has no flat column of a type lakestep reads (${leftOut.join(', ')})`,
+    );
+  const records: string[][] = [columns];
+  await readParquetRecords(file, metadata, columns, (fields) => records.push(fields));
+  return { format: { kind: 'parquet' }, records, skipped: 0, leftOut };
 }

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { datasetNameOf, initWorkflowSource } from '../local/init-workflow';
 import { ROOT, tempDir } from './helpers/lake';
 import { copyProject, tsx } from './helpers/project-copy';
@@ -53,7 +54,7 @@ describe('lakestep init', () => {
     ]);
   });
 
-  it('reads JSON Lines (nested values as dot paths), a JSON document and a ;-delimited CSV, and the workflow runs on them', () => {
+  it('reads JSON Lines (nested values as dot paths), a JSON document, a ;-delimited CSV and Parquet, and the workflow runs on them', async () => {
     const data = join(dir, 'formats');
     mkdirSync(data, { recursive: true });
     const [head, ...lines] = readFileSync(join(DATA, 'raw_payments.csv'), 'utf8').trim().split(/\r?\n/);
@@ -81,7 +82,15 @@ describe('lakestep init', () => {
     );
     const customers = readFileSync(join(DATA, 'raw_customers.csv'), 'utf8').replaceAll(',', ';');
     writeFileSync(join(data, 'customers.csv'), customers);
-    const samples = ['payments.jsonl', 'methods.json', 'customers.csv'].flatMap((f) => [
+    // Parquet as DuckDB writes it (SNAPPY; id and user_id BIGINT, order_date DATE).
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    await conn.run(
+      `COPY (SELECT * FROM read_csv('${join(DATA, 'raw_orders.csv')}')) TO '${join(data, 'orders.parquet')}' (FORMAT parquet)`,
+    );
+    conn.closeSync();
+    db.closeSync();
+    const samples = ['payments.jsonl', 'methods.json', 'customers.csv', 'orders.parquet'].flatMap((f) => [
       '--sample',
       join(data, f),
     ]);
@@ -91,6 +100,8 @@ describe('lakestep init', () => {
     expect(text).toContain("format: { kind: 'jsonLines', fields: { order_id: 'order.id' } },");
     expect(text).toContain("format: { kind: 'json', records: 'data.rows' },");
     expect(text).toContain("format: { kind: 'csv', delimiter: ';' },");
+    expect(text).toContain("format: { kind: 'parquet' },");
+    expect(text).toContain("{ name: 'order_date', type: 'DATE', dateFormat: '%Y-%m-%d' }");
     expect(text).toContain(
       "{ name: 'online', type: 'BOOLEAN', booleans: { true: ['true'], false: ['false'] } }",
     );
@@ -115,7 +126,8 @@ describe('lakestep init', () => {
       { name: 'cleansed.payments', rows: payments.length },
       { name: 'cleansed.methods', rows: 2 },
       { name: 'cleansed.customers', rows: 100 },
-      { name: 'analytics.dataset_rows', rows: 3 },
+      { name: 'cleansed.orders', rows: 99 },
+      { name: 'analytics.dataset_rows', rows: 4 },
     ]);
   });
 
