@@ -1,4 +1,4 @@
-/** Lambda: Transform small batch (the statistics transform of an object below the size threshold). */
+/** Lambda: Transform small batch (a dataset's transform of an object below the size threshold). */
 import { batchInputSchema } from './core/contracts';
 import { transformSmallBatch } from './core/transform-small-batch';
 import { lambdaHandler } from './lambda-runtime';

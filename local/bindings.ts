@@ -14,7 +14,7 @@ import type { FsStorage } from './fs-storage';
 import { LOCAL_FUNCTIONS } from './lambdas';
 import type { LocalCatalog } from './local-catalog';
 import { parseSqlLiteral } from './sql';
-import { transformStatistics } from './transform';
+import { transformRecords } from './transform';
 import { WarehouseAnalyticsChecks } from './warehouse-analytics-checks';
 
 export type TaskKind = 'lambda' | 'glueJob' | 'crawlerStart' | 'crawlerStatus' | 'athenaQuery';
@@ -264,7 +264,7 @@ function implementationFor(task: BoundTask, ctx: BindingContext): Handler {
         // Its own connection: the transform's TEMP tables and settings must not meet another batch's.
         const conn = await ctx.warehouse.connect();
         try {
-          await transformStatistics(
+          await transformRecords(
             conn,
             ctx.storage,
             {

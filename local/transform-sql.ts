@@ -1,5 +1,5 @@
 /**
- * The statistics transform spec (workflows/datasets.ts) rendered as DuckDB SQL: one CASE that names
+ * A dataset's transform spec (workflows/datasets.ts) rendered as DuckDB SQL: one CASE that names
  * the first row rule a record breaks, typed casts for the cleansed schema, and the in-batch dedupe.
  * The Glue script implements the same rule kinds in Python; each kind is written once per engine.
  */

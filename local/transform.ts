@@ -1,5 +1,5 @@
 /**
- * The Glue stand-in: executes the statistics transform spec with DuckDB. Records are read from bronze
+ * The Glue stand-in: executes a dataset's transform spec with DuckDB. Records are read from bronze
  * with the contract's lenient CSV reading (a JSON Lines or Parquet object by local/format-records.ts),
  * loaded into a DuckDB table, checked by the row rules, typed, deduped within the batch, and written as
  * staged Parquet with the batch summary the DQ step reads.
@@ -32,7 +32,7 @@ export interface TransformArgs {
   readonly ingestedAt: string;
 }
 
-export async function transformStatistics(
+export async function transformRecords(
   conn: DuckDBConnection,
   storage: FsStorage,
   args: TransformArgs,

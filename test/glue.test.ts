@@ -9,7 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { FsStorage } from '../local/fs-storage';
 import { writeSample } from '../local/sample-data';
-import { transformStatistics } from '../local/transform';
+import { transformRecords } from '../local/transform';
 import { STATISTICS } from '../workflows/datasets';
 import { YOUTUBE_TRENDING } from '../workflows/youtube-trending.workflow';
 import { GLUE, GLUE_PREAMBLE } from './helpers/glue-python';
@@ -158,7 +158,7 @@ describe('glue/lakestep_rules.py', () => {
       const conn = await db.connect();
       try {
         const staging = { bucket: 'cleansed', prefix: `_staging/${name}/` };
-        const summary = await transformStatistics(
+        const summary = await transformRecords(
           conn,
           storage,
           {

@@ -290,8 +290,8 @@ describe('npm run asl and cdk synth check the transform spec', () => {
 });
 
 describe('a schema column is typed alike on every engine', () => {
-  const { StatisticsTransform } =
-    require('../handlers/core/transform-statistics') as typeof import('../handlers/core/transform-statistics');
+  const { RecordTransform } =
+    require('../handlers/core/transform-records') as typeof import('../handlers/core/transform-records');
   const { typedSelectSql } = require('../local/transform-sql') as typeof import('../local/transform-sql');
   const spec = {
     name: 'statistics',
@@ -325,7 +325,7 @@ describe('a schema column is typed alike on every engine', () => {
   ];
 
   it('TypeScript', () => {
-    const t = new StatisticsTransform(spec, { region: 'xx', sourceObject: 'o.csv', ingestedAt: 0n });
+    const t = new RecordTransform(spec, { region: 'xx', sourceObject: 'o.csv', ingestedAt: 0n });
     t.push([...spec.rawColumns]);
     for (const r of records) t.push(r);
     const rows = t

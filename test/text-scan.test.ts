@@ -40,11 +40,11 @@ describe('values of 16 MiB, where regular expressions would need stack in propor
 
   it('a category id of 16 MiB digits (or zeros) breaks its rule (then its reference is out of shape), not a RangeError', () => {
     const out = runUnoptimized(`
-      const { StatisticsTransform } = require(${here('handlers/core/transform-statistics.ts')});
+      const { RecordTransform } = require(${here('handlers/core/transform-records.ts')});
       const { CATEGORIES } = require(${here('workflows/datasets.ts')});
       const n = 16 * 1024 * 1024;
       const answers = ['1'.repeat(n), '0'.repeat(n), '0'.repeat(n) + '7'].map((id) => {
-        const t = new StatisticsTransform(CATEGORIES, { region: 'us', sourceObject: 'k', ingestedAt: 0n });
+        const t = new RecordTransform(CATEGORIES, { region: 'us', sourceObject: 'k', ingestedAt: 0n });
         t.push(CATEGORIES.rawColumns.slice());
         const rule = t.push([id, 'x', '']);
         return rule ?? String(t.result().rows[0][1]);

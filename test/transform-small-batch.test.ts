@@ -21,7 +21,7 @@ import { transformSmallBatch } from '../handlers/core/transform-small-batch';
 import type { ExecutionSummary } from '../local/execution-summary';
 import { FsStorage } from '../local/fs-storage';
 import { writeSample } from '../local/sample-data';
-import { transformStatistics } from '../local/transform';
+import { transformRecords } from '../local/transform';
 import { STATISTICS, YOUTUBE_DATASETS } from '../workflows/datasets';
 import { renderAsl } from '../workflows/render-asl';
 import { SMALL_OBJECT_BYTES, SMALL_OBJECT_MAX_BYTES, withSmallObjectBytes } from '../workflows/small-objects';
@@ -131,7 +131,7 @@ describe('the Lambda transform writes the staged batch the DuckDB transform writ
       else {
         const c = await db.connect();
         try {
-          await transformStatistics(
+          await transformRecords(
             c,
             storage,
             {

@@ -12,8 +12,8 @@ import { capText, ObjectTooLargeError } from './errors';
 import { fieldLocations, jsonRecordFields, splitPath, valueAt } from './json-records';
 import type { CorePorts, ObjectRef } from './ports';
 import { stageTransformed } from './stage-batch';
+import { RecordTransform } from './transform-records';
 import { ingestedAtMicros } from './transform-small-batch';
-import { StatisticsTransform } from './transform-statistics';
 import { decodeUtf8, EncodingProblem, type Problem } from './validate-object';
 
 /** The most characters of a JSON document held as one string (V8's limit is ~2^29). */
@@ -84,7 +84,7 @@ export async function stageDocument(
   const spec = dataset.transform;
   const reject = format.onBadRecord === 'reject';
   const locations = fieldLocations(spec.rawColumns, format.fields);
-  const transform = new StatisticsTransform(spec, {
+  const transform = new RecordTransform(spec, {
     region: batch.region,
     sourceObject: batch.sourceObject,
     ingestedAt: ingestedAtMicros(batch.ingestedAt, batch.sourceObject),

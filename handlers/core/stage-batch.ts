@@ -9,12 +9,12 @@ import type { Batch, BatchSummary, RowCounts } from './contracts';
 import { STAGED } from './contracts';
 import type { CorePorts, ObjectRef } from './ports';
 import { cleansedParquet, rejectedParquet } from './transform-parquet';
-import type { StatisticsTransformResult } from './transform-statistics';
+import type { RecordTransformResult } from './transform-records';
 
 export async function stageTransformed(
   spec: TransformSpec,
   batch: Batch,
-  result: StatisticsTransformResult,
+  result: RecordTransformResult,
   ports: Pick<CorePorts, 'storage'>,
 ): Promise<{ summaryKey: string; rows: RowCounts }> {
   const { storage } = ports;

@@ -1,5 +1,5 @@
 /**
- * Transform small batch: the statistics transform for an object below the workflow's size threshold, in
+ * Transform small batch: a dataset's transform for an object below the workflow's size threshold, in
  * a Lambda instead of a Glue job (decision 0026). Reads the bronze original with its format's reader (the
  * contract's lenient CSV reader, or handlers/core/records-of.ts for JSON Lines and Parquet), applies the
  * row rules in TypeScript, and writes the same staged batch as the Glue job and
@@ -16,7 +16,7 @@ import { ContractError, ObjectNotFoundError, ObjectTooLargeError } from './error
 import type { CorePorts } from './ports';
 import { type ObjectSource, readRecordsOf } from './records-of';
 import { stageTransformed } from './stage-batch';
-import { StatisticsTransform } from './transform-statistics';
+import { RecordTransform } from './transform-records';
 import { decodeUtf8, EncodingProblem } from './validate-object';
 
 export interface SmallTransformResult {
@@ -66,7 +66,7 @@ export async function transformSmallBatch(
       `${SMALL_OBJECT_MAX_BYTES} bytes (the Lambda transform's bound; larger objects go to the Glue job)`,
     );
 
-  const transform = new StatisticsTransform(spec, {
+  const transform = new RecordTransform(spec, {
     region: batch.region,
     sourceObject: batch.sourceObject,
     ingestedAt: ingestedAtMicros(batch.ingestedAt, objectKey),

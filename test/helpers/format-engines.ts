@@ -11,7 +11,7 @@ import type { Batch } from '../../handlers/core/contracts';
 import type { CorePorts } from '../../handlers/core/ports';
 import { transformSmallBatch } from '../../handlers/core/transform-small-batch';
 import { FsStorage } from '../../local/fs-storage';
-import { transformStatistics } from '../../local/transform';
+import { transformRecords } from '../../local/transform';
 import type { Dataset } from '../../workflows/datasets';
 import { GLUE_PREAMBLE } from './glue-python';
 import { python } from './python';
@@ -85,7 +85,7 @@ export async function stagedEngine(
         staging,
         ingestedAt: INGESTED_AT,
       };
-      await transformStatistics(conn, storage, args, dataset.transform, dataset.format);
+      await transformRecords(conn, storage, args, dataset.transform, dataset.format);
     }
     const path = (f: string) => storage.pathOf({ bucket: staging.bucket, key: `${staging.prefix}${f}` });
     const summary = JSON.parse(readFileSync(path('summary.json'), 'utf8'));

@@ -5,7 +5,7 @@
  * can ask that all three agree.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { StatisticsTransform } from '../../handlers/core/transform-statistics';
+import { RecordTransform } from '../../handlers/core/transform-records';
 import { transformStatements } from '../../local/transform-sql';
 import { decimalShape } from '../../workflows/column-types';
 import type { TransformSpec } from '../../workflows/datasets';
@@ -34,7 +34,7 @@ const countRules = (rejected: [number, string][]) => {
 
 /** The TypeScript engine; `records` start with the header. */
 export function typescriptEngine(spec: TransformSpec, records: readonly string[][]): EngineOutcome {
-  const t = new StatisticsTransform(spec, {
+  const t = new RecordTransform(spec, {
     region: 'xx',
     sourceObject: SOURCE_OBJECT,
     ingestedAt: BigInt(Date.parse(INGESTED_AT)) * 1000n,

@@ -1,5 +1,5 @@
 /**
- * The statistics transform over records, pure: the header check, the first broken rule per record, the
+ * A dataset's transform over its records, pure: the header check, the first broken rule per record, the
  * typed row of a valid one, the in-batch dedupe (the greatest dedupe order wins, the first record on a
  * tie) and the counts of the batch summary — what glue/lakestep_rules.py `transform` computes.
  */
@@ -26,7 +26,7 @@ export interface BatchContext {
   readonly ingestedAt: bigint;
 }
 
-export interface StatisticsTransformResult {
+export interface RecordTransformResult {
   /** Typed rows in schema order, sorted by the dedupe key as the Glue script writes them. */
   readonly rows: CellValue[][];
   readonly rejected: RejectedRecord[];
@@ -46,7 +46,7 @@ interface Kept {
 }
 
 /** Feeds records one at a time (the first is the header), so the raw text is never held whole. */
-export class StatisticsTransform {
+export class RecordTransform {
   private readonly brokenRule: (fields: readonly string[]) => string | null;
   /** Batch rules (unique in the batch), checked after the record rules, in record order. */
   private readonly brokenBatchRule: (fields: readonly string[]) => string | null;
@@ -124,7 +124,7 @@ export class StatisticsTransform {
     });
   }
 
-  result(): StatisticsTransformResult {
+  result(): RecordTransformResult {
     if (!this.sawHeader) this.checkHeader([]);
     // In dedupe-key order (unique once deduped), as glue/lakestep_rules.py writes them; DuckDB's is unordered.
     const rows = [...this.kept.values()].map((k) => k.row);
