@@ -1,7 +1,8 @@
 /**
- * A dataset's transform over its records, pure: the header check, the first broken rule per record, the
- * typed row of a valid one, the in-batch dedupe (the greatest dedupe order wins, the first record on a
- * tie, or the last with dedupeKeep 'last') and the counts of the batch summary — what glue/lakestep_rules.py `transform` computes.
+ * A dataset's transform over its records, pure: the header check, the first broken rule per record,
+ * the typed row of a valid one, the in-batch dedupe (the greatest dedupe order wins; on a tie the first
+ * record, or the last with dedupeKeep 'last') and the counts of the batch summary — what
+ * glue/lakestep_rules.py `transform` computes.
  */
 import { decimalShape } from '../../workflows/column-types';
 import { rawSourceOf, type TransformSpec } from '../../workflows/datasets';
