@@ -4,12 +4,11 @@
  * Parquet object must be a Parquet file whose schema holds every raw column as a flat column of a type
  * every engine reads alike (handlers/core/parquet-records.ts). Returns the problem, or null.
  */
-import { isUtf8 } from 'node:buffer';
 import { type FileMetaData, parquetMetadata } from 'hyparquet';
 import type { Dataset } from '../../workflows/datasets';
 import { capText } from './errors';
 import { parquetColumns } from './parquet-records';
-import { type Problem, wholeSequencesLength } from './validate-object';
+import { type Problem, utf8Problem } from './validate-object';
 
 export async function checkObjectFormat(
   chunks: AsyncIterable<Uint8Array>,
@@ -17,7 +16,7 @@ export async function checkObjectFormat(
 ): Promise<Problem | null> {
   switch (dataset.format.kind) {
     case 'jsonLines':
-      return checkUtf8(chunks);
+      return utf8Problem(chunks); // a line out of shape is the transform's record_shape
     case 'parquet':
       return checkParquet(chunks, dataset.transform.rawColumns);
     default:
@@ -26,25 +25,6 @@ export async function checkObjectFormat(
       );
   }
 }
-
-/** The whole object is UTF-8 (a leading BOM is fine): byte-level validation, nothing decoded. */
-async function checkUtf8(chunks: AsyncIterable<Uint8Array>): Promise<Problem | null> {
-  let carry: Uint8Array = new Uint8Array(0);
-  let offset = 0;
-  for await (const chunk of chunks) {
-    const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    const whole = wholeSequencesLength(bytes);
-    if (!isUtf8(bytes.subarray(0, whole))) return notUtf8(offset - carry.length, offset + chunk.byteLength);
-    carry = bytes.slice(whole);
-    offset += chunk.byteLength;
-  }
-  return carry.length ? notUtf8(offset - carry.length, offset) : null;
-}
-
-const notUtf8 = (from: number, to: number): Problem => ({
-  reason: 'encoding',
-  detail: `it is not UTF-8 (invalid UTF-8 between bytes ${from} and ${to}); re-export it as UTF-8`,
-});
 
 /** The most footer bytes held: a footer beyond this (thousands of row groups × columns) is refused. */
 export const PARQUET_FOOTER_BOUND = 64 * 1024 * 1024;

@@ -62,6 +62,32 @@ export function wholeSequencesLength(bytes: Uint8Array): number {
 export const HEADER_READ_BOUND = 64 * 1024;
 
 /**
+ * Proves a byte stream is UTF-8 without decoding it (a sequence cut by a chunk's end waits for the
+ * next chunk), handing each proven prefix to `valid`; the `encoding` problem with its byte range, or null.
+ */
+export async function utf8Problem(
+  chunks: AsyncIterable<Uint8Array>,
+  valid: (bytes: Uint8Array) => void = () => {},
+): Promise<Problem | null> {
+  const encoding = (from: number, to: number): Problem => ({
+    reason: 'encoding',
+    detail: `it is not UTF-8 (${new EncodingProblem(from, to).message}); re-export it as UTF-8`,
+  });
+  let offset = 0;
+  let carry: Uint8Array = new Uint8Array(0);
+  for await (const chunk of chunks) {
+    const bytes = carry.length ? concat(carry, chunk) : chunk;
+    const whole = wholeSequencesLength(bytes);
+    const prefix = bytes.subarray(0, whole);
+    if (!isUtf8(prefix)) return encoding(offset - carry.length, offset + chunk.byteLength);
+    valid(prefix);
+    carry = bytes.slice(whole);
+    offset += chunk.byteLength;
+  }
+  return carry.length ? encoding(offset - carry.length, offset) : null;
+}
+
+/**
  * Reads the whole object to prove it is UTF-8 — byte-level validation, no decoding to strings, so a
  * large object costs little more than reading it — and checks its first record, read in the dataset's
  * dialect (default: the excel one), against the contract header (only the bytes up to the header are
@@ -80,29 +106,15 @@ export async function validateCsvObject(
   const decoder = new TextDecoder('utf-8'); // the header's bytes, once proven valid (a BOM is dropped)
   let headerChars = 0; // characters of the first record pushed so far (leading blank lines not counted)
   let headerTooLong = false;
-  let offset = 0;
-  let carry: Uint8Array = new Uint8Array(0);
-  const encoding = (e: EncodingProblem): Problem => ({
-    reason: 'encoding',
-    detail: `it is not UTF-8 (${e.message}); re-export it as UTF-8`,
+  const problem = await utf8Problem(chunks, (valid) => {
+    if (header !== null || headerTooLong) return;
+    let text = decoder.decode(valid, { stream: true });
+    if (headerChars === 0) text = text.slice(leadingLineBreaks(text)); // blank lines before the header
+    reader.push(text);
+    headerChars += text.length;
+    headerTooLong = header === null && headerChars > HEADER_READ_BOUND;
   });
-  for await (const chunk of chunks) {
-    const bytes = carry.length ? concat(carry, chunk) : chunk;
-    const whole = wholeSequencesLength(bytes);
-    const valid = bytes.subarray(0, whole);
-    if (!isUtf8(valid))
-      return encoding(new EncodingProblem(offset - carry.length, offset + chunk.byteLength));
-    if (header === null && !headerTooLong) {
-      let text = decoder.decode(valid, { stream: true });
-      if (headerChars === 0) text = text.slice(leadingLineBreaks(text)); // blank lines before the header
-      reader.push(text);
-      headerChars += text.length;
-      headerTooLong = header === null && headerChars > HEADER_READ_BOUND;
-    }
-    carry = bytes.slice(whole);
-    offset += chunk.byteLength;
-  }
-  if (carry.length) return encoding(new EncodingProblem(offset - carry.length, offset));
+  if (problem) return problem;
   if (headerTooLong)
     return {
       reason: 'header_mismatch',
