@@ -22,10 +22,16 @@ export interface Sample {
 
 /** A dataset name from a file name: `Raw Orders-2024.csv` → `raw_orders_2024`. */
 export function datasetNameOf(fileName: string): string {
-  const stem = fileName.replace(/\.[^.]*$/, '').toLowerCase();
-  const name = stem.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-  const safe = /^[a-z]/.test(name) ? name : `d_${name}`;
-  return safe.slice(0, 64);
+  return snakeName(fileName.replace(/\.[^.]*$/, ''), 'd_').slice(0, 64);
+}
+
+/** Text as a lower-case snake_case name starting with a letter (`prefix` before one that does not). */
+export function snakeName(text: string, prefix: string): string {
+  const name = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return /^[a-z]/.test(name) ? name : `${prefix}${name}`;
 }
 
 const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

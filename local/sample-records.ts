@@ -10,6 +10,7 @@ import { documentRecords } from '../handlers/core/ingest-document';
 import { fieldLocations, isJsonObject, jsonRecordFields } from '../handlers/core/json-records';
 import { readParquetRecords, valueKind } from '../handlers/core/parquet-records';
 import type { DatasetFormat, JsonField } from '../workflows/datasets';
+import { snakeName } from './init-workflow';
 
 export interface SampleRecords {
   readonly format: DatasetFormat;
@@ -89,12 +90,8 @@ function leafPaths(records: readonly unknown[]): string[] {
 
 /** A column name for a path: `order.id` → `order_id` (distinct from the ones before it). */
 function columnNameOf(path: string, taken: Set<string>): string {
-  const base =
-    path
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '_')
-      .replace(/^_+|_+$/g, '') || 'value';
-  let name = /^[a-z]/.test(base) ? base : `c_${base}`;
+  const base = snakeName(path, 'c_');
+  let name = base;
   for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
   taken.add(name);
   return name;
